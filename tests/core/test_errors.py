@@ -1,0 +1,156 @@
+"""Every error body form of server-behavior.md section 5 becomes the right typed exception."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+
+from tests.core.support import TOKEN
+from wkapi._error_body import ERROR_BODY_CAP, parse_error_body
+from wkapi._errors import (
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InvalidResponseError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+)
+from wkapi._retry import RetryPolicy
+
+PLAY_ERROR_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><title>Bad request</title><style>body { color: red }</style></head>
+<body><h1>Missing parameter: timestamp</h1><p>For request 'GET /api/v5/annotations/Task/x/info'</p>
+</body></html>"""
+
+NGINX_502 = """<html>
+<head><title>502 Bad Gateway</title></head>
+<body>
+<center><h1>502 Bad Gateway</h1></center>
+<hr><center>nginx</center>
+</body>
+</html>"""
+
+CASES = [
+    pytest.param(
+        404,
+        "application/json",
+        '{"messages":[{"error":"Annotation could not be found"},'
+        '{"chain":"[Server Time 2023-01-01] <~ Failed to load"}]}',
+        NotFoundError,
+        ["Annotation could not be found"],
+        id="messages-with-chain",
+    ),
+    pytest.param(
+        400,
+        "application/json",
+        '{"obj.taskTypeId":[{"msg":["error.path.missing"],"args":[]}],'
+        '"obj.dataSet":[{"msg":["error.expected.jsstring"],"args":[]}]}',
+        BadRequestError,
+        ["obj.taskTypeId: error.path.missing", "obj.dataSet: error.expected.jsstring"],
+        id="play-validation-map",
+    ),
+    pytest.param(
+        400,
+        "application/json",
+        '{"errors":[{"field":"/name","error":"error.minLength"}],'
+        '"messages":[{"error":"Invalid Json format"}]}',
+        BadRequestError,
+        ["Invalid Json format", "/name: error.minLength"],
+        id="json-errors-list",
+    ),
+    pytest.param(
+        401,
+        "application/json",
+        '{"success":false,"message":"silhouette.not.authenticated"}',
+        AuthenticationError,
+        ["silhouette.not.authenticated"],
+        id="silhouette-401",
+    ),
+    pytest.param(
+        400,
+        "text/html; charset=utf-8",
+        PLAY_ERROR_PAGE,
+        BadRequestError,
+        ["Bad request: Missing parameter: timestamp"],
+        id="play-html-page",
+    ),
+    pytest.param(502, "text/html", NGINX_502, ServerError, ["502 Bad Gateway"], id="nginx-page"),
+    pytest.param(
+        403,
+        "application/json",
+        '{"messages":[{"error":"You are not authorized to view or edit this resource"}]}',
+        PermissionDeniedError,
+        ["You are not authorized to view or edit this resource"],
+        id="forbidden",
+    ),
+    pytest.param(409, "text/plain", "conflict here\nmore", ConflictError, ["conflict here"], id="text"),
+    pytest.param(413, "text/html", "", PayloadTooLargeError, [], id="empty-413"),
+    pytest.param(429, "text/plain", "", RateLimitError, [], id="empty-429"),
+    pytest.param(
+        500, "application/json", "{not json", ServerError, ["{not json"], id="broken-json"
+    ),
+    pytest.param(418, "text/plain", "teapot", APIStatusError, ["teapot"], id="other-status"),
+]
+
+
+@pytest.mark.parametrize(("status", "content_type", "body", "error_class", "messages"), CASES)
+async def test_error_bodies_become_typed_errors(
+    serve, make_session, status, content_type, body, error_class, messages
+) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(status=status, body=body.encode(), content_type=content_type.split(";")[0])
+
+    server = await serve({("GET", "/api/v5/thing/x"): handler})
+    session = make_session(server.url, retry=RetryPolicy.disabled())
+    with pytest.raises(error_class) as caught:
+        await session.request_json("GET", "/thing/x", params={"flag": True})
+    error = caught.value
+    assert type(error) is error_class
+    assert error.status == status
+    assert error.messages == messages
+    assert error.method == "GET"
+    assert error.url is not None and error.url.endswith("/api/v5/thing/x")
+    assert "?" not in error.url
+    text = str(error)
+    assert str(status) in text and "/api/v5/thing/x" in text
+    for message in messages:
+        assert message in text
+    assert TOKEN not in text and TOKEN not in repr(error)
+
+
+async def test_error_bodies_are_read_with_a_cap(serve, make_session) -> None:
+    huge = b"x" * (20 * 1024 * 1024)
+
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(status=500, body=huge, content_type="text/plain")
+
+    server = await serve({("GET", "/api/v5/huge"): handler})
+    session = make_session(server.url, retry=RetryPolicy.disabled())
+    with pytest.raises(ServerError) as caught:
+        await session.request_json("GET", "/huge")
+    assert len(caught.value.body) <= ERROR_BODY_CAP
+    assert len(caught.value.messages[0]) <= 500
+
+
+async def test_non_json_success_body_is_an_invalid_response(serve, make_session) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response(body=b"<html>proxy says hi</html>", content_type="application/json")
+
+    server = await serve({("GET", "/api/v5/x"): handler})
+    session = make_session(server.url)
+    with pytest.raises(InvalidResponseError, match="expected JSON"):
+        await session.request_json("GET", "/x")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"", b"\xff\xfe\x00garbage", b"[1, 2", b"<html><body></body></html>", b"null", b'"text"', b"{}"],
+)
+def test_parse_error_body_never_raises(raw: bytes) -> None:
+    parsed = parse_error_body(raw, "application/json")
+    assert isinstance(parsed.messages, tuple)
+    assert all(isinstance(m, str) for m in parsed.messages)

@@ -1,0 +1,129 @@
+"""The API version check, versioned URLs, and settings from the environment."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiohttp import web
+
+from tests.core.support import TOKEN, json_response
+from wkapi._config import ClientConfig, Limits, Timeouts, env_settings
+from wkapi._errors import ConfigurationError, VersionNotSupportedError
+
+BUILDINFO = {
+    "webknossos": {"name": "webknossos", "version": "25.01.0"},
+    "schemaVersion": 120,
+    "localDataStoreEnabled": True,
+    "localTracingStoreEnabled": True,
+}
+
+
+def buildinfo_handler(versioning: dict[str, int] | None) -> web.RequestHandler:  # type: ignore[name-defined]
+    async def handler(request: web.Request) -> web.Response:
+        body = dict(BUILDINFO)
+        if versioning is not None:
+            body["httpApiVersioning"] = versioning
+        return json_response(body)
+
+    return handler
+
+
+async def ok(request: web.Request) -> web.Response:
+    return json_response({"path": request.path})
+
+
+@pytest.mark.parametrize("api_version", [4, 10])
+async def test_version_outside_the_server_range_is_refused(serve, make_session, api_version) -> None:
+    server = await serve(
+        {
+            ("GET", "/api/buildinfo"): buildinfo_handler(
+                {"currentApiVersion": 9, "oldestSupportedApiVersion": 5}
+            ),
+            ("GET", f"/api/v{api_version}/user"): ok,
+        }
+    )
+    session = make_session(server.url, api_version=api_version, check_version=True)
+    with pytest.raises(VersionNotSupportedError) as caught:
+        await session.request_json("GET", "/user")
+    text = str(caught.value)
+    assert f"v{api_version}" in text and "v5..v9" in text and "wkapi supports v5..v5" in text
+    assert caught.value.oldest_supported == 5 and caught.value.current == 9
+    assert server.hits(f"/api/v{api_version}/user") == []  # refused before the call went out
+
+
+async def test_version_check_runs_once_lazily_before_versioned_calls(serve, make_session) -> None:
+    server = await serve(
+        {
+            ("GET", "/api/buildinfo"): buildinfo_handler(
+                {"currentApiVersion": 9, "oldestSupportedApiVersion": 5}
+            ),
+            ("GET", "/api/v5/user"): ok,
+        }
+    )
+    session = make_session(server.url, check_version=True)
+    results = await asyncio.gather(*(session.request_json("GET", "/user") for _ in range(5)))
+    assert results == [{"path": "/api/v5/user"}] * 5
+    assert len(server.hits("/api/buildinfo")) == 1
+    assert session.build_info is not None and session.build_info["schemaVersion"] == 120
+
+
+async def test_servers_without_versioning_key_are_accepted(serve, make_session) -> None:
+    server = await serve({("GET", "/api/buildinfo"): buildinfo_handler(None), ("GET", "/api/v5/user"): ok})
+    session = make_session(server.url, check_version=True)
+    assert await session.request_json("GET", "/user") == {"path": "/api/v5/user"}
+
+
+async def test_unversioned_client_uses_plain_api_paths(serve, make_session) -> None:
+    server = await serve({("GET", "/api/user"): ok})
+    session = make_session(server.url, api_version=None, check_version=True)
+    assert await session.request_json("GET", "/user") == {"path": "/api/user"}
+    assert server.hits("/api/buildinfo") == []
+
+
+async def test_server_below_a_sub_path(serve, make_session) -> None:
+    server = await serve({("GET", "/wk/api/v5/user"): ok})
+    session = make_session(server.url + "/wk/")
+    assert await session.request_json("GET", "/user") == {"path": "/wk/api/v5/user"}
+
+
+def test_env_settings_reads_the_official_names() -> None:
+    env = {"WK_URL": "https://wk.example.org", "WK_TOKEN": TOKEN, "WK_API_VERSION": "5"}
+    assert env_settings(env) == {"url": "https://wk.example.org", "token": TOKEN, "api_version": 5}
+    assert env_settings({"WK_URL": "http://x", "WK_API_VERSION": "latest"})["api_version"] is None
+    assert env_settings({"WK_URL": "http://x"}) == {"url": "http://x", "token": None}
+
+
+@pytest.mark.parametrize(
+    ("env", "match"),
+    [
+        ({}, "WK_URL is not set"),
+        ({"WK_URL": "http://x", "WK_API_VERSION": "five"}, "WK_API_VERSION must be an integer"),
+    ],
+)
+def test_env_settings_errors_name_the_variable(env: dict[str, str], match: str) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        env_settings(env)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"url": "webknossos.org"}, "absolute http"),
+        ({"url": "ftp://webknossos.org"}, "absolute http"),
+        ({"url": "https://user:pw@webknossos.org"}, "credentials"),
+        ({"url": "https://webknossos.org/?token=abc"}, "query string"),
+        ({"url": "https://webknossos.org", "api_version": 0}, "api_version"),
+        ({"url": "https://webknossos.org", "token": ""}, "token"),
+    ],
+)
+def test_bad_configuration_is_refused_with_a_clear_error(kwargs, match) -> None:
+    with pytest.raises(ConfigurationError, match=match):
+        ClientConfig(**kwargs)
+
+
+def test_bad_limits_and_timeouts_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="concurrency"):
+        Limits(concurrency=0)
+    with pytest.raises(ConfigurationError, match="api_total"):
+        Timeouts(api_total=-1)

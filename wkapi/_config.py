@@ -1,0 +1,145 @@
+"""Client settings: where the server is, how to authenticate, timeouts, limits and retries."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import attrs
+import yarl
+
+from ._errors import ConfigurationError
+from ._retry import RetryPolicy
+
+__all__ = ["SUPPORTED_API_VERSIONS", "ClientConfig", "Limits", "Timeouts"]
+
+#: The HTTP API versions wkapi's routes and models are written and tested for.
+SUPPORTED_API_VERSIONS = (5, 5)
+
+#: The default multipart limit of a WEBKNOSSOS server (play.http.parser.maxDiskBuffer).
+DEFAULT_MAX_UPLOAD_BYTES = 1 << 30
+
+
+def _optional_positive(_: object, attribute: attrs.Attribute[float | None], value: float | None) -> None:
+    if value is not None and value <= 0:
+        raise ConfigurationError(f"{attribute.name} must be positive or None, got {value!r}")
+
+
+@attrs.frozen
+class Timeouts:
+    """Timeouts in seconds.
+
+    API calls (JSON in, JSON out) are bounded in total; transfers (downloads and uploads of
+    annotation files, which can take hours) have no total but fail when no byte moves for
+    ``transfer_read`` seconds.
+    """
+
+    api_total: float | None = attrs.field(default=60.0, validator=_optional_positive)
+    connect: float | None = attrs.field(default=10.0, validator=_optional_positive)
+    transfer_read: float | None = attrs.field(default=120.0, validator=_optional_positive)
+    transfer_total: float | None = attrs.field(default=None, validator=_optional_positive)
+
+
+@attrs.frozen
+class Limits:
+    """How hard one client may push the server.
+
+    Args:
+        concurrency: requests in flight at once (a download counts while it streams).
+        rate: requests per second started at most; ``None`` for no cap.
+        burst: how many requests may start at once before ``rate`` applies (default: 1 + rate).
+    """
+
+    concurrency: int = 8
+    rate: float | None = attrs.field(default=None, validator=_optional_positive)
+    burst: int | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ConfigurationError(f"concurrency must be >= 1, got {self.concurrency!r}")
+        if self.burst is not None and self.burst < 1:
+            raise ConfigurationError(f"burst must be >= 1, got {self.burst!r}")
+
+
+def _normalize_url(value: str | yarl.URL) -> yarl.URL:
+    url = yarl.URL(str(value).strip())
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ConfigurationError(
+            f"server URL must be an absolute http(s) URL like https://webknossos.org, got {value!r}"
+        )
+    if url.user or url.password:
+        raise ConfigurationError("server URL must not contain credentials; pass token= instead")
+    if url.query_string or url.fragment:
+        raise ConfigurationError("server URL must not contain a query string or fragment")
+    return url.with_path(url.path.rstrip("/"))
+
+
+@attrs.frozen
+class ClientConfig:
+    """Everything a :class:`~wkapi.Client` needs to know, validated once.
+
+    The token is kept out of ``repr`` and never logged.
+    """
+
+    url: yarl.URL = attrs.field(converter=_normalize_url)
+    token: str | None = attrs.field(default=None, repr=False)
+    api_version: int | None = 5
+    timeouts: Timeouts = Timeouts()
+    limits: Limits = Limits()
+    retry: RetryPolicy = RetryPolicy()
+    verify_tls: bool = True
+    strict_models: bool = False
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    check_version: bool = True
+
+    def __attrs_post_init__(self) -> None:
+        if self.token is not None and (not self.token.strip() or "\n" in self.token):
+            raise ConfigurationError("token must be a non-empty single-line string or None")
+        if self.api_version is not None and (
+            isinstance(self.api_version, bool)
+            or not isinstance(self.api_version, int)
+            or self.api_version < 1
+        ):
+            raise ConfigurationError(
+                f"api_version must be a positive int or None, got {self.api_version!r}"
+            )
+        if self.max_upload_bytes < 1:
+            raise ConfigurationError("max_upload_bytes must be positive")
+
+    @property
+    def api_root(self) -> str:
+        """The path of the unversioned API, ``/api`` (below a sub-path if the server has one)."""
+        return f"{self.url.path.rstrip('/')}/api"
+
+    @property
+    def api_prefix(self) -> str:
+        """The path prefix of versioned routes, e.g. ``/api/v5``."""
+        root = self.api_root
+        return root if self.api_version is None else f"{root}/v{self.api_version}"
+
+
+def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]:
+    """Read ``WK_URL``, ``WK_TOKEN``, ``WK_API_VERSION`` (the official library's names)."""
+    env = os.environ if environ is None else environ
+    url = env.get("WK_URL", "").strip()
+    if not url:
+        raise ConfigurationError("WK_URL is not set; set it to your server, e.g. https://webknossos.org")
+    settings: dict[str, object] = {"url": url, "token": env.get("WK_TOKEN") or None}
+    raw_version = env.get("WK_API_VERSION", "").strip()
+    if raw_version:
+        if raw_version.lower() in ("none", "latest"):
+            settings["api_version"] = None
+        else:
+            try:
+                settings["api_version"] = int(raw_version.lstrip("vV"))
+            except ValueError:
+                raise ConfigurationError(
+                    f"WK_API_VERSION must be an integer like 5 (or 'latest'), got {raw_version!r}"
+                ) from None
+    return settings
+
+
+def strict_models_from_env(environ: Mapping[str, str] | None = None) -> bool:
+    """``WKAPI_STRICT_MODELS=1`` makes every client reject unknown JSON keys (used by tests)."""
+    env = os.environ if environ is None else environ
+    return env.get("WKAPI_STRICT_MODELS", "").strip().lower() in ("1", "true", "yes")

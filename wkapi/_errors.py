@@ -1,0 +1,240 @@
+"""The exception tree of wkapi.
+
+Every failure a caller can meet is a :class:`WebknossosError`:
+
+.. code-block:: text
+
+    WebknossosError
+    ├── ConfigurationError            bad settings given to the client (no request was made)
+    ├── InputError                    bad arguments or input files (nothing was sent)
+    │   └── UploadInputError          an upload input that is missing, empty, too big, ...
+    ├── VersionNotSupportedError      the server does not serve the API version asked for
+    └── APIError                      anything that went wrong talking to the server
+        ├── APIConnectionError        no (complete) answer: refused, reset, DNS, TLS
+        │   ├── APITimeoutError       the answer took too long
+        │   └── IncompleteDownloadError   the body ended before its announced length
+        ├── InvalidResponseError      an answer that does not parse as what the route returns
+        └── APIStatusError            the server answered with a non-2xx status
+            ├── BadRequestError           400
+            ├── AuthenticationError       401
+            ├── PermissionDeniedError     403
+            ├── NotFoundError             404
+            ├── ConflictError             409
+            ├── PayloadTooLargeError      413
+            ├── RateLimitError            429
+            └── ServerError               >= 500
+
+Texts never contain the API token: URLs in errors are stripped of their query string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "IncompleteDownloadError",
+    "InputError",
+    "InvalidResponseError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerError",
+    "UploadInputError",
+    "VersionNotSupportedError",
+    "WebknossosError",
+    "status_error_class",
+]
+
+
+class WebknossosError(Exception):
+    """Base class of every error raised by wkapi."""
+
+
+class ConfigurationError(WebknossosError):
+    """The client was configured with values it cannot work with."""
+
+
+class InputError(WebknossosError, ValueError):
+    """An argument or an input file is invalid; nothing was sent to the server."""
+
+
+class UploadInputError(InputError):
+    """A file given for upload cannot be sent (missing, not a file, wrong suffix, empty, too big).
+
+    ``path`` names the offending file (``None`` for a problem with the whole set).
+    """
+
+    def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class VersionNotSupportedError(WebknossosError):
+    """The server does not support the HTTP API version the client was configured for."""
+
+    def __init__(
+        self,
+        requested: int,
+        oldest_supported: int | None,
+        current: int | None,
+        client_range: tuple[int, int],
+    ) -> None:
+        self.requested = requested
+        self.oldest_supported = oldest_supported
+        self.current = current
+        self.client_range = client_range
+        super().__init__(
+            f"API version v{requested} is not supported by this server, which serves "
+            f"v{oldest_supported}..v{current}; wkapi supports v{client_range[0]}..v{client_range[1]}"
+        )
+
+
+class APIError(WebknossosError):
+    """Something went wrong while talking to the server.
+
+    ``method`` and ``url`` (without query string) name the request when known.
+    """
+
+    def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.method = method
+        self.url = url
+
+
+class APIConnectionError(APIError):
+    """No complete answer arrived: the connection was refused, reset or broken.
+
+    ``request_sent`` is ``False`` only when the request surely never reached the server
+    (connection refused, DNS failure, connect timeout): only then may a POST be sent again.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        request_sent: bool = True,
+        transient: bool = True,
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.request_sent = request_sent
+        self.transient = transient
+
+
+class APITimeoutError(APIConnectionError):
+    """The server did not answer (or send more of its answer) in time."""
+
+
+class IncompleteDownloadError(APIConnectionError):
+    """A download ended before the announced number of bytes arrived.
+
+    ``expected`` is the announced size (``Content-Length``) and ``received`` what arrived.
+    """
+
+    def __init__(
+        self,
+        expected: int,
+        received: int,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+    ) -> None:
+        super().__init__(
+            f"download incomplete: received {received} of {expected} bytes", method=method, url=url
+        )
+        self.expected = expected
+        self.received = received
+
+
+class InvalidResponseError(APIError):
+    """The server's answer is not what the route returns (bad JSON, missing fields, ...)."""
+
+
+class APIStatusError(APIError):
+    """The server answered with a non-2xx status.
+
+    Attributes:
+        status: the HTTP status code.
+        messages: the server's error messages, parsed from whichever body form it used
+            (``messages[].error``, Play's validation map, ``errors[]``, an HTML page).
+        body: the start of the response body (capped), for diagnosis.
+        retry_after: seconds from a ``Retry-After`` header, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        messages: Sequence[str] = (),
+        body: str = "",
+        method: str | None = None,
+        url: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, method=method, url=url)
+        self.status = status
+        self.messages = list(messages)
+        self.body = body
+        self.retry_after = retry_after
+
+
+class BadRequestError(APIStatusError):
+    """400: the server rejected the request (validation, bad id, bad parameter)."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: no valid token (missing, wrong or expired)."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the token's user may not do this."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such resource, route or API version (or no right to see it)."""
+
+
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the resource's state."""
+
+
+class PayloadTooLargeError(APIStatusError):
+    """413: the request body exceeds the server's limit."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests (sent by proxies in front of WEBKNOSSOS)."""
+
+
+class ServerError(APIStatusError):
+    """5xx: the server or a proxy in front of it failed."""
+
+
+_BY_STATUS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status: int) -> type[APIStatusError]:
+    """The exception class for an HTTP error status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, APIStatusError)

@@ -1,0 +1,128 @@
+"""Pager: lazy ``async for`` over the server's ``limit``/``pageNumber`` pages.
+
+The server orders these lists newest id first and pages by offset, so items created while a
+listing runs shift later pages; the pager drops items it has already yielded (by ``id``), so a
+listing never yields the same item twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from ._errors import InputError, InvalidResponseError
+from ._session import QueryValue, Session
+
+__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Pager"]
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 1000
+#: The largest page a client asks for; bigger pages make the server's answer slow and huge.
+MAX_PAGE_SIZE = 10_000
+
+
+def _check_count(name: str, value: int | None, *, minimum: int) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InputError(f"{name} must be an int >= {minimum}, got {value!r}")
+
+
+class Pager(Generic[T]):
+    """An async iterator over every item of a paged list route, fetched page by page.
+
+    ``async for item in pager`` yields up to ``limit`` items (all when ``None``);
+    ``await pager.total()`` asks the server for the total count (``X-Total-Count``);
+    ``await pager.page(n)`` fetches one page (0-based); ``await pager.to_list()`` collects.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        path: str,
+        decode: Callable[[Any], T],
+        *,
+        params: Mapping[str, QueryValue] | None = None,
+        limit: int | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        _check_count("limit", limit, minimum=0)
+        _check_count("page_size", page_size, minimum=1)
+        if page_size > MAX_PAGE_SIZE:
+            raise InputError(f"page_size must be at most {MAX_PAGE_SIZE}, got {page_size}")
+        self._session = session
+        self._path = path
+        self._decode = decode
+        self._params = dict(params or {})
+        self.limit = limit
+        self.page_size = page_size if limit is None else max(1, min(page_size, limit))
+
+    def __repr__(self) -> str:
+        return f"<Pager {self._path} page_size={self.page_size} limit={self.limit}>"
+
+    async def _fetch(self, page_number: int, *, count: bool = False, size: int | None = None) -> tuple[list[Any], str | None]:
+        params: dict[str, QueryValue] = {
+            **self._params,
+            "limit": size or self.page_size,
+            "pageNumber": page_number,
+        }
+        if count:
+            params["includeTotalCount"] = True
+        response = await self._session.request("GET", self._path, params=params)
+        items = response.json()
+        if not isinstance(items, list):
+            raise InvalidResponseError(
+                f"GET {response.url.path}: expected a JSON list, got {type(items).__name__}",
+                method="GET",
+                url=str(response.url.with_query(None)),
+            )
+        return items, response.headers.get("X-Total-Count")
+
+    async def page(self, number: int) -> list[T]:
+        """Fetch page ``number`` (0-based) of ``page_size`` items."""
+        _check_count("page number", number, minimum=0)
+        items, _ = await self._fetch(number)
+        return [self._decode(item) for item in items]
+
+    async def total(self) -> int:
+        """The total number of items the route has (ignoring ``limit``)."""
+        _, header = await self._fetch(0, count=True, size=1)
+        try:
+            return int(header) if header is not None else _missing_total(self._path)
+        except ValueError:
+            raise InvalidResponseError(
+                f"GET {self._path}: X-Total-Count is not a number: {header!r}"
+            ) from None
+
+    async def to_list(self) -> list[T]:
+        """Every item (up to ``limit``) in a list."""
+        return [item async for item in self]
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[T]:
+        remaining = self.limit
+        seen: set[Any] = set()
+        page_number = 0
+        while remaining is None or remaining > 0:
+            items, _ = await self._fetch(page_number)
+            for raw in items:
+                key = raw.get("id") if isinstance(raw, dict) else None
+                if key is not None:
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                yield self._decode(raw)
+                if remaining is not None:
+                    remaining -= 1
+                    if remaining == 0:
+                        return
+            if len(items) < self.page_size:
+                return
+            page_number += 1
+
+
+def _missing_total(path: str) -> int:
+    raise InvalidResponseError(f"GET {path}: the server sent no X-Total-Count header")

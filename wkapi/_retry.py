@@ -1,0 +1,140 @@
+"""When to retry a failed request, and how long to wait before the next attempt.
+
+The rules (see the README's "Reliability" section):
+
+- Idempotent methods (GET, HEAD, OPTIONS, PUT, DELETE) are retried on connection errors, timeouts
+  and the statuses 408, 429, 500, 502, 503, 504.
+- POST and PATCH are retried only when the request surely never reached the server (connection
+  refused, DNS failure, connect timeout) or when the answer is 429 or 503, which proxies send before
+  passing a request on. A POST that may have been processed is never sent again by the core: the
+  bulk task job reconciles such batches itself.
+- Waits grow exponentially with full jitter (0.5 s doubling up to 8 s by default); a
+  ``Retry-After`` header (seconds or HTTP date) replaces the computed wait, capped.
+- A retry budget (retries may be at most ``budget_ratio`` of recent requests, plus a floor) stops a
+  failing server from being hammered by retry storms.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections import deque
+from collections.abc import Callable
+
+import attrs
+
+__all__ = ["IDEMPOTENT_METHODS", "RetryBudget", "RetryPolicy", "parse_retry_after"]
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if value < 0:
+        raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How a client retries failed requests.
+
+    Args:
+        attempts: total attempts per request, the first included (1 disables retries).
+        backoff_initial: the first backoff ceiling in seconds; each retry doubles it.
+        backoff_max: the largest backoff ceiling in seconds.
+        retry_after_cap: the longest ``Retry-After`` honoured, in seconds.
+        idempotent_statuses: statuses retried for idempotent methods.
+        unprocessed_statuses: statuses retried for every method (answered before processing).
+        budget_ratio: at most this share of the requests of the last ``budget_window`` seconds
+            may be retries (plus ``budget_floor``); ``None`` disables the budget.
+    """
+
+    attempts: int = attrs.field(default=3)
+    backoff_initial: float = attrs.field(default=0.5, validator=_positive)
+    backoff_max: float = attrs.field(default=8.0, validator=_positive)
+    retry_after_cap: float = attrs.field(default=60.0, validator=_positive)
+    idempotent_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
+    unprocessed_statuses: frozenset[int] = frozenset({429, 503})
+    budget_ratio: float | None = 0.2
+    budget_floor: int = 20
+    budget_window: float = 10.0
+
+    @attempts.validator
+    def _check_attempts(self, _: attrs.Attribute[int], value: int) -> None:
+        if value < 1:
+            raise ValueError(f"RetryPolicy.attempts must be >= 1, got {value!r}")
+
+    @classmethod
+    def disabled(cls) -> RetryPolicy:
+        """A policy that never retries."""
+        return cls(attempts=1)
+
+    def retries_status(self, method: str, status: int, *, idempotent: bool | None = None) -> bool:
+        """Whether an answer with this status may be retried for this method."""
+        if status in self.unprocessed_statuses:
+            return True
+        safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
+        return safe and status in self.idempotent_statuses
+
+    def backoff(self, retry_number: int, *, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``retry_number`` (1 for the first retry)."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.retry_after_cap)
+        ceiling = min(self.backoff_max, self.backoff_initial * 2 ** (retry_number - 1))
+        return random.uniform(0.0, ceiling)  # full jitter
+
+
+class RetryBudget:
+    """A sliding-window budget: retries may be a bounded share of recent requests."""
+
+    def __init__(
+        self, policy: RetryPolicy, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._policy = policy
+        self._clock = clock
+        self._requests: deque[float] = deque()
+        self._retries: deque[float] = deque()
+
+    def _expire(self, now: float) -> None:
+        horizon = now - self._policy.budget_window
+        for times in (self._requests, self._retries):
+            while times and times[0] < horizon:
+                times.popleft()
+
+    def record_request(self) -> None:
+        """Count one first attempt."""
+        if self._policy.budget_ratio is not None:
+            self._requests.append(self._clock())
+
+    def try_spend(self) -> bool:
+        """Take one retry from the budget; ``False`` when it is exhausted."""
+        ratio = self._policy.budget_ratio
+        if ratio is None:
+            return True
+        now = self._clock()
+        self._expire(now)
+        allowed = self._policy.budget_floor + ratio * len(self._requests)
+        if len(self._retries) >= allowed:
+            return False
+        self._retries.append(now)
+        return True
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date; ``None`` if absent
+    or unparsable. Negative results become 0."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:  # pragma: no cover - older Pythons returned None for junk
+        return None
+    current = time.time() if now is None else now
+    return max(when.timestamp() - current, 0.0)

@@ -1,0 +1,420 @@
+"""``TaskSpec``: one task to create, checked before anything is sent.
+
+A :class:`TaskSpec` is built from Python values (``TaskSpec(...)``) or from one row of a CSV
+file or a JSON-lines file (:meth:`TaskSpec.from_row`). Either way every value is checked on
+construction and a bad one raises :class:`~wkapi.InputError` naming the field, so a bulk
+creation job fails before its first request rather than halfway through.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from wkapi._errors import InputError
+from wkapi.models.common import BoundingBox, JsonObject, NeededExperience, Vec3Int
+
+__all__ = ["TaskSpec"]
+
+Number = int | float
+NeededExperienceLike = NeededExperience | tuple[str, int] | Mapping[str, Any]
+BoundingBoxLike = BoundingBox | Mapping[str, Any] | Sequence[int]
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+
+
+@attrs.frozen(init=False)
+class TaskSpec:
+    """One task for ``POST /tasks``.
+
+    Args:
+        task_type_id: id of the task type (24 hex characters).
+        dataset: name of the dataset.
+        project_name: name of the project (the server matches projects by name here).
+        edit_position: where annotators start, three ints.
+        edit_rotation: the starting rotation, three numbers.
+        open_instances: how many annotators get the task (>= 1).
+        needed_experience: ``(domain, value)``, ``{"domain": .., "value": ..}`` or a
+            :class:`~wkapi.models.NeededExperience`; ``("", 0)`` means none needed.
+        bounding_box: a :class:`~wkapi.models.BoundingBox`, a dict
+            ``{"topLeft": [x, y, z], "width": w, "height": h, "depth": d}`` or a 6-tuple
+            ``(x, y, z, width, height, depth)``.
+        script_id: id of a user script to attach.
+        creation_info: a text stored with the task; bulk creation uses it to recognise tasks
+            it already created.
+        description: a free text.
+
+    Raises:
+        InputError: a value is not valid; the message starts with the field's name.
+    """
+
+    task_type_id: str
+    dataset: str
+    project_name: str
+    edit_position: Vec3Int
+    edit_rotation: tuple[Number, Number, Number]
+    open_instances: int
+    needed_experience: NeededExperience
+    bounding_box: BoundingBox | None
+    script_id: str | None
+    creation_info: str | None
+    description: str | None
+
+    def __init__(
+        self,
+        task_type_id: str,
+        dataset: str,
+        project_name: str,
+        edit_position: Sequence[int],
+        *,
+        edit_rotation: Sequence[Number] = (0, 0, 0),
+        open_instances: int = 1,
+        needed_experience: NeededExperienceLike = ("", 0),
+        bounding_box: BoundingBoxLike | None = None,
+        script_id: str | None = None,
+        creation_info: str | None = None,
+        description: str | None = None,
+    ) -> None:
+        self.__attrs_init__(
+            task_type_id=_object_id("task_type_id", task_type_id),
+            dataset=_name("dataset", dataset),
+            project_name=_name("project_name", project_name),
+            edit_position=_int_vector("edit_position", edit_position),
+            edit_rotation=_number_vector("edit_rotation", edit_rotation),
+            open_instances=_count("open_instances", open_instances, minimum=1),
+            needed_experience=_needed_experience(needed_experience),
+            bounding_box=None if bounding_box is None else _bounding_box(bounding_box),
+            script_id=None if script_id is None else _object_id("script_id", script_id),
+            creation_info=None if creation_info is None else _name("creation_info", creation_info),
+            description=None if description is None else _text("description", description),
+        )
+
+    def to_json(self) -> JsonObject:
+        """The task body ``POST /tasks`` expects (optional keys left out when unset).
+
+        The instance count goes out as ``openInstances`` and as ``pendingInstances``: servers
+        before 23.09 need the first, newer ones the second, and both ignore the other.
+        """
+        body: JsonObject = {
+            "taskTypeId": self.task_type_id,
+            "neededExperience": {
+                "domain": self.needed_experience.domain,
+                "value": self.needed_experience.value,
+            },
+            "openInstances": self.open_instances,
+            "pendingInstances": self.open_instances,
+            "projectName": self.project_name,
+        }
+        if self.script_id is not None:
+            body["scriptId"] = self.script_id
+        if self.bounding_box is not None:
+            box = self.bounding_box
+            body["boundingBox"] = {
+                "topLeft": list(box.top_left),
+                "width": box.width,
+                "height": box.height,
+                "depth": box.depth,
+            }
+        body["dataSet"] = self.dataset
+        body["editPosition"] = list(self.edit_position)
+        body["editRotation"] = list(self.edit_rotation)
+        if self.creation_info is not None:
+            body["creationInfo"] = self.creation_info
+        if self.description is not None:
+            body["description"] = self.description
+        return body
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> TaskSpec:
+        """Build a spec from one CSV row or one JSON-lines object.
+
+        Keys may be snake_case or camelCase (``edit_position``, ``editPosition``), in any
+        case and with spaces or hyphens for underscores. Besides the constructor's names:
+
+        * ``dataSet``/``data_set``/``dataset_name`` for ``dataset``;
+          ``pendingInstances``/``instances`` for ``open_instances``;
+        * ``edit_position`` as a list or a text ``"1,2,3"`` (also ``"[1, 2, 3]"`` or
+          ``"1 2 3"``), or three columns ``x``, ``y``, ``z`` (or ``edit_position_x``, ...);
+        * ``edit_rotation`` likewise, or ``edit_rotation_x``, ...;
+        * ``needed_experience`` as a dict, a pair or a text ``"domain:value"``, or two columns
+          ``needed_experience_domain`` and ``needed_experience_value``;
+        * ``bounding_box`` as a dict, six numbers or a text ``"x,y,z,width,height,depth"``.
+
+        Text cells are parsed (``"3"`` is 3); empty cells count as absent, so an empty
+        optional column is fine. Unknown keys are refused, so a misspelt column never
+        silently drops a value.
+
+        Raises:
+            InputError: a value is missing, malformed or invalid, or a key is unknown;
+                the message names the field.
+        """
+        fields = _normalise_row(row)
+        position = _vector_from_row(fields, "edit_position", ("x", "y", "z"))
+        rotation = _vector_from_row(fields, "edit_rotation", None)
+        experience = _experience_from_row(fields)
+        kwargs: dict[str, Any] = {}
+        for name in ("script_id", "creation_info", "description", "bounding_box"):
+            if name in fields:
+                kwargs[name] = fields.pop(name)
+        if rotation is not None:
+            kwargs["edit_rotation"] = _parse_vector("edit_rotation", rotation, float)
+        if "open_instances" in fields:
+            kwargs["open_instances"] = _parse_int("open_instances", fields.pop("open_instances"))
+        if experience is not None:
+            kwargs["needed_experience"] = experience
+        if isinstance(kwargs.get("bounding_box"), str):
+            kwargs["bounding_box"] = _parse_numbers("bounding_box", kwargs["bounding_box"], 6, int)
+        required = {
+            name: fields.pop(name, None) for name in ("task_type_id", "dataset", "project_name")
+        }
+        for name, value in [*required.items(), ("edit_position", position)]:
+            if value is None:
+                raise InputError(f"{name} is missing")
+        return cls(
+            required["task_type_id"],
+            required["dataset"],
+            required["project_name"],
+            _parse_vector("edit_position", position, int),
+            **kwargs,
+        )
+
+
+# --- value checks -----------------------------------------------------------------------------
+
+
+def _text(field: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"{field} must be a string, got {value!r}")
+    return value
+
+
+def _name(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(f"{field} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _object_id(field: str, value: Any) -> str:
+    if not isinstance(value, str) or not _OBJECT_ID.fullmatch(value):
+        raise InputError(f"{field} must be an id of 24 lowercase hex characters, got {value!r}")
+    return value
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _count(field: str, value: Any, *, minimum: int) -> int:
+    if not _is_int(value) or value < minimum:
+        raise InputError(f"{field} must be an int >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _three(field: str, value: Any, what: str) -> Sequence[Any]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise InputError(f"{field} must be three {what}, got {value!r}")
+    if len(value) != 3:
+        raise InputError(f"{field} must be three {what}, got {len(value)} values: {value!r}")
+    return value
+
+
+def _int_vector(field: str, value: Any) -> Vec3Int:
+    items = _three(field, value, "ints")
+    if not all(_is_int(v) for v in items):
+        raise InputError(f"{field} must be three ints, got {value!r}")
+    return (int(items[0]), int(items[1]), int(items[2]))
+
+
+def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
+    items = _three(field, value, "numbers")
+    out: list[Number] = []
+    for v in items:
+        if _is_int(v):
+            out.append(int(v))
+        elif type(v) is not bool and isinstance(v, numbers.Real) and math.isfinite(v):
+            out.append(float(v))
+        else:
+            raise InputError(f"{field} must be three finite numbers, got {value!r}")
+    return (out[0], out[1], out[2])
+
+
+def _needed_experience(value: Any) -> NeededExperience:
+    field = "needed_experience"
+    if isinstance(value, NeededExperience):
+        domain, level = value.domain, value.value
+    elif isinstance(value, Mapping):
+        if set(value) != {"domain", "value"}:
+            raise InputError(f"{field} must have the keys 'domain' and 'value', got {value!r}")
+        domain, level = value["domain"], value["value"]
+    elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == 2:
+        domain, level = value
+    else:
+        raise InputError(f"{field} must be (domain, value), a dict or a NeededExperience")
+    if not isinstance(domain, str):
+        raise InputError(f"{field}.domain must be a string, got {domain!r}")
+    return NeededExperience(domain, _count(f"{field}.value", level, minimum=0))
+
+
+def _bounding_box(value: Any) -> BoundingBox:
+    field = "bounding_box"
+    if isinstance(value, BoundingBox):
+        top_left, dims = value.top_left, (value.width, value.height, value.depth)
+    elif isinstance(value, Mapping):
+        corner_key = "topLeft" if "topLeft" in value else "top_left"
+        expected = {corner_key, "width", "height", "depth"}
+        if set(value) != expected:
+            raise InputError(
+                f"{field} must have the keys topLeft, width, height, depth, got {sorted(value)}"
+            )
+        top_left = value[corner_key]
+        dims = (value["width"], value["height"], value["depth"])
+    elif isinstance(value, Sequence) and not isinstance(value, (str, bytes)) and len(value) == 6:
+        top_left, dims = tuple(value[:3]), tuple(value[3:])
+    else:
+        raise InputError(
+            f"{field} must be a BoundingBox, a dict or (x, y, z, width, height, depth), "
+            f"got {value!r}"
+        )
+    corner = _int_vector(f"{field}.top_left", top_left)
+    width, height, depth = (
+        _count(f"{field}.{name}", dim, minimum=0)
+        for name, dim in zip(("width", "height", "depth"), dims, strict=True)
+    )
+    return BoundingBox(corner, width, height, depth)
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+_ROW_ALIASES = {
+    "data_set": "dataset",
+    "dataset_name": "dataset",
+    "pending_instances": "open_instances",
+    "instances": "open_instances",
+}
+_ROW_FIELDS = {
+    "task_type_id",
+    "dataset",
+    "project_name",
+    "edit_position",
+    "edit_rotation",
+    "open_instances",
+    "needed_experience",
+    "bounding_box",
+    "script_id",
+    "creation_info",
+    "description",
+    "x",
+    "y",
+    "z",
+    *(f"edit_{kind}_{axis}" for kind in ("position", "rotation") for axis in "xyz"),
+    "needed_experience_domain",
+    "needed_experience_value",
+}
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[\s\-]+")
+_VECTOR_TEXT = re.compile(r"[\s,;]+")
+
+
+def _snake(key: str) -> str:
+    return _SEPARATORS.sub("_", _CAMEL_BOUNDARY.sub("_", key.strip())).lower()
+
+
+def _normalise_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Keys in snake_case with aliases resolved; empty cells dropped."""
+    if not isinstance(row, Mapping):
+        raise InputError(f"a task row must be a mapping, got {type(row).__name__}")
+    fields: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    for raw_key, value in row.items():
+        if not isinstance(raw_key, str):
+            raise InputError(f"field names must be strings, got {raw_key!r}")
+        key = _snake(raw_key)
+        key = _ROW_ALIASES.get(key, key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if key in fields:
+            raise InputError(f"{key} is given twice (as {origin[key]!r} and {raw_key!r})")
+        if key not in _ROW_FIELDS:
+            raise InputError(f"unknown field: {raw_key!r}")
+        fields[key] = value.strip() if isinstance(value, str) else value
+        origin[key] = raw_key
+    return fields
+
+
+def _vector_from_row(fields: dict[str, Any], name: str, short: tuple[str, str, str] | None) -> Any:
+    """The vector ``name`` from one value or from per-axis columns; ``None`` if absent."""
+    long_axes = tuple(f"{name}_{axis}" for axis in "xyz")
+    spellings = [long_axes] if short is None else [long_axes, short]
+    whole = fields.pop(name, None)
+    found: list[Any] = []
+    for axes in spellings:
+        present = [a for a in axes if a in fields]
+        if not present:
+            continue
+        if whole is not None or found:
+            raise InputError(f"{name} is given twice ({name} and per-axis columns)")
+        missing = [a for a in axes if a not in fields]
+        if missing:
+            raise InputError(f"{name}: missing {', '.join(missing)}")
+        found = [fields.pop(a) for a in axes]
+    return found if found else whole
+
+
+def _experience_from_row(fields: dict[str, Any]) -> Any:
+    whole = fields.pop("needed_experience", None)
+    domain = fields.pop("needed_experience_domain", None)
+    value = fields.pop("needed_experience_value", None)
+    if domain is None and value is None:
+        if isinstance(whole, str):
+            text_domain, sep, text_value = whole.rpartition(":")
+            if not sep:
+                raise InputError(f"needed_experience: expected 'domain:value', got {whole!r}")
+            return (text_domain.strip(), _parse_int("needed_experience.value", text_value))
+        return whole
+    if whole is not None:
+        raise InputError("needed_experience is given twice (whole and per-part columns)")
+    if value is None:
+        raise InputError("needed_experience: missing needed_experience_value")
+    return ("" if domain is None else domain, _parse_int("needed_experience.value", value))
+
+
+def _parse_int(field: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # checked by the constructor
+    try:
+        return int(value.strip())
+    except ValueError:
+        raise InputError(f"{field} must be an int, got {value!r}") from None
+
+
+def _parse_vector(field: str, value: Any, kind: Callable[[str], Number]) -> Any:
+    if isinstance(value, str):
+        return _parse_numbers(field, value, 3, kind)
+    if isinstance(value, list) and any(isinstance(v, str) for v in value):
+        return [_parse_scalar(field, v, kind) for v in value]
+    return value
+
+
+def _parse_numbers(field: str, text: str, count: int, kind: Callable[[str], Number]) -> list[Any]:
+    parts = [p for p in _VECTOR_TEXT.split(text.strip().strip("[]()").strip()) if p]
+    if len(parts) != count:
+        raise InputError(f"{field} must be {count} numbers like '1,2,3', got {text!r}")
+    return [_parse_scalar(field, p, kind) for p in parts]
+
+
+def _parse_scalar(field: str, value: Any, kind: Callable[[str], Number]) -> Any:
+    if not isinstance(value, str):
+        return value
+    try:
+        number = kind(value.strip())
+    except ValueError:
+        what = "ints" if kind is int else "numbers"
+        raise InputError(f"{field} must hold {what}, got {value!r}") from None
+    if isinstance(number, float) and not math.isfinite(number):
+        raise InputError(f"{field} must hold finite numbers, got {value!r}")
+    return number

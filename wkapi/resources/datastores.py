@@ -1,0 +1,122 @@
+"""Datastores and tracingstores: the servers that hold datasets and annotation layers."""
+
+from __future__ import annotations
+
+import builtins
+
+import yarl
+
+from wkapi._errors import InputError
+from wkapi.models import DataStore, ServerMessage, TracingStore
+
+from ._base import Resource, check_bool, check_str, segment
+
+__all__ = ["DatastoresResource", "TracingstoresResource"]
+
+
+def _url(value: object, what: str) -> str:
+    text = check_str(value, what)
+    url = yarl.URL(text)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InputError(f"{what} must be an absolute http(s) URL, got {text!r}")
+    return text
+
+
+class DatastoresResource(Resource):
+    """Datastores (``wk.datastores``).
+
+    Creating and updating need an admin, deleting a super user.
+    """
+
+    async def list(self) -> builtins.list[DataStore]:
+        """``GET /datastores``: every datastore (anonymous access allowed)."""
+        data = await self._session.request_json("GET", "/datastores")
+        return self._structure_list(data, DataStore)
+
+    async def create(
+        self,
+        *,
+        name: str,
+        url: str,
+        public_url: str,
+        key: str,
+        is_scratch: bool = False,
+        is_foreign: bool = False,
+        allows_upload: bool = True,
+    ) -> DataStore:
+        """``POST /datastores``: register a datastore (admin only; a taken name is a 400).
+
+        Args:
+            url: how WEBKNOSSOS reaches the datastore; ``public_url``: what users' links use.
+            key: the shared secret the datastore identifies itself with.
+            is_scratch: hosted on a scratch/experimental environment.
+            is_foreign: belongs to another WEBKNOSSOS instance.
+            allows_upload: accepts dataset uploads from the browser.
+        """
+        body = _body(name, url, public_url, is_scratch, is_foreign, allows_upload)
+        body["key"] = check_str(key, "key")
+        data = await self._session.request_json("POST", "/datastores", json=body)
+        return self._structure(data, DataStore)
+
+    async def update(
+        self,
+        name: str,
+        *,
+        url: str,
+        public_url: str,
+        is_scratch: bool = False,
+        is_foreign: bool = False,
+        allows_upload: bool = True,
+    ) -> DataStore:
+        """``PUT /datastores/:name``: replace a datastore's settings (admin only).
+
+        The server stores every flag from the body, so omitted flags are reset to the
+        defaults shown here, as in :meth:`create`. Servers since 25.01 no longer have this
+        route (they answer 404).
+        """
+        body = _body(name, url, public_url, is_scratch, is_foreign, allows_upload)
+        path = "/datastores/" + segment(name, "datastore name")
+        data = await self._session.request_json("PUT", path, json=body)
+        return self._structure(data, DataStore)
+
+    async def delete(self, name: str) -> tuple[ServerMessage, ...]:
+        """``DELETE /datastores/:name``: remove a datastore from the database (super user only).
+
+        Returns the server's messages (the server may send none).
+        """
+        path = "/datastores/" + segment(name, "datastore name")
+        response = await self._session.request("DELETE", path)
+        return self._messages(response.json()) if response.body.strip() else ()
+
+
+def _body(
+    name: str,
+    url: str,
+    public_url: str,
+    is_scratch: bool,
+    is_foreign: bool,
+    allows_upload: bool,
+) -> dict[str, object]:
+    return {
+        "name": check_str(name, "name"),
+        "url": _url(url, "url"),
+        "publicUrl": _url(public_url, "public_url"),
+        "isScratch": check_bool(is_scratch, "is_scratch"),
+        "isForeign": check_bool(is_foreign, "is_foreign"),
+        "allowsUpload": check_bool(allows_upload, "allows_upload"),
+    }
+
+
+class TracingstoresResource(Resource):
+    """Tracingstores (``wk.tracingstores``)."""
+
+    async def update(self, name: str, *, url: str, public_url: str) -> TracingStore:
+        """``PUT /tracingstores/:name``: change a tracingstore's URLs (admin only)."""
+        body = {
+            "name": check_str(name, "name"),
+            "url": _url(url, "url"),
+            "publicUrl": _url(public_url, "public_url"),
+        }
+        path = "/tracingstores/" + segment(name, "tracingstore name")
+        data = await self._session.request_json("PUT", path, json=body)
+        return self._structure(data, TracingStore)

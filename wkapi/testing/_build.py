@@ -1,0 +1,306 @@
+"""Constructors for the fake server's entities with realistic defaults.
+
+The seed, the ``server.add_*`` helpers and the route handlers all create entities through these
+functions, so that ids, times and indexes are always handled the same way.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+
+from ._state import (
+    ANNOTATION_STATES,
+    TRACING_TYPES,
+    Annotation,
+    Dataset,
+    Project,
+    State,
+    SyntheticSpec,
+    Task,
+    TaskType,
+    Team,
+    User,
+)
+
+ROLES = ("admin", "team_manager", "user", "super_user", "dataset_manager")
+ANNOTATION_TYPES = (
+    "Task",
+    "View",
+    "Explorational",
+    "TracingBase",
+    "Orphan",
+    "CompoundTask",
+    "CompoundProject",
+    "CompoundTaskType",
+)
+COMPOUND_TYPES = ("CompoundTask", "CompoundProject", "CompoundTaskType")
+
+
+def new_team(state: State, name: str) -> Team:
+    team = Team(id=state.new_id(), name=name)
+    state.teams[team.id] = team
+    return team
+
+
+def new_user(
+    state: State,
+    role: str = "user",
+    *,
+    first_name: str,
+    last_name: str,
+    email: str | None = None,
+    teams: Iterable[str] | None = None,
+    experiences: dict[str, int] | None = None,
+) -> User:
+    """A user of ``role``; ``teams`` are team ids or names (default: the first team).
+
+    A ``team_manager`` manages the teams it is given; ``super_user`` is also an organization admin.
+    """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {ROLES}")
+    team_ids = [_team_id(state, t) for t in teams] if teams is not None else _first_team(state)
+    user_id = state.new_id()
+    created = state.now_ms()
+    user = User(
+        id=user_id,
+        email=email or f"{first_name}.{last_name}.{user_id[-4:]}@example.org".lower(),
+        first_name=first_name,
+        last_name=last_name,
+        token=state.make_token(user_id),
+        role=role,
+        is_admin=role in ("admin", "super_user"),
+        is_organization_owner=role == "admin" and not _has_owner(state),
+        is_dataset_manager=role == "dataset_manager",
+        is_super_user=role == "super_user",
+        team_roles={t: role == "team_manager" for t in team_ids},
+        experiences=dict(experiences or {}),
+        created=created,
+        last_activity=created,
+    )
+    return state.add_user(user)
+
+
+def _has_owner(state: State) -> bool:
+    return any(u.is_organization_owner for u in state.users.values())
+
+
+def _first_team(state: State) -> list[str]:
+    return [next(iter(state.teams))] if state.teams else []
+
+
+def _team_id(state: State, id_or_name: str) -> str:
+    if id_or_name in state.teams:
+        return id_or_name
+    team = state.team_by_name(id_or_name)
+    if team is None:
+        raise KeyError(f"no team with id or name {id_or_name!r}")
+    return team.id
+
+
+def new_dataset(
+    state: State,
+    name: str,
+    *,
+    layers: Sequence[str] = ("color", "segmentation"),
+    public: bool = False,
+    active: bool = True,
+    allowed_team_ids: Iterable[str] = (),
+) -> Dataset:
+    if name in state.datasets:
+        raise ValueError(f"dataset {name!r} exists already")
+    dataset = Dataset(
+        id=state.new_id(),
+        name=name,
+        layers=tuple(layers),
+        is_public=public,
+        is_active=active,
+        allowed_team_ids=list(allowed_team_ids),
+        created=state.now_ms(),
+        datastore_name=next(iter(state.datastores)),
+    )
+    state.datasets[name] = dataset
+    return dataset
+
+
+def new_task_type(
+    state: State, summary: str, *, tracing_type: str = "skeleton", team_id: str | None = None
+) -> TaskType:
+    if tracing_type not in TRACING_TYPES:
+        raise ValueError(f"tracing_type must be one of {TRACING_TYPES}")
+    task_type = TaskType(
+        id=state.new_id(),
+        summary=summary,
+        description=f"{summary} ({tracing_type})",
+        team_id=team_id or _first_team(state)[0],
+        tracing_type=tracing_type,
+        created=state.now_ms(),
+    )
+    state.task_types[task_type.id] = task_type
+    return task_type
+
+
+def new_project(
+    state: State,
+    name: str,
+    *,
+    team_id: str | None = None,
+    owner_id: str | None = None,
+    priority: int = 100,
+    paused: bool = False,
+    expected_time: int | None = None,
+    is_blacklisted_from_report: bool = False,
+) -> Project:
+    project = Project(
+        id=state.new_id(),
+        name=name,
+        team_id=team_id or _first_team(state)[0],
+        owner_id=owner_id,
+        priority=priority,
+        paused=paused,
+        expected_time=expected_time,
+        created=state.now_ms(),
+        is_blacklisted_from_report=is_blacklisted_from_report,
+    )
+    state.projects[project.id] = project
+    return project
+
+
+def new_task(
+    state: State,
+    project_id: str,
+    task_type_id: str,
+    dataset: str,
+    *,
+    instances: int = 1,
+    edit_position: Sequence[int] = (0, 0, 0),
+    edit_rotation: Sequence[float] = (0.0, 0.0, 0.0),
+    creation_info: str | None = None,
+    needed_experience: tuple[str, int] = ("", 0),
+    bounding_box: dict[str, object] | None = None,
+    script_id: str | None = None,
+    description: str | None = None,
+) -> Task:
+    if project_id not in state.projects:
+        raise KeyError(f"no project {project_id!r}")
+    if task_type_id not in state.task_types:
+        raise KeyError(f"no task type {task_type_id!r}")
+    x, y, z = edit_position
+    rx, ry, rz = edit_rotation
+    task = Task(
+        id=state.new_id(),
+        project_id=project_id,
+        task_type_id=task_type_id,
+        dataset=dataset,
+        instances=instances,
+        created=state.now_ms(),
+        needed_experience=needed_experience,
+        edit_position=(x, y, z),
+        edit_rotation=(rx, ry, rz),
+        bounding_box=bounding_box,
+        script_id=script_id,
+        creation_info=creation_info,
+        description=description,
+    )
+    return state.add_task(task)
+
+
+def new_annotation(
+    state: State,
+    *,
+    typ: str = "Explorational",
+    owner_id: str | None = None,
+    task_id: str | None = None,
+    dataset: str | None = None,
+    state_name: str = "Active",
+    name: str = "",
+    volume_layers: Sequence[str] = (),
+    skeleton: bool = True,
+    visibility: str = "Internal",
+    synthetic: SyntheticSpec | None = None,
+) -> Annotation:
+    """An annotation; a ``Task`` one needs ``task_id`` and counts towards the task's instances."""
+    if typ not in ANNOTATION_TYPES or typ in COMPOUND_TYPES:
+        raise ValueError(f"cannot store an annotation of type {typ!r}")
+    if state_name not in ANNOTATION_STATES:
+        raise ValueError(f"unknown annotation state {state_name!r}")
+    task = state.tasks[task_id] if task_id is not None else None
+    if typ == "Task" and task is None:
+        raise ValueError("a Task annotation needs task_id")
+    if dataset is None:
+        dataset = task.dataset if task is not None else next(iter(state.datasets))
+    if not skeleton and not volume_layers:
+        raise ValueError("an annotation needs a skeleton or at least one volume layer")
+    annotation_id = state.new_id()
+    created = state.now_ms()
+    annotation = Annotation(
+        id=annotation_id,
+        typ=typ,
+        state=state_name,
+        owner_id=owner_id,
+        dataset=dataset,
+        created=created,
+        modified=created,
+        name=name,
+        visibility=visibility,
+        task_id=task_id,
+        skeleton=skeleton,
+        volume_layers=tuple(volume_layers),
+        content_seed=state.derive("annotation", annotation_id),
+        synthetic=synthetic,
+    )
+    return state.add_annotation(annotation)
+
+
+def task_volume_layers(state: State, task: Task) -> tuple[str, ...]:
+    """The volume layers a task annotation gets from its task type."""
+    kind = state.task_types[task.task_type_id].tracing_type
+    return ("Volume",) if kind in ("volume", "hybrid") else ()
+
+
+def assign_task(state: State, task: Task, user: User) -> Annotation:
+    """Give one pending instance of ``task`` to ``user`` as a new Active Task annotation."""
+    kind = state.task_types[task.task_type_id].tracing_type
+    state.users[user.id].last_task_type_id = task.task_type_id
+    return new_annotation(
+        state,
+        typ="Task",
+        owner_id=user.id,
+        task_id=task.id,
+        volume_layers=task_volume_layers(state, task),
+        skeleton=kind != "volume",
+    )
+
+
+def annotators(state: State) -> list[User]:
+    """Users who may receive tasks: everyone but organization admins, in id order."""
+    return [u for u in state.users.values() if not u.is_admin]
+
+
+def simulate_annotators(
+    state: State, project_id: str, *, finish_fraction: float = 0.5, seed: int | None = None
+) -> list[str]:
+    """Assign every pending instance of the project's tasks and finish a share of them.
+
+    Instances go to non-admin users chosen with a seeded generator (a user gets each task at most
+    once while others are free). Returns the ids of the created Task annotations in creation
+    order; ``round(finish_fraction * n)`` of them, picked by the same generator, are Finished.
+    """
+    if not 0.0 <= finish_fraction <= 1.0:
+        raise ValueError("finish_fraction must be within [0, 1]")
+    rng = random.Random(state.seed if seed is None else seed)
+    people = annotators(state)
+    if not people:
+        raise ValueError("no users to assign tasks to")
+    created: list[Annotation] = []
+    for task_id in state.tasks_by_project.get(project_id, ()):
+        task = state.tasks[task_id]
+        holders = {a.owner_id for a in state.annotations_of_task(task_id) if a.state != "Cancelled"}
+        for _ in range(task.pending):
+            free = [u for u in people if u.id not in holders] or people
+            user = rng.choice(free)
+            holders.add(user.id)
+            created.append(assign_task(state, task, user))
+    for annotation in rng.sample(created, round(finish_fraction * len(created))):
+        state.set_annotation_state(annotation, "Finished")
+    return [a.id for a in created]

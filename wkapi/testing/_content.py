@@ -1,0 +1,26 @@
+"""Files the fake WEBKNOSSOS server serves and receives.
+
+Realistic skeleton NMLs and volume annotation ZIPs rendered from a seed, synthetic bodies of any
+exact size generated while streaming, ZIP writing, and the checks and merge an upload goes
+through. Stdlib only; nothing here imports the client.
+"""
+
+from wkapi.testing._content_check import NmlError, check_nml_file, check_zip_upload
+from wkapi.testing._content_download import nml_file_name, render_download
+from wkapi.testing._content_merge import merge_nml_files
+from wkapi.testing._content_nml import AnnotationContent, render_nml
+from wkapi.testing._content_synthetic import SyntheticBody
+from wkapi.testing._content_zip import write_zip
+
+__all__ = [
+    "AnnotationContent",
+    "NmlError",
+    "SyntheticBody",
+    "check_nml_file",
+    "check_zip_upload",
+    "merge_nml_files",
+    "nml_file_name",
+    "render_download",
+    "render_nml",
+    "write_zip",
+]

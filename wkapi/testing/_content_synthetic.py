@@ -1,0 +1,333 @@
+"""Synthetic annotation bodies of any exact size, generated while streaming at several GB/s.
+
+A body is a short prefix, a long region made of 1 MiB blocks, and a short suffix. Each block is
+one precomputed pseudo-random template per seed with the block number stamped in, so every block
+differs (a misplaced range shows) while generating one costs a single C-level join.
+
+- ``"nml"``: an NML whose second tree holds the region as ``<node .../>`` lines; the block number
+  is stamped into every node id, so node ids stay unique across the file.
+- ``"zip"``: a ZIP holding a small NML and a STORED ``data_Volume.zip`` entry that is the region
+  (pseudo-random bytes, not a real inner zip). Its CRC-32 is combined from per-block CRCs
+  (see ``_content_crc``), so it is known before the first byte is sent and ranges need no pass
+  over the data.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import random
+import threading
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from wkapi.testing._content_crc import zero_shift
+from wkapi.testing._content_nml import (
+    XML_DECLARATION,
+    AnnotationContent,
+    node_line,
+    render_meta,
+    render_parameters,
+    thing_open,
+)
+from wkapi.testing._content_zipframe import StoredEntry, central_directory, local_header
+
+BLOCK_SIZE = 1 << 20
+DEFAULT_DATASET = "2012-06-28_Cortex"
+DEFAULT_ORGANIZATION = "Organization_X"
+SYNTHETIC_NML_NAME = "synthetic.nml"
+SYNTHETIC_DATA_NAME = "data_Volume.zip"
+_CREATED_MS = 1_700_000_000_000
+# Bodies from this size on use ZIP64 records (a module constant so tests can lower it).
+ZIP64_FROM_SIZE = 0xFFFFFFFF
+_CONTENT_TYPES = {"nml": "application/xml", "zip": "application/zip"}
+
+# Node ids in the region are <9-digit block stamp><5-digit line number>.
+_STAMP_PLACEHOLDER = b"#########"
+_FIRST_STAMP = 100_000_000
+_STAMP_BYTES = 16
+
+
+class _Blocks(Protocol):
+    def block(self, index: int) -> bytes: ...
+
+    def tail(self, index: int, length: int) -> bytes: ...
+
+
+class SyntheticBody:
+    """A deterministic annotation body of exactly ``size`` bytes, never held in memory.
+
+    The same ``size``, ``kind`` and ``seed`` always give the same bytes; other seeds give other
+    bytes. ``kind="nml"`` is a well-formed NML, ``kind="zip"`` a valid ZIP (NML plus a large STORED
+    data entry with a correct CRC-32). Sizes below :meth:`minimum_size` (about 2.5 KiB for
+    ``"nml"``, 3.5 KiB for ``"zip"``) raise ``ValueError``.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        kind: Literal["nml", "zip"],
+        seed: int,
+        *,
+        dataset: str = DEFAULT_DATASET,
+        organization: str = DEFAULT_ORGANIZATION,
+    ) -> None:
+        if kind not in _CONTENT_TYPES:
+            raise ValueError(f"kind must be 'nml' or 'zip', not {kind!r}")
+        framing = _build_framing(size, kind, seed, dataset, organization)
+        self.size = size
+        self.kind: str = kind
+        self.seed = seed
+        self.content_type = _CONTENT_TYPES[kind]
+        self._framing = framing
+        self._sha256: str | None = None
+        self._sha256_lock = threading.Lock()
+
+    @staticmethod
+    def minimum_size(
+        kind: Literal["nml", "zip"],
+        *,
+        dataset: str = DEFAULT_DATASET,
+        organization: str = DEFAULT_ORGANIZATION,
+    ) -> int:
+        """The smallest valid size of a body of ``kind``: its framing with an empty region.
+
+        It does not depend on the seed (every seeded field of the framing has a fixed width).
+        """
+        if kind == "nml":
+            prefix, suffix = _nml_text(0, dataset, organization, big_tree=True)
+            return len(prefix) + len(suffix)
+        head, tail = _zip_records(_zip_nml(0, dataset, organization), 0, 0, zip64=False)
+        return len(head) + len(tail)
+
+    def __repr__(self) -> str:
+        return f"SyntheticBody(size={self.size}, kind={self.kind!r}, seed={self.seed})"
+
+    def chunks(self, start: int = 0, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """The bytes ``[start:size]`` in chunks of at most ``chunk_size`` bytes.
+
+        The bytes are identical to the same slice of a full stream, so this serves range
+        requests. Memory stays around ``chunk_size`` plus one 1 MiB block.
+        """
+        if not 0 <= start <= self.size:
+            raise ValueError(f"start must be within 0..{self.size}, not {start}")
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be positive, not {chunk_size}")
+        return self._framing.chunks(start, chunk_size)
+
+    def sha256(self) -> str:
+        """The hex SHA-256 of the whole body: computed by streaming once, then cached.
+
+        Safe to call from several threads; concurrent callers wait for one computation.
+        """
+        with self._sha256_lock:
+            if self._sha256 is None:
+                digest = hashlib.sha256()
+                for chunk in self.chunks():
+                    digest.update(chunk)
+                self._sha256 = digest.hexdigest()
+            return self._sha256
+
+
+@dataclass(frozen=True)
+class _Framing:
+    prefix: bytes
+    region_size: int
+    suffix: bytes
+    blocks: _Blocks
+
+    def chunks(self, start: int, chunk_size: int) -> Iterator[bytes]:
+        prefix_end = len(self.prefix)
+        region_end = prefix_end + self.region_size
+        position = start
+        if position < prefix_end:
+            yield from _pieces(self.prefix, position, chunk_size)
+            position = prefix_end
+        while position < region_end:
+            index, within = divmod(position - prefix_end, BLOCK_SIZE)
+            length = min(BLOCK_SIZE, self.region_size - index * BLOCK_SIZE)
+            if length == BLOCK_SIZE:
+                block = self.blocks.block(index)
+            else:
+                block = self.blocks.tail(index, length)
+            yield from _pieces(block, within, chunk_size)
+            position += length - within
+        yield from _pieces(self.suffix, position - region_end, chunk_size)
+
+
+def _pieces(data: bytes, begin: int, chunk_size: int) -> Iterator[bytes]:
+    if begin == 0 and len(data) <= chunk_size:
+        if data:
+            yield data
+        return
+    for offset in range(begin, len(data), chunk_size):
+        yield data[offset : offset + chunk_size]
+
+
+def _build_framing(size: int, kind: str, seed: int, dataset: str, organization: str) -> _Framing:
+    if kind == "nml":
+        prefix_text, suffix_text = _nml_text(seed, dataset, organization, big_tree=True)
+        prefix, suffix = prefix_text.encode(), suffix_text.encode()
+        region_size = _region_size(size, kind, len(prefix) + len(suffix))
+        return _Framing(prefix, region_size, suffix, _NodeBlocks(seed))
+    nml = _zip_nml(seed, dataset, organization)
+    zip64 = size >= ZIP64_FROM_SIZE
+    head, tail = _zip_records(nml, 0, 0, zip64=zip64)
+    region_size = _region_size(size, kind, len(head) + len(tail))
+    blocks = _RandomBlocks(seed)
+    head, tail = _zip_records(nml, region_size, blocks.crc32(region_size), zip64=zip64)
+    return _Framing(head, region_size, tail, blocks)
+
+
+def _region_size(size: int, kind: str, framing_size: int) -> int:
+    if size < framing_size:
+        raise ValueError(f"a {kind!r} body needs at least {framing_size} bytes, not {size}")
+    return size - framing_size
+
+
+class _NodeBlocks:
+    """1 MiB of ``<node .../>`` lines per block, the block number stamped into each node id."""
+
+    def __init__(self, seed: int) -> None:
+        self._parts = _node_template_parts(seed)
+
+    def block(self, index: int) -> bytes:
+        return (b"%09d" % (_FIRST_STAMP + index)).join(self._parts)
+
+    def tail(self, index: int, length: int) -> bytes:
+        """The first ``length`` bytes of a block, cut after a whole line and padded with spaces."""
+        text = self.block(index)
+        cut = text.rfind(b"\n", 0, length) + 1
+        padding = length - cut
+        return text[:cut] + (b" " * (padding - 1) + b"\n" if padding else b"")
+
+
+class _RandomBlocks:
+    """1 MiB of pseudo-random bytes per block, the block number XORed into the first 16 bytes."""
+
+    def __init__(self, seed: int) -> None:
+        template = _random_template(seed)
+        self._head = int.from_bytes(template[:_STAMP_BYTES], "little")
+        self._rest = template[_STAMP_BYTES:]
+
+    def _stamp(self, index: int) -> bytes:
+        return (self._head ^ index).to_bytes(_STAMP_BYTES, "little")
+
+    def block(self, index: int) -> bytes:
+        return self._stamp(index) + self._rest
+
+    def tail(self, index: int, length: int) -> bytes:
+        return (self._stamp(index) + self._rest[: max(0, length - _STAMP_BYTES)])[:length]
+
+    def crc32(self, region_size: int) -> int:
+        """CRC-32 of the first ``region_size`` bytes of the blocks, without generating them."""
+        full_blocks, remainder = divmod(region_size, BLOCK_SIZE)
+        shift = zero_shift(len(self._rest))
+        rest_crc = zlib.crc32(self._rest)
+        crc = 0
+        for index in range(full_blocks):
+            crc = shift.append(zlib.crc32(self._stamp(index), crc), rest_crc)
+        if remainder:
+            crc = zlib.crc32(self.tail(full_blocks, remainder), crc)
+        return crc
+
+
+@functools.lru_cache(maxsize=8)
+def _random_template(seed: int) -> bytes:
+    return random.Random(f"synthetic-zip/{seed}").randbytes(BLOCK_SIZE)
+
+
+@functools.lru_cache(maxsize=8)
+def _node_template_parts(seed: int) -> tuple[bytes, ...]:
+    """One block of node lines with a placeholder for the stamp, split at the placeholders."""
+    rng = random.Random(f"synthetic-nml/{seed}")
+    placeholder = _STAMP_PLACEHOLDER.decode()
+    lines: list[bytes] = []
+    total = 0
+    x, y, z = 5000, 5000, 1000
+    time_ms = _CREATED_MS
+    while True:
+        x += rng.randint(-30, 30)
+        y += rng.randint(-30, 30)
+        z += rng.randint(-6, 6)
+        time_ms += rng.randint(100, 3000)
+        radius = rng.uniform(20.0, 400.0)
+        node_id = f"{placeholder}{len(lines):05d}"
+        line = node_line(node_id, x, y, z, radius, time_ms, rng.randrange(4)).encode()
+        if total + len(line) > BLOCK_SIZE:
+            break
+        lines.append(line)
+        total += len(line)
+    # Trailing spaces before the last newline make the block exactly BLOCK_SIZE bytes.
+    lines[-1] = lines[-1][:-1] + b" " * (BLOCK_SIZE - total) + b"\n"
+    return tuple(b"".join(lines).split(_STAMP_PLACEHOLDER))
+
+
+def _nml_text(seed: int, dataset: str, organization: str, *, big_tree: bool) -> tuple[str, str]:
+    """Prefix and suffix of a synthetic NML: header, a small tree, and (``big_tree``) the start
+    and end of the tree whose nodes the region holds; without it, a volume layer instead."""
+    rng = random.Random(f"synthetic-header/{seed}")
+    content = AnnotationContent(
+        annotation_id=f"{rng.getrandbits(96):024x}",
+        name="synthetic",
+        dataset=dataset,
+        organization=organization,
+        username="Synthetic User",
+        created_ms=_CREATED_MS,
+        seed=seed,
+    )
+    # Every seeded number below has a fixed width, so the framing size does not depend on the seed.
+    edit_position = (rng.randint(1256, 9999), rng.randint(1256, 9999), rng.randint(1064, 9999))
+    box = (rng.randint(1000, 9999), rng.randint(1000, 9999), rng.randint(1000, 9999), 128)
+    prefix = [XML_DECLARATION, "<things>\n", *render_meta(content)]
+    prefix += render_parameters(
+        content, active_node_id=1, edit_position=edit_position, user_bounding_boxes=[box]
+    )
+    color = (rng.random(), rng.random(), rng.random())
+    prefix += [thing_open(1, "seed_tree", color, 1), "    <nodes>\n"]
+    for node_id in range(1, 5):
+        position = (rng.randint(1000, 9999), rng.randint(1000, 9999), rng.randint(1000, 9999))
+        radius = rng.uniform(10.0, 99.0)
+        prefix.append(
+            node_line(node_id, *position, radius, _CREATED_MS + node_id, rng.randrange(4))
+        )
+    prefix += ["    </nodes>\n", "    <edges>\n"]
+    prefix += [f'      <edge source="{n}" target="{n + 1}"/>\n' for n in range(1, 4)]
+    prefix += ["    </edges>\n", "  </thing>\n"]
+    suffix = []
+    if big_tree:
+        prefix += [thing_open(2, "synthetic_tree", (0.2, 0.6, 0.9), 1), "    <nodes>\n"]
+        suffix += ["    </nodes>\n", "    <edges>\n", "    </edges>\n", "  </thing>\n"]
+    suffix += [
+        "  <branchpoints>\n",
+        f'    <branchpoint id="2" time="{_CREATED_MS + 2}"/>\n',
+        "  </branchpoints>\n",
+        '  <comments>\n    <comment node="1" content="soma"/>\n  </comments>\n',
+        '  <groups>\n    <group id="1" name="synthetic" isExpanded="true"/>\n  </groups>\n',
+    ]
+    if not big_tree:
+        largest_segment_id = rng.randint(1000, 9999)
+        suffix.append(
+            f'  <volume id="0" name="Volume" location="{SYNTHETIC_DATA_NAME}"'
+            ' fallbackLayer="segmentation" format="wkw"'
+            f' largestSegmentId="{largest_segment_id}"/>\n'
+        )
+    suffix.append("</things>\n")
+    return "".join(prefix), "".join(suffix)
+
+
+def _zip_nml(seed: int, dataset: str, organization: str) -> bytes:
+    prefix, suffix = _nml_text(seed, dataset, organization, big_tree=False)
+    return (prefix + suffix).encode()
+
+
+def _zip_records(nml: bytes, data_size: int, data_crc: int, *, zip64: bool) -> tuple[bytes, bytes]:
+    """Everything before the data entry's bytes, and everything after them."""
+    nml_entry = StoredEntry(SYNTHETIC_NML_NAME, zlib.crc32(nml), len(nml), 0)
+    nml_record = local_header(nml_entry) + nml
+    data_entry = StoredEntry(SYNTHETIC_DATA_NAME, data_crc, data_size, len(nml_record), zip64)
+    head = nml_record + local_header(data_entry)
+    tail = central_directory([nml_entry, data_entry], offset=len(head) + data_size)
+    return head, tail

@@ -1,0 +1,67 @@
+"""What every handler of one fake server shares: its state, its release and its settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from ._faults import FaultInjector
+from ._log import RecordedRequest
+from ._state import State, User
+
+DEFAULT_RELEASE = "25.01"
+_FIRST_NEW_RELEASE = (23, 9)
+
+
+def release_key(release: str) -> tuple[int, ...]:
+    """``"23.08"`` -> ``(23, 8)``; non-numeric parts count as 0."""
+    parts = []
+    for part in release.split("."):
+        digits = "".join(ch for ch in part if ch.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
+
+
+@dataclass
+class Context:
+    """The settings and state of one fake server, stored on its aiohttp application."""
+
+    state: State
+    release: str
+    temp_dir: Path
+    chunked_downloads: bool = False
+    max_upload_bytes: int = 1 << 30
+    latency: float = 0.0
+    base_url: str = "http://127.0.0.1"
+    faults: FaultInjector = field(default_factory=FaultInjector)
+    requests: list[RecordedRequest] = field(default_factory=list)
+
+    @property
+    def new(self) -> bool:
+        """Whether the release is of the newer generation (23.09 and later)."""
+        return release_key(self.release) >= _FIRST_NEW_RELEASE
+
+    @property
+    def api_versions(self) -> tuple[int, int]:
+        """(oldest, current) HTTP API version served."""
+        return (5, 9) if self.new else (1, 5)
+
+    def store_url(self, url: str | None) -> str:
+        """A datastore's or tracingstore's URL; ``None`` means this server's own."""
+        return self.base_url if url is None else url
+
+
+CONTEXT = web.AppKey("wkapi_fake_context", Context)
+CALLER = "wkapi_fake_caller"
+
+
+def context(request: web.Request) -> Context:
+    return request.app[CONTEXT]
+
+
+def caller(request: web.Request) -> User | None:
+    """The user the request's ``X-Auth-Token`` belongs to, or None."""
+    user: User | None = request.get(CALLER)
+    return user

@@ -1,0 +1,162 @@
+"""What an annotation download sends: its file name, its body source and its checksum.
+
+Bodies are made lazily: seeded annotations are rendered by ``_content`` on first request (and a
+few recent renders are cached), synthetic ones are generated while streaming, uploaded ones are
+read from the server's temporary directory. Compound downloads are written to a temporary ZIP
+file first, as the real server builds them fully before sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import itertools
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from ._bodies import BodySource, BytesSource, FileSource, GeneratedSource
+from ._content import AnnotationContent, SyntheticBody, render_download, write_zip
+from ._state import Annotation, State
+
+_XML = "application/xml"
+_ZIP = "application/zip"
+_compound_counter = itertools.count()
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def download_stem(state: State, annotation: Annotation) -> str:
+    """The name a download gets: the annotation's name, or
+    ``<dataset>__<taskId|explorational>__<initial + last name>__<last 6 of id>``."""
+    if annotation.name:
+        return annotation.name
+    owner = state.users.get(annotation.owner_id) if annotation.owner_id else None
+    user = _ascii(owner.first_name[:1] + owner.last_name).lower() if owner is not None else ""
+    middle = annotation.task_id or "explorational"
+    return f"{annotation.dataset}__{middle}__{user}__{annotation.id[-6:]}"
+
+
+def content_of(state: State, annotation: Annotation) -> AnnotationContent:
+    owner = state.users.get(annotation.owner_id) if annotation.owner_id else None
+    return AnnotationContent(
+        annotation_id=annotation.id,
+        name=download_stem(state, annotation),
+        dataset=annotation.dataset,
+        organization=state.organization,
+        username=owner.full_name if owner is not None else "",
+        created_ms=annotation.created,
+        seed=annotation.content_seed,
+        volume_layers=annotation.volume_layers,
+    )
+
+
+@lru_cache(maxsize=256)
+def _rendered(content: AnnotationContent, skip_volume_data: bool, zip_format: str) -> BytesSource:
+    body, content_type = render_download(
+        content, skip_volume_data=skip_volume_data, zip_format=zip_format
+    )
+    return BytesSource(body, content_type)
+
+
+@lru_cache(maxsize=64)
+def synthetic_body(size: int, kind: str, seed: int) -> SyntheticBody:
+    """One shared generator per synthetic body, so its checksum is computed once."""
+    return SyntheticBody(size, kind, seed)  # type: ignore[arg-type]
+
+
+def body_source(
+    state: State, annotation: Annotation, *, skip_volume_data: bool = False, zip_format: str = "wkw"
+) -> BodySource:
+    """What ``GET /annotations/:typ/:id/download`` sends for ``annotation``."""
+    if annotation.synthetic is not None:
+        spec = annotation.synthetic
+        body = synthetic_body(spec.size, spec.kind, spec.seed)
+        return GeneratedSource(body.size, body.content_type, body.chunks)
+    if annotation.upload_path is not None:
+        kind = _ZIP if annotation.upload_path.suffix.lower() == ".zip" else _XML
+        return FileSource(annotation.upload_path, kind)
+    return _rendered(content_of(state, annotation), skip_volume_data, zip_format)
+
+
+def file_name(state: State, annotation: Annotation, source: BodySource) -> str:
+    suffix = ".zip" if source.content_type == _ZIP else ".nml"
+    return download_stem(state, annotation) + suffix
+
+
+def sha256_of(state: State, annotation: Annotation) -> str:
+    """The sha256 hex of exactly what a default download of ``annotation`` sends."""
+    if annotation.synthetic is not None:
+        spec = annotation.synthetic
+        return synthetic_body(spec.size, spec.kind, spec.seed).sha256()
+    source = body_source(state, annotation)
+    if isinstance(source, BytesSource):
+        return hashlib.sha256(source.data).hexdigest()
+    digest = hashlib.sha256()
+    with Path(annotation.upload_path or "").open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def compound_members(state: State, typ: str, entity_id: str) -> list[Annotation]:
+    """The finished Task annotations a compound download of ``typ``/``entity_id`` merges."""
+    if typ == "CompoundTask":
+        task_ids = [entity_id]
+    elif typ == "CompoundProject":
+        task_ids = list(state.tasks_by_project.get(entity_id, ()))
+    else:
+        task_ids = [t.id for t in state.tasks.values() if t.task_type_id == entity_id]
+    return [
+        annotation
+        for task_id in task_ids
+        for annotation in state.annotations_of_task(task_id)
+        if annotation.state == "Finished"
+    ]
+
+
+async def build_compound_zip(
+    state: State, members: list[Annotation], temp_dir: Path
+) -> FileSource:
+    """Write the compound ZIP (one entry per member) to a temporary file, off the event loop."""
+    entries: list[tuple[str, Path | bytes]] = []
+    spill: list[tuple[Path, Iterator[bytes]]] = []
+    used: set[str] = set()
+    for annotation in members:
+        source = body_source(state, annotation)
+        name = file_name(state, annotation, source)
+        if name in used:
+            name = f"{annotation.id}_{name}"
+        used.add(name)
+        if isinstance(source, BytesSource):
+            entries.append((name, source.data))
+        elif isinstance(source, FileSource):
+            entries.append((name, source.path))
+        else:  # synthetic: spill to a file so the ZIP writer never holds it whole
+            spill_path = temp_dir / f"spill-{next(_compound_counter)}-{annotation.id}"
+            spec = annotation.synthetic
+            assert spec is not None
+            body = synthetic_body(spec.size, spec.kind, spec.seed)
+            spill.append((spill_path, body.chunks(0, 1 << 20)))
+            entries.append((name, spill_path))
+    dest = temp_dir / f"compound-{next(_compound_counter)}.zip"
+    await asyncio.to_thread(_write_compound, entries, spill, dest)
+    return FileSource(dest, _ZIP, delete_when_opened=True)
+
+
+def _write_compound(
+    entries: list[tuple[str, Path | bytes]], spill: list[tuple[Path, Iterator[bytes]]], dest: Path
+) -> None:
+    for path, chunks in spill:
+        with path.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+    try:
+        with dest.open("wb") as handle:
+            write_zip(entries, handle)
+    finally:
+        for path, _ in spill:
+            path.unlink(missing_ok=True)

@@ -1,0 +1,271 @@
+"""JSON for users, teams, datasets, stores, task types, tasks, projects and buildinfo.
+
+Written here by hand, independent of the client's models, for both server generations: the old
+one (before 23.09) and the new one (``ctx.new``). Annotations are in ``_json_annotations``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from ._context import Context
+from ._state import Dataset, Datastore, Project, Task, TaskType, Team, Tracingstore, User
+
+JsonDict = dict[str, Any]
+
+_LAYER_SIZE = {"topLeft": [0, 0, 0], "width": 1024, "height": 1024, "depth": 512}
+_RESOLUTIONS = [[1, 1, 1], [2, 2, 1], [4, 4, 2], [8, 8, 4]]
+
+
+def team_json(ctx: Context, team: Team) -> JsonDict:
+    return {"id": team.id, "name": team.name, "organization": ctx.state.organization}
+
+
+def _user_teams(ctx: Context, user: User) -> list[JsonDict]:
+    teams = ctx.state.teams
+    return [
+        {"id": t, "name": teams[t].name, "isTeamManager": manager}
+        for t, manager in user.team_roles.items()
+        if t in teams
+    ]
+
+
+def compact_user_json(ctx: Context, user: User) -> JsonDict:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "isAdmin": user.is_admin,
+        "isDatasetManager": user.is_dataset_manager,
+        "isAnonymous": False,
+        "teams": _user_teams(ctx, user),
+    }
+
+
+def user_json(ctx: Context, user: User, viewer: User) -> JsonDict:
+    data: JsonDict = {
+        "id": user.id,
+        "email": user.email,
+        "firstName": user.first_name,
+        "lastName": user.last_name,
+        "isAdmin": user.is_admin,
+        "isOrganizationOwner": user.is_organization_owner,
+        "isDatasetManager": user.is_dataset_manager,
+        "isActive": user.is_active,
+        "teams": _user_teams(ctx, user),
+        "experiences": dict(user.experiences),
+        "lastActivity": user.last_activity,
+        "isAnonymous": False,
+        "isEditable": viewer.is_admin or any(viewer.manages(t) for t in user.team_roles),
+        "organization": ctx.state.organization,
+        "novelUserExperienceInfos": {},
+        "selectedTheme": "auto",
+        "created": user.created,
+        "lastTaskTypeId": user.last_task_type_id,
+        "isSuperUser": user.is_super_user,
+        "isEmailVerified": True,
+    }
+    if ctx.new:
+        data["isGuest"] = False
+        data["isUnlisted"] = False
+    return data
+
+
+def datastore_json(ctx: Context, store: Datastore) -> JsonDict:
+    data: JsonDict = {"name": store.name, "url": ctx.store_url(store.url)}
+    if ctx.new:
+        data["allowsUpload"] = store.allows_upload
+        data["jobsEnabled"] = False
+        data["jobsSupportedByAvailableWorkers"] = []
+    else:
+        data["isScratch"] = store.is_scratch
+        data["allowsUpload"] = store.allows_upload
+    return data
+
+
+def tracingstore_json(ctx: Context, store: Tracingstore) -> JsonDict:
+    return {"name": store.name, "url": ctx.store_url(store.url)}
+
+
+def _layer_json(name: str, *, with_resolutions: bool) -> JsonDict:
+    segmentation = "segmentation" in name
+    layer: JsonDict = {
+        "name": name,
+        "category": "segmentation" if segmentation else "color",
+        "elementClass": "uint32" if segmentation else "uint8",
+        "boundingBox": dict(_LAYER_SIZE),
+        "resolutions": [list(r) for r in _RESOLUTIONS] if with_resolutions else [],
+        "defaultViewConfiguration": None,
+        "adminViewConfiguration": None,
+    }
+    if segmentation:
+        layer["largestSegmentId"] = 1000
+        layer["mappings"] = []
+    return layer
+
+
+def dataset_json(
+    ctx: Context, dataset: Dataset, viewer: User | None, *, with_resolutions: bool = True
+) -> JsonDict:
+    state = ctx.state
+    source: JsonDict = {"id": {"name": dataset.name, "team": state.organization}}
+    if dataset.is_active:
+        source["dataLayers"] = [
+            _layer_json(layer, with_resolutions=with_resolutions) for layer in dataset.layers
+        ]
+        source["scale"] = [11.24, 11.24, 28.0]
+    else:
+        source["status"] = "No longer available on datastore."
+    teams = [team_json(ctx, state.teams[t]) for t in dataset.allowed_team_ids if t in state.teams]
+    editable = viewer is not None and (viewer.is_admin or viewer.is_dataset_manager)
+    data: JsonDict = {
+        "name": dataset.name,
+        "dataSource": source,
+        "dataStore": datastore_json(ctx, state.datastores[dataset.datastore_name]),
+        "owningOrganization": state.organization,
+        "allowedTeams": teams,
+        "allowedTeamsCumulative": teams,
+        "isActive": dataset.is_active,
+        "isPublic": dataset.is_public,
+        "description": dataset.description,
+        "displayName": None,
+        "created": dataset.created,
+        "isEditable": editable,
+        "lastUsedByUser": 0,
+        "logoUrl": "/assets/images/mpi-logos.svg",
+        "sortingKey": dataset.created,
+        "details": None,
+        "isUnreported": False,
+        "jobsEnabled": False,
+        "tags": [],
+        "folderId": state.derive_id("root-folder"),
+        "publication": None,
+    }
+    if ctx.new:
+        data["id"] = dataset.id
+    return data
+
+
+def settings_json(ctx: Context, tracing_type: str) -> JsonDict:
+    restrictions_key = "magRestrictions" if ctx.new else "resolutionRestrictions"
+    return {
+        "allowedModes": ["orthogonal", "oblique", "flight"],
+        "branchPointsAllowed": True,
+        "somaClickingAllowed": True,
+        "volumeInterpolationAllowed": tracing_type != "skeleton",
+        "mergerMode": False,
+        restrictions_key: {},
+    }
+
+
+def task_type_json(ctx: Context, task_type: TaskType) -> JsonDict:
+    team = ctx.state.teams.get(task_type.team_id)
+    return {
+        "id": task_type.id,
+        "summary": task_type.summary,
+        "description": task_type.description,
+        "teamId": task_type.team_id,
+        "teamName": team.name if team is not None else "",
+        "settings": settings_json(ctx, task_type.tracing_type),
+        "recommendedConfiguration": None,
+        "tracingType": task_type.tracing_type,
+    }
+
+
+def task_status_json(ctx: Context, task: Task) -> JsonDict:
+    first = "pending" if ctx.new else "open"
+    return {first: task.pending, "active": task.active, "finished": task.finished}
+
+
+def task_json(ctx: Context, task: Task, *, with_data_set: bool = False) -> JsonDict:
+    """A task; ``with_data_set`` adds ``dataSet`` on the new generation (the v5 adapter's doing)."""
+    state = ctx.state
+    project = state.projects[task.project_id]
+    script = state.scripts.get(task.script_id) if task.script_id else None
+    domain, value = task.needed_experience
+    data: JsonDict = {
+        "id": task.id,
+        "formattedHash": task.id[-6:],
+        "projectId": project.id,
+        "projectName": project.name,
+        "team": state.teams[project.team_id].name,
+        "type": task_type_json(ctx, state.task_types[task.task_type_id]),
+    }
+    if ctx.new:
+        data["datasetName"] = task.dataset
+        dataset = state.datasets.get(task.dataset)
+        data["datasetId"] = dataset.id if dataset is not None else None
+    if not ctx.new or with_data_set:
+        data["dataSet"] = task.dataset
+    data.update(
+        {
+            "neededExperience": {"domain": domain, "value": value},
+            "created": task.created,
+            "status": task_status_json(ctx, task),
+            "script": None
+            if script is None
+            else {"id": script.id, "name": script.name, "gist": script.gist, "owner": script.owner_id},
+            "tracingTime": task.tracing_time,
+            "creationInfo": task.creation_info,
+            "boundingBox": task.bounding_box,
+            "editPosition": list(task.edit_position),
+            "editRotation": list(task.edit_rotation),
+        }
+    )
+    return data
+
+
+def project_json(ctx: Context, project: Project, *, with_status: bool = False) -> JsonDict:
+    """A project; ``with_status`` adds the open-instance fields of the generation."""
+    state = ctx.state
+    owner = state.users.get(project.owner_id) if project.owner_id else None
+    data: JsonDict = {
+        "id": project.id,
+        "name": project.name,
+        "team": project.team_id,
+        "teamName": state.teams[project.team_id].name,
+        "owner": compact_user_json(ctx, owner) if owner is not None else None,
+        "priority": project.priority,
+        "paused": project.paused,
+        "expectedTime": project.expected_time,
+        "isBlacklistedFromReport": project.is_blacklisted_from_report,
+        "created": project.created,
+    }
+    if with_status:
+        tasks = [state.tasks[t] for t in state.tasks_by_project.get(project.id, ())]
+        pending = sum(t.pending for t in tasks)
+        if ctx.new:
+            data["pendingInstances"] = pending
+            data["tracingTime"] = sum(t.tracing_time or 0 for t in tasks)
+        else:
+            data["numberOfOpenAssignments"] = pending
+    return data
+
+
+def buildinfo_json(ctx: Context) -> JsonDict:
+    commit = hashlib.sha1(f"webknossos-{ctx.release}".encode()).hexdigest()
+    data: JsonDict = {
+        "webknossos": {
+            "name": "webknossos",
+            "version": ctx.release,
+            "commitHash": commit,
+            "commitDate": "Mon Jan 1 12:00:00 2024 +0100",
+            "scalaVersion": "2.13.11",
+            "sbtVersion": "1.9.8",
+            "ciBuild": "4242",
+            "ciTag": ctx.release,
+            "datastoreApiVersion": "2.0",
+        },
+        "schemaVersion": 120 if ctx.new else 105,
+        "localDataStoreEnabled": True,
+        "localTracingStoreEnabled": True,
+    }
+    if ctx.new:
+        oldest, current = ctx.api_versions
+        data["httpApiVersioning"] = {
+            "currentApiVersion": current,
+            "oldestSupportedApiVersion": oldest,
+        }
+    return data

@@ -1,0 +1,35 @@
+"""The request log: one :class:`RecordedRequest` per request the fake server received."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+_SECRET_QUERY_KEYS = frozenset({"token"})
+
+
+@dataclass
+class RecordedRequest:
+    """One request as the server saw it; secrets are never stored.
+
+    ``path`` is the full request path (``/api/v5/tasks``), ``route`` the path without the ``/api``
+    or ``/api/vN`` prefix, ``status`` None when the connection was cut without an answer,
+    ``fault`` the kind of injected fault that hit the request, ``authenticated`` whether it carried
+    a valid ``X-Auth-Token`` and ``role`` that user's role.
+    """
+
+    method: str
+    path: str
+    query: dict[str, str]
+    status: int | None = None
+    fault: str | None = None
+    authenticated: bool = False
+    role: str | None = None
+    route: str = ""
+    api_version: int | None = None
+    had_token_header: bool = False
+
+
+def masked_query(query: Mapping[str, str]) -> dict[str, str]:
+    """The query with secret values replaced by ``***``."""
+    return {k: "***" if k.lower() in _SECRET_QUERY_KEYS else v for k, v in query.items()}

@@ -1,0 +1,120 @@
+"""Finding the entity a path names, with the real server's refusals for bad or missing ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from ._access import can_read_annotation, can_read_project, can_read_task, manages
+from ._build import ANNOTATION_TYPES
+from ._context import caller, context
+from ._errors import (
+    ANNOTATION_NOT_FOUND,
+    ANNOTATION_NOT_PUBLIC,
+    NOT_FOUND_GENERIC,
+    bad_request,
+    forbidden,
+    not_found,
+)
+from ._params import object_id
+from ._state import Annotation, Project, Task, TaskType, User
+
+
+def annotation_type(value: str) -> str:
+    if value not in ANNOTATION_TYPES:
+        raise bad_request(f"Invalid AnnotationType: {value}")
+    return value
+
+
+def readable_annotation(request: web.Request, annotation_id: str) -> Annotation:
+    """The annotation if the caller may read it: 404 for anonymous callers and missing ones,
+    403 for logged-in callers without access."""
+    user = caller(request)
+    annotation = context(request).state.annotations.get(object_id(annotation_id))
+    if annotation is None:
+        raise not_found(ANNOTATION_NOT_PUBLIC if user is None else ANNOTATION_NOT_FOUND)
+    if not can_read_annotation(context(request).state, user, annotation):
+        if user is None:
+            raise not_found(ANNOTATION_NOT_PUBLIC)
+        raise forbidden()
+    return annotation
+
+
+def task_for_read(request: web.Request, task_id: str, user: User) -> Task:
+    state = context(request).state
+    task = state.tasks.get(object_id(task_id))
+    if task is None:
+        raise not_found("Task could not be found")
+    if not can_read_task(state, user, task):
+        raise not_found(NOT_FOUND_GENERIC)
+    return task
+
+
+def task_for_admin(request: web.Request, task_id: str, user: User) -> Task:
+    task = task_for_read(request, task_id, user)
+    if not manages(user, context(request).state.project_of(task).team_id):
+        raise forbidden()
+    return task
+
+
+def project_for_read(request: web.Request, project_id: str, user: User) -> Project:
+    project = context(request).state.projects.get(object_id(project_id))
+    if project is None:
+        raise not_found("Project could not be found")
+    if not can_read_project(user, project):
+        raise not_found(NOT_FOUND_GENERIC)
+    return project
+
+
+def project_for_admin(request: web.Request, project_id: str, user: User) -> Project:
+    project = project_for_read(request, project_id, user)
+    if not manages(user, project.team_id):
+        raise forbidden()
+    return project
+
+
+def task_type_for_read(request: web.Request, task_type_id: str) -> TaskType:
+    task_type = context(request).state.task_types.get(object_id(task_type_id))
+    if task_type is None:
+        raise not_found("Task type could not be found")
+    return task_type
+
+
+@dataclass(frozen=True)
+class Compound:
+    """What a compound type and id name: the merged annotation's name, dataset and team."""
+
+    typ: str
+    id: str
+    name: str
+    dataset: str
+    team_id: str
+
+
+def compound_for_admin(request: web.Request, typ: str, entity_id: str) -> Compound:
+    """Resolve ``CompoundTask``/``CompoundProject``/``CompoundTaskType``; team managers and
+    admins only (403 otherwise, anonymous callers included)."""
+    state = context(request).state
+    user = caller(request)
+    object_id(entity_id)
+    if typ == "CompoundTask":
+        task = state.tasks.get(entity_id)
+        if task is None:
+            raise not_found("Task could not be found")
+        found = Compound(typ, entity_id, task.id, task.dataset, state.project_of(task).team_id)
+    elif typ == "CompoundProject":
+        project = state.projects.get(entity_id)
+        if project is None:
+            raise not_found("Project could not be found")
+        task_ids = state.tasks_by_project.get(entity_id) or []
+        dataset = state.tasks[task_ids[0]].dataset if task_ids else ""
+        found = Compound(typ, entity_id, project.name, dataset, project.team_id)
+    else:
+        task_type = state.task_types.get(entity_id)
+        if task_type is None:
+            raise not_found("Task type could not be found")
+        found = Compound(typ, entity_id, task_type.summary, "", task_type.team_id)
+    if not manages(user, found.team_id):
+        raise forbidden()
+    return found

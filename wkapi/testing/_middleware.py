@@ -1,0 +1,133 @@
+"""The two middlewares every request passes: the outer one records the request and injects
+faults, the inner one checks the API version and turns refusals and crashes into the real
+server's error bodies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from http import HTTPStatus
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from ._context import CALLER, context
+from ._errors import ApiError, action_not_found, html_response, json_response
+from ._faults import Fault, FaultKind
+from ._log import RecordedRequest, masked_query
+from ._writer import cut_connection, send
+
+logger = logging.getLogger("wkapi.testing")
+
+_API_PATH = re.compile(r"^/api(?:/v(\d+))?(/.*)?$")
+_NGINX_PAGE = (
+    "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
+def split_api_path(path: str) -> tuple[int | None, str]:
+    """``/api/v5/tasks`` -> ``(5, "/tasks")``; ``/api/tasks`` -> ``(None, "/tasks")``."""
+    match = _API_PATH.match(path)
+    if match is None:
+        return None, path
+    version = int(match.group(1)) if match.group(1) else None
+    return version, match.group(2) or "/"
+
+
+@web.middleware
+async def record_and_inject(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log the request, resolve its token, apply ``latency`` and any fault rule that fires."""
+    ctx = context(request)
+    version, route = split_api_path(request.path)
+    token = request.headers.get("X-Auth-Token")
+    user_id = ctx.state.users_by_token.get(token) if token else None
+    user = ctx.state.users.get(user_id) if user_id else None
+    request[CALLER] = user
+    record = RecordedRequest(
+        method=request.method,
+        path=request.path,
+        query=masked_query(request.query),
+        authenticated=user is not None,
+        role=user.role if user is not None else None,
+        route=route,
+        api_version=version,
+        had_token_header=token is not None,
+    )
+    ctx.requests.append(record)
+    if ctx.latency > 0:
+        await asyncio.sleep(ctx.latency)
+    fault = ctx.faults.pick(request.method, route)
+    if fault is not None:
+        record.fault = fault.kind.value
+        if fault.kind is FaultKind.LATENCY:
+            await asyncio.sleep(fault.delay)
+        elif fault.kind is FaultKind.DROP:
+            cut_connection(request)
+            return web.Response()
+        elif _is_replacing(fault) and not fault.after_processing:
+            replacement = _fault_response(fault)
+            record.status = replacement.status
+            return replacement
+    response = await handler(request)
+    if fault is not None and fault.kind is FaultKind.PROCESS_THEN_DROP:
+        cut_connection(request)
+        return web.Response()
+    if fault is not None and _is_replacing(fault):
+        response = _fault_response(fault)
+    record.status = response.status
+    return await send(request, response, fault)
+
+
+def _is_replacing(fault: Fault) -> bool:
+    return fault.kind in (FaultKind.STATUS, FaultKind.HTML_ERROR, FaultKind.INVALID_JSON)
+
+
+def _fault_response(fault: Fault) -> web.Response:
+    if fault.kind is FaultKind.INVALID_JSON:
+        return web.Response(
+            body=b'{"messages": [{"success": "cut short', content_type="application/json"
+        )
+    reason = _reason(fault.status)
+    headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
+    if fault.kind is FaultKind.HTML_ERROR:
+        page = _NGINX_PAGE.format(status=fault.status, reason=reason)
+        return web.Response(text=page, status=fault.status, content_type="text/html", headers=headers)
+    if fault.json_body:
+        body = {"messages": [{"error": f"{reason} (injected fault)"}]}
+        return json_response(body, fault.status, headers)
+    return web.Response(text=reason, status=fault.status, headers=headers)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+@web.middleware
+async def errors_and_versions(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Refuse unsupported API versions; map refusals, router misses and crashes to responses."""
+    ctx = context(request)
+    version, _route = split_api_path(request.path)
+    oldest, current = ctx.api_versions
+    if version is not None and not oldest <= version <= current:
+        text = (
+            "This WEBKNOSSOS instance does not support the requested HTTP API version. "
+            f"Client requested {version} but must be at least {oldest} and at most {current}."
+        )
+        return json_response({"messages": [{"error": text}]}, 404)
+    try:
+        return await handler(request)
+    except ApiError as refusal:
+        return refusal.response
+    except web.HTTPException as exc:
+        if exc.status in (404, 405):
+            return action_not_found(request)
+        return html_response(request, exc.status, exc.reason)
+    except Exception:
+        logger.exception("fake WEBKNOSSOS crashed on %s %s", request.method, request.path)
+        return html_response(request, 500, "Internal server error")
