@@ -1,5 +1,202 @@
-"""wkapi: an async-first client for the WEBKNOSSOS REST API (bootstrapping; exports land soon)."""
+"""wkapi: an async-first Python client for the WEBKNOSSOS REST API.
 
-from ._version import __version__
+.. code-block:: python
 
-__all__ = ["__version__"]
+    import wkapi
+
+    async with wkapi.Client.from_env() as wk:          # WK_URL, WK_TOKEN
+        me = await wk.users.current()
+        async for annotation in wk.users.annotations(me.id, is_finished=True):
+            await wk.annotations.download(annotation.typ, annotation.id, to="exports/")
+
+Every public name lives here; the submodules ``wkapi.models``, ``wkapi.jobs`` and
+``wkapi.testing`` (the fake server for tests) are public too.
+"""
+
+from ._client import (
+    Client,
+)
+from ._config import (
+    Limits,
+    Timeouts,
+)
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    ConflictError,
+    IncompleteDownloadError,
+    InputError,
+    InvalidResponseError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    UploadInputError,
+    VersionNotSupportedError,
+    WebknossosError,
+)
+from ._pagination import (
+    Pager,
+)
+from ._retry import (
+    RetryPolicy,
+)
+from ._transfer import (
+    DestinationExistsError,
+    DownloadBody,
+    DownloadResult,
+    ProgressCallback,
+    ProgressReporter,
+)
+from ._version import (
+    __version__,
+)
+from .jobs import (
+    BulkTaskItem,
+    BulkTaskReport,
+    ExportItem,
+    ExportReport,
+    ExportStatus,
+    TaskFileError,
+    TaskInputError,
+    load_task_specs,
+)
+from .models import (
+    Annotation,
+    AnnotationLayer,
+    AnnotationLayerParameters,
+    AnnotationLayerType,
+    AnnotationRef,
+    AnnotationRestrictions,
+    AnnotationSettings,
+    AnnotationState,
+    AnnotationStats,
+    AnnotationType,
+    BoundingBox,
+    BuildInfo,
+    CompactUser,
+    DataLayer,
+    DataLayerMag,
+    Dataset,
+    DataSource,
+    DataSourceId,
+    DataStore,
+    HttpApiVersioning,
+    NeededExperience,
+    Project,
+    ProjectWithStatus,
+    ResolutionRestrictions,
+    Script,
+    ServerMessage,
+    Task,
+    TaskCreationReport,
+    TaskCreationResult,
+    TaskSpec,
+    TaskStatus,
+    TaskType,
+    Team,
+    TeamMembership,
+    TracingStore,
+    TracingType,
+    UploadResult,
+    User,
+    UserRef,
+    Vec3Float,
+    Vec3Int,
+    Visibility,
+    WebknossosVersion,
+)
+from .resources import (
+    TaskFromFilesParams,
+)
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "Annotation",
+    "AnnotationLayer",
+    "AnnotationLayerParameters",
+    "AnnotationLayerType",
+    "AnnotationRef",
+    "AnnotationRestrictions",
+    "AnnotationSettings",
+    "AnnotationState",
+    "AnnotationStats",
+    "AnnotationType",
+    "AuthenticationError",
+    "BadRequestError",
+    "BoundingBox",
+    "BuildInfo",
+    "BulkTaskItem",
+    "BulkTaskReport",
+    "Client",
+    "CompactUser",
+    "ConfigurationError",
+    "ConflictError",
+    "DataLayer",
+    "DataLayerMag",
+    "DataSource",
+    "DataSourceId",
+    "DataStore",
+    "Dataset",
+    "DestinationExistsError",
+    "DownloadBody",
+    "DownloadResult",
+    "ExportItem",
+    "ExportReport",
+    "ExportStatus",
+    "HttpApiVersioning",
+    "IncompleteDownloadError",
+    "InputError",
+    "InvalidResponseError",
+    "Limits",
+    "NeededExperience",
+    "NotFoundError",
+    "Pager",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "ProgressCallback",
+    "ProgressReporter",
+    "Project",
+    "ProjectWithStatus",
+    "RateLimitError",
+    "ResolutionRestrictions",
+    "RetryPolicy",
+    "Script",
+    "ServerError",
+    "ServerMessage",
+    "Task",
+    "TaskCreationReport",
+    "TaskCreationResult",
+    "TaskFileError",
+    "TaskFromFilesParams",
+    "TaskInputError",
+    "TaskSpec",
+    "TaskStatus",
+    "TaskType",
+    "Team",
+    "TeamMembership",
+    "Timeouts",
+    "TracingStore",
+    "TracingType",
+    "UploadInputError",
+    "UploadResult",
+    "User",
+    "UserRef",
+    "Vec3Float",
+    "Vec3Int",
+    "VersionNotSupportedError",
+    "Visibility",
+    "WebknossosError",
+    "WebknossosVersion",
+    "__version__",
+    "load_task_specs",
+]

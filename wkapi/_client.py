@@ -28,6 +28,7 @@ from .resources.datastores import DatastoresResource, TracingstoresResource
 from .resources.projects import ProjectsResource
 from .resources.task_types import TaskTypesResource
 from .resources.teams import TeamsResource
+from .resources.tokens import TokensResource
 from .resources.users import UsersResource
 
 __all__ = ["Client"]
@@ -58,7 +59,7 @@ class Client:
 
     Resources: :attr:`users`, :attr:`teams`, :attr:`datasets`, :attr:`datastores`,
     :attr:`tracingstores`, :attr:`annotations`, :attr:`tasks`, :attr:`task_types`,
-    :attr:`projects`, and the :attr:`export` job.
+    :attr:`projects`, :attr:`tokens`, and the :attr:`export` job.
     """
 
     def __init__(
@@ -99,6 +100,7 @@ class Client:
         self.annotations = AnnotationsResource(session)
         self.task_types = TaskTypesResource(session)
         self.projects = ProjectsResource(session)
+        self.tokens = TokensResource(session)
         self.tasks = BulkTasksResource(session, task_types=self.task_types, projects=self.projects)
         self.export = ExportJobs(
             annotations=self.annotations,
@@ -108,9 +110,7 @@ class Client:
         )
 
     @classmethod
-    def from_env(
-        cls, environ: Mapping[str, str] | None = None, **options: Any
-    ) -> Client:
+    def from_env(cls, environ: Mapping[str, str] | None = None, **options: Any) -> Client:
         """A client from ``WK_URL``, ``WK_TOKEN`` and optionally ``WK_API_VERSION``.
 
         Keyword ``options`` are passed to the constructor and win over the environment.
@@ -148,8 +148,7 @@ class Client:
         await self.close()
 
     async def close(self) -> None:
-        """Close the connection pool. The client cannot be used afterwards... except that a new
-        pool is opened on the next call, so closing twice or reusing after close is harmless."""
+        """Close the connection pool (closing twice is harmless; a later call opens a new one)."""
         await self._session.close()
 
     async def check_version(self) -> BuildInfo:

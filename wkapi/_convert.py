@@ -33,6 +33,7 @@ Errors
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import types
 import typing
@@ -138,13 +139,22 @@ def _mismatch(expected: str, value: Any) -> _ShapeError:
     return _ShapeError(f"expected {expected}, got {_show(value)}")
 
 
-def _structure_str(value: Any, _: Any) -> str:
+# cattrs looks hooks for classes up by MRO, so the str and int hooks also receive their
+# subclasses, such as str enums (``class X(str, Enum)``: str precedes Enum in the MRO).
+# ``cls`` tells them apart.
+
+
+def _structure_str(value: Any, cls: Any) -> str:
+    if cls is not str and _is_enum(cls):
+        return _enum_hook(cls)(value, cls)  # type: ignore[no-any-return]
     if isinstance(value, str):
         return value
     raise _mismatch("string", value)
 
 
-def _structure_int(value: Any, _: Any) -> int:
+def _structure_int(value: Any, cls: Any) -> int:
+    if cls is not int and _is_enum(cls):
+        return _enum_hook(cls)(value, cls)  # type: ignore[no-any-return]
     if type(value) is int:
         return value
     # JSON has one number type; a float that holds an integer is an integer.
@@ -175,6 +185,7 @@ def _is_enum(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, enum.Enum)
 
 
+@functools.cache
 def _enum_hook(cls: type[enum.Enum]) -> StructureHook:
     values = ", ".join(repr(m.value) for m in cls)
 
@@ -433,6 +444,7 @@ def make_converter(*, strict: bool, detailed: bool = True) -> cattrs.Converter:
     def union_unstructure_hook(t: Any) -> Callable[[Any], Any]:
         return conv.unstructure  # by the value's own class: an enum member gives its value
 
+    conv.register_unstructure_hook(str, _unstructure_str)
     conv.register_unstructure_hook_factory(_is_enum, lambda _: _enum_value)
     conv.register_unstructure_hook_factory(_is_tuple, tuple_unstructure_hook)
     conv.register_unstructure_hook_factory(_is_union, union_unstructure_hook)
@@ -442,6 +454,11 @@ def make_converter(*, strict: bool, detailed: bool = True) -> cattrs.Converter:
 
 def _enum_value(member: enum.Enum) -> Any:
     return member.value
+
+
+def _unstructure_str(value: str) -> Any:
+    # str enums dispatch here (see _structure_str); they go out as their value.
+    return value.value if isinstance(value, enum.Enum) else value
 
 
 def _apply_aliases(
@@ -495,7 +512,7 @@ def structure(data: Any, cls: type[T], *, strict: bool = False) -> T:
         result: T = _fast[strict].structure(data, cls)
     except StructureHandlerNotFoundError:
         raise  # a model the converter cannot handle: a bug in wkapi, not in the answer
-    except Exception as fast_exc:
+    except BaseValidationError as fast_exc:
         raise _invalid(data, cls, _type_name(cls), strict, fast_exc) from fast_exc
     return result
 
@@ -542,6 +559,8 @@ def _type_name(t: Any) -> str:
     args = typing.get_args(t)
     if not args:
         return getattr(t, "__name__", repr(t))
+    if _is_union(t):
+        return " | ".join(_type_name(a) for a in args)
     origin = typing.get_origin(t)
     inner = ", ".join("..." if a is Ellipsis else _type_name(a) for a in args)
     return f"{getattr(origin, '__name__', repr(origin))}[{inner}]"

@@ -39,7 +39,7 @@ from ._errors import (
     status_error_class,
 )
 from ._ratelimit import RateLimiter
-from ._retry import IDEMPOTENT_METHODS, RetryBudget, parse_retry_after
+from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy, parse_retry_after
 from ._version import __version__
 
 __all__ = ["Response", "Session", "encode_query", "logger"]
@@ -305,6 +305,7 @@ class Session:
         versioned: bool = True,
         idempotent: bool | None = None,
         transfer: bool = False,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         """Send a request and read its whole answer; raise a typed error for non-2xx.
 
@@ -315,6 +316,8 @@ class Session:
                 (bodies must be replayable for retries).
             idempotent: override the method's idempotency for retries (a read-only POST).
             transfer: use the transfer timeouts (no total) instead of the API ones.
+            retry: a retry policy for this call instead of the client's (the bulk task job
+                allows only retries of requests that never reached the server).
         """
         if versioned and not self._version_checked:
             await self._ensure_version()
@@ -327,6 +330,7 @@ class Session:
             headers=headers,
             idempotent=idempotent,
             transfer=transfer,
+            retry=retry,
         )
 
     async def request_json(
@@ -356,6 +360,7 @@ class Session:
         headers: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
         transfer: bool = False,
+        retry: RetryPolicy | None = None,
     ) -> Response:
         options: dict[str, Any] = {}
         if params:
@@ -389,7 +394,7 @@ class Session:
                 finally:
                     self._log(method, url, status, number, started)
 
-        return await self.with_retries(method, url, attempt, idempotent=idempotent)
+        return await self.with_retries(method, url, attempt, idempotent=idempotent, policy=retry)
 
     @asynccontextmanager
     async def stream(
@@ -446,8 +451,10 @@ class Session:
 
     # -- retries and errors -----------------------------------------------------------------
 
-    def _retryable(self, exc: APIError, method: str, idempotent: bool | None) -> bool:
-        policy = self.config.retry
+    @staticmethod
+    def _retryable(
+        exc: APIError, method: str, idempotent: bool | None, policy: RetryPolicy
+    ) -> bool:
         if isinstance(exc, APIStatusError):
             return policy.retries_status(method, exc.status, idempotent=idempotent)
         if isinstance(exc, APIConnectionError):
@@ -465,13 +472,15 @@ class Session:
         attempt: Callable[[int], Awaitable[T]],
         *,
         idempotent: bool | None = None,
+        policy: RetryPolicy | None = None,
     ) -> T:
         """Run ``attempt(n)`` for n = 1, 2, ... until it succeeds or the error is final.
 
-        Retries follow :class:`~wkapi.RetryPolicy` and the client's retry budget; each retry is
-        logged at INFO with its reason (never the token or the query string).
+        Retries follow ``policy`` (default: the client's :class:`~wkapi.RetryPolicy`) and the
+        client's retry budget; each retry is logged at INFO with its reason (never the token or
+        the query string).
         """
-        policy = self.config.retry
+        policy = policy or self.config.retry
         self.budget.record_request()
         number = 1
         while True:
@@ -480,7 +489,7 @@ class Session:
             except APIError as exc:
                 if (
                     number >= policy.attempts
-                    or not self._retryable(exc, method, idempotent)
+                    or not self._retryable(exc, method, idempotent, policy)
                     or not self.budget.try_spend()
                 ):
                     raise

@@ -51,7 +51,9 @@ async def test_token_is_kept_on_a_same_origin_redirect(serve, make_session) -> N
     async def landing(request: web.Request) -> web.Response:
         return echo_token(request)
 
-    server = await serve({("GET", "/api/v5/old-place"): redirect, ("GET", "/api/v5/new-place"): landing})
+    server = await serve(
+        {("GET", "/api/v5/old-place"): redirect, ("GET", "/api/v5/new-place"): landing}
+    )
     session = make_session(server.url)
     assert await session.request_json("GET", "/old-place") == {"token": TOKEN}
 

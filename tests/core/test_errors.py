@@ -87,7 +87,9 @@ CASES = [
         ["You are not authorized to view or edit this resource"],
         id="forbidden",
     ),
-    pytest.param(409, "text/plain", "conflict here\nmore", ConflictError, ["conflict here"], id="text"),
+    pytest.param(
+        409, "text/plain", "conflict here\nmore", ConflictError, ["conflict here"], id="text"
+    ),
     pytest.param(413, "text/html", "", PayloadTooLargeError, [], id="empty-413"),
     pytest.param(429, "text/plain", "", RateLimitError, [], id="empty-429"),
     pytest.param(
@@ -102,7 +104,9 @@ async def test_error_bodies_become_typed_errors(
     serve, make_session, status, content_type, body, error_class, messages
 ) -> None:
     async def handler(request: web.Request) -> web.Response:
-        return web.Response(status=status, body=body.encode(), content_type=content_type.split(";")[0])
+        return web.Response(
+            status=status, body=body.encode(), content_type=content_type.split(";")[0]
+        )
 
     server = await serve({("GET", "/api/v5/thing/x"): handler})
     session = make_session(server.url, retry=RetryPolicy.disabled())
@@ -148,7 +152,15 @@ async def test_non_json_success_body_is_an_invalid_response(serve, make_session)
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"\xff\xfe\x00garbage", b"[1, 2", b"<html><body></body></html>", b"null", b'"text"', b"{}"],
+    [
+        b"",
+        b"\xff\xfe\x00garbage",
+        b"[1, 2",
+        b"<html><body></body></html>",
+        b"null",
+        b'"text"',
+        b"{}",
+    ],
 )
 def test_parse_error_body_never_raises(raw: bytes) -> None:
     parsed = parse_error_body(raw, "application/json")

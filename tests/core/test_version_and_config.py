@@ -34,7 +34,9 @@ async def ok(request: web.Request) -> web.Response:
 
 
 @pytest.mark.parametrize("api_version", [4, 10])
-async def test_version_outside_the_server_range_is_refused(serve, make_session, api_version) -> None:
+async def test_version_outside_the_server_range_is_refused(
+    serve, make_session, api_version
+) -> None:
     server = await serve(
         {
             ("GET", "/api/buildinfo"): buildinfo_handler(
@@ -69,7 +71,9 @@ async def test_version_check_runs_once_lazily_before_versioned_calls(serve, make
 
 
 async def test_servers_without_versioning_key_are_accepted(serve, make_session) -> None:
-    server = await serve({("GET", "/api/buildinfo"): buildinfo_handler(None), ("GET", "/api/v5/user"): ok})
+    server = await serve(
+        {("GET", "/api/buildinfo"): buildinfo_handler(None), ("GET", "/api/v5/user"): ok}
+    )
     session = make_session(server.url, check_version=True)
     assert await session.request_json("GET", "/user") == {"path": "/api/v5/user"}
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import attrs
-import orjson
 import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
+from tests.resources.recording_proxy import Recorded, RecordingProxy
 from wkapi import Client
 from wkapi._retry import RetryPolicy
 from wkapi.testing import FakeWebknossos
@@ -64,35 +63,6 @@ async def connect() -> AsyncIterator[ClientFactory]:
 async def wk(server: FakeWebknossos, connect: ClientFactory) -> Client:
     """An admin client of :func:`server`."""
     return connect(server)
-
-
-@attrs.define
-class Recorded:
-    """One request as the proxy forwarded it."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    raw_query: str
-    content_type: str
-    body: bytes
-
-    def json(self) -> Any:
-        return orjson.loads(self.body)
-
-
-@attrs.define
-class RecordingProxy:
-    """Forwards every request to a fake server and records it exactly as the client sent it."""
-
-    url: str
-    seen: list[Recorded]
-
-    def only(self, method: str, suffix: str) -> Recorded:
-        """The one recorded request with this method whose path ends with ``suffix``."""
-        hits = [r for r in self.seen if r.method == method and r.path.endswith(suffix)]
-        assert len(hits) == 1, f"expected one {method} *{suffix}, saw {self.seen}"
-        return hits[0]
 
 
 @pytest.fixture

@@ -147,7 +147,8 @@ class TaskSpec:
 
         Text cells are parsed (``"3"`` is 3); empty cells count as absent, so an empty
         optional column is fine. Unknown keys are refused, so a misspelt column never
-        silently drops a value.
+        silently drops a value. One field under two names (a task body's ``openInstances``
+        and ``pendingInstances``) is fine when both hold the same value.
 
         Raises:
             InputError: a value is missing, malformed or invalid, or a key is unknown;
@@ -335,15 +336,19 @@ def _normalise_row(row: Mapping[str, Any]) -> dict[str, Any]:
             raise InputError(f"field names must be strings, got {raw_key!r}")
         key = _snake(raw_key)
         key = _ROW_ALIASES.get(key, key)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            continue
-        if key in fields:
-            raise InputError(f"{key} is given twice (as {origin[key]!r} and {raw_key!r})")
         if key not in _ROW_FIELDS:
             raise InputError(f"unknown field: {raw_key!r}")
-        fields[key] = value.strip() if isinstance(value, str) else value
-        origin[key] = raw_key
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        if key in fields and fields[key] != _clean(value):
+            raise InputError(f"{key} is given twice (as {origin[key]!r} and {raw_key!r})")
+        fields[key] = _clean(value)
+        origin.setdefault(key, raw_key)
     return fields
+
+
+def _clean(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
 def _vector_from_row(fields: dict[str, Any], name: str, short: tuple[str, str, str] | None) -> Any:

@@ -6,6 +6,7 @@ import os
 import time
 from collections.abc import Iterable
 from contextlib import AbstractAsyncContextManager
+from typing import TypeVar
 
 import attrs
 
@@ -40,21 +41,29 @@ _ID_KIND = {
 }
 
 
-def annotation_type(value: object, what: str = "typ") -> AnnotationType:
-    """``value`` as an :class:`~wkapi.models.AnnotationType` (names match case-insensitively);
-    :class:`~wkapi.InputError` for anything else."""
-    if isinstance(value, AnnotationType):
+_Vocabulary = TypeVar("_Vocabulary", AnnotationType, Visibility)
+
+
+def _member(vocabulary: type[_Vocabulary], value: object, what: str) -> _Vocabulary:
+    """The member of a str enum that ``value`` is or names (case-insensitively)."""
+    if isinstance(value, vocabulary):
         return value
     if isinstance(value, str):
-        for member in AnnotationType:
+        for member in vocabulary:
             if member.value.lower() == value.lower():
                 return member
-    allowed = ", ".join(t.value for t in AnnotationType)
+    allowed = ", ".join(member.value for member in vocabulary)
     raise InputError(f"{what} must be one of {allowed}; got {value!r}")
 
 
-def _address(typ: AnnotationTypeLike, annotation_id: str) -> str:
-    kind = annotation_type(typ)
+def annotation_type(value: object, what: str = "typ") -> AnnotationType:
+    """``value`` as an :class:`~wkapi.models.AnnotationType` (names match case-insensitively);
+    :class:`~wkapi.InputError` naming ``what`` for anything else."""
+    return _member(AnnotationType, value, what)
+
+
+def _address(typ: AnnotationTypeLike, annotation_id: str, what: str = "typ") -> str:
+    kind = annotation_type(typ, what)
     checked = check_id(annotation_id, _ID_KIND.get(kind, "annotation id"))
     return f"/annotations/{kind.value}/{checked}"
 
@@ -65,15 +74,8 @@ def _timestamp(value: int | None) -> int:
     return check_int(value, "timestamp", minimum=0)
 
 
-def _visibility(value: object) -> Visibility:
-    if isinstance(value, Visibility):
-        return value
-    if isinstance(value, str):
-        for member in Visibility:
-            if member.value.lower() == value.lower():
-                return member
-    allowed = ", ".join(v.value for v in Visibility)
-    raise InputError(f"visibility must be one of {allowed}; got {value!r}")
+def _version(value: int | None, what: str) -> int | None:
+    return None if value is None else check_int(value, what, minimum=0)
 
 
 def _download_params(
@@ -86,21 +88,13 @@ def _download_params(
         raise InputError(
             f"volume_data_zip_format must be 'wkw' or 'zarr3', got {volume_data_zip_format!r}"
         )
+    if skip_volume_data is not None:
+        check_bool(skip_volume_data, "skip_volume_data")
     return {
-        "skipVolumeData": (
-            None if skip_volume_data is None else check_bool(skip_volume_data, "skip_volume_data")
-        ),
+        "skipVolumeData": skip_volume_data,
         "volumeDataZipFormat": volume_data_zip_format,
-        "skeletonVersion": (
-            None
-            if skeleton_version is None
-            else check_int(skeleton_version, "skeleton_version", minimum=0)
-        ),
-        "volumeVersion": (
-            None
-            if volume_version is None
-            else check_int(volume_version, "volume_version", minimum=0)
-        ),
+        "skeletonVersion": _version(skeleton_version, "skeleton_version"),
+        "volumeVersion": _version(volume_version, "volume_version"),
     }
 
 
@@ -212,7 +206,11 @@ class AnnotationsResource(Resource):
         )
 
     async def upload(
-        self, paths: PathLike | Iterable[PathLike], create_group_for_each_file: bool = False
+        self,
+        paths: PathLike | Iterable[PathLike],
+        create_group_for_each_file: bool = False,
+        *,
+        progress: ProgressCallback | None = None,
     ) -> UploadResult:
         """``POST /annotations/upload``: NML files and ZIPs of NMLs into one new explorative
         annotation.
@@ -224,6 +222,7 @@ class AnnotationsResource(Resource):
             paths: one path or several.
             create_group_for_each_file: wrap each file's trees in a tree group (``True``) or
                 prefix tree names with the file name (``False``).
+            progress: told the bytes sent and the body's size.
 
         Returns:
             The new annotation's type and id (:attr:`UploadResult.annotation_id`) and the
@@ -235,6 +234,7 @@ class AnnotationsResource(Resource):
             "/annotations/upload",
             files=_paths(paths),
             fields={"createGroupForEachFile": "true" if flag else "false"},
+            progress=progress,
         )
         return self._structure(response.json(), UploadResult)
 
@@ -258,7 +258,8 @@ class AnnotationsResource(Resource):
 
         Only the arguments given are changed. The server answers with messages only, so this
         reads the annotation back (``GET .../info``) and returns it as it is after the edit,
-        with the edit's messages in :attr:`Annotation.messages`.
+        with the edit's messages in :attr:`Annotation.messages`. (Should that read fail, its
+        error is raised although the edit itself was applied.)
         """
         body: dict[str, object] = {}
         if name is not None:
@@ -266,7 +267,7 @@ class AnnotationsResource(Resource):
         if description is not None:
             body["description"] = check_str(description, "description", allow_empty=True)
         if visibility is not None:
-            body["visibility"] = _visibility(visibility).value
+            body["visibility"] = _member(Visibility, visibility, "visibility").value
         if tags is not None:
             if isinstance(tags, str):
                 raise InputError("tags must be a list of strings, not one string")
@@ -349,7 +350,7 @@ class AnnotationsResource(Resource):
 
         Returns the new annotation, with the server's messages in ``.messages``.
         """
-        other = _address(merged_typ, merged_id).removeprefix("/annotations/")
+        other = _address(merged_typ, merged_id, "merged_typ").removeprefix("/annotations/")
         path = f"{_address(typ, annotation_id)}/merge/{other}"
         data = await self._session.request_json("POST", path)
         return self._structure(data, Annotation)

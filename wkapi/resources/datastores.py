@@ -64,15 +64,15 @@ class DatastoresResource(Resource):
         *,
         url: str,
         public_url: str,
-        is_scratch: bool = False,
-        is_foreign: bool = False,
-        allows_upload: bool = True,
+        is_scratch: bool | None = None,
+        is_foreign: bool | None = None,
+        allows_upload: bool | None = None,
     ) -> DataStore:
-        """``PUT /datastores/:name``: replace a datastore's settings (admin only).
+        """``PUT /datastores/:name``: change a datastore's URLs and flags (admin only).
 
-        The server stores every flag from the body, so omitted flags are reset to the
-        defaults shown here, as in :meth:`create`. Servers since 25.01 no longer have this
-        route (they answer 404).
+        Flags left as ``None`` are not sent. Some servers reset a flag that is not sent to its
+        default (as in :meth:`create`), so pass every flag whose value matters. Servers since
+        25.01 no longer have this route (they answer 404).
         """
         body = _body(name, url, public_url, is_scratch, is_foreign, allows_upload)
         path = "/datastores/" + segment(name, "datastore name")
@@ -93,18 +93,23 @@ def _body(
     name: str,
     url: str,
     public_url: str,
-    is_scratch: bool,
-    is_foreign: bool,
-    allows_upload: bool,
+    is_scratch: bool | None,
+    is_foreign: bool | None,
+    allows_upload: bool | None,
 ) -> dict[str, object]:
-    return {
+    body: dict[str, object] = {
         "name": check_str(name, "name"),
         "url": _url(url, "url"),
         "publicUrl": _url(public_url, "public_url"),
-        "isScratch": check_bool(is_scratch, "is_scratch"),
-        "isForeign": check_bool(is_foreign, "is_foreign"),
-        "allowsUpload": check_bool(allows_upload, "allows_upload"),
     }
+    for key, value, what in (
+        ("isScratch", is_scratch, "is_scratch"),
+        ("isForeign", is_foreign, "is_foreign"),
+        ("allowsUpload", allows_upload, "allows_upload"),
+    ):
+        if value is not None:
+            body[key] = check_bool(value, what)
+    return body
 
 
 class TracingstoresResource(Resource):

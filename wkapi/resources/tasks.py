@@ -11,7 +11,7 @@ import attrs
 import orjson
 
 from wkapi._errors import InputError
-from wkapi._transfer import post_files
+from wkapi._transfer import ProgressCallback, post_files
 from wkapi.models import (
     Annotation,
     BoundingBox,
@@ -220,9 +220,17 @@ class TasksResource(Resource):
         self,
         params: TaskFromFilesParams | Mapping[str, Any],
         paths: PathLike | Iterable[PathLike],
+        *,
+        progress: ProgressCallback | None = None,
     ) -> TaskCreationReport:
         """``POST /tasks/createFromFiles``: one task per annotation file (``.nml``, or a ``.zip``
         of them), starting from that file's annotation.
+
+        Args:
+            params: the tasks' settings: :class:`TaskFromFilesParams`, or a mapping
+                :meth:`TaskFromFilesParams.from_mapping` accepts.
+            paths: one path or several.
+            progress: told the bytes sent and the body's size.
 
         Files are checked before anything is sent and streamed from disk.
         """
@@ -240,6 +248,7 @@ class TasksResource(Resource):
             "/tasks/createFromFiles",
             files=files,
             fields={"formJSON": orjson.dumps(params.to_json()).decode()},
+            progress=progress,
         )
         return self._structure(response.json(), TaskCreationReport)
 
@@ -305,12 +314,14 @@ class TasksResource(Resource):
         data = await self._session.request_json("GET", path)
         return self._structure_list(data, Annotation)
 
-    async def assign(self, task_id: str, user_id: str) -> Annotation:
-        """``POST /tasks/:id/assign?userId=``: give one instance of a task to a user.
+    async def assign(self, task_id: str, user_id: str) -> Task:
+        """``POST /tasks/:id/assign?userId=``: give one pending instance of a task to a user
+        (the server creates the user's task annotation).
 
-        Returns the new task annotation.
+        Returns the task with its updated instance counts; the new annotation is listed by
+        :meth:`annotations`.
         """
         path = f"/tasks/{check_id(task_id, 'task id')}/assign"
         params = {"userId": check_id(user_id, "user id")}
         data = await self._session.request_json("POST", path, params=params)
-        return self._structure(data, Annotation)
+        return self._structure(data, Task)

@@ -73,7 +73,7 @@ def new_user(
         is_organization_owner=role == "admin" and not _has_owner(state),
         is_dataset_manager=role == "dataset_manager",
         is_super_user=role == "super_user",
-        team_roles={t: role == "team_manager" for t in team_ids},
+        team_roles=dict.fromkeys(team_ids, role == "team_manager"),
         experiences=dict(experiences or {}),
         created=created,
         last_activity=created,

@@ -61,7 +61,7 @@ def check_zip_upload(path: Path) -> str:
     with archive:
         infos = archive.infolist()
         names = {info.filename for info in infos}
-        nmls = [info for info in infos if _is_nml_entry(info)]
+        nmls = [info for info in infos if is_nml_entry(info)]
         if not nmls:
             raise NmlError("ZIP archive contains no NML file")
         datasets: dict[str, str] = {}
@@ -101,18 +101,23 @@ def scan_nml(source: IO[bytes], *, want_volumes: bool = False) -> NmlSummary:
             parser.StartElementHandler = None
 
     parser.StartElementHandler = on_start
-    first = source.read(READ_CHUNK)
-    if not first:
+    parse_stream(parser, source)
+    return NmlSummary(dataset[0] if dataset else "", tuple(locations))
+
+
+def parse_stream(parser: expat.XMLParserType, source: IO[bytes]) -> None:
+    """Feed ``source`` to ``parser`` in 1 MiB reads. Raises :class:`NmlError` for an empty source
+    or XML that is not well-formed; exceptions raised by the parser's handlers pass through."""
+    chunk = source.read(READ_CHUNK)
+    if not chunk:
         raise NmlError("File is empty")
     try:
-        chunk = first
         while chunk:
             parser.Parse(chunk, False)
             chunk = source.read(READ_CHUNK)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise NmlError(f"Error parsing XML: {exc}") from exc
-    return NmlSummary(dataset[0] if dataset else "", tuple(locations))
 
 
 def _scan_zip_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> NmlSummary:
@@ -125,7 +130,8 @@ def _scan_zip_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> NmlSumma
         raise NmlError(f"{info.filename}: corrupt ZIP entry ({exc})") from exc
 
 
-def _is_nml_entry(info: zipfile.ZipInfo) -> bool:
+def is_nml_entry(info: zipfile.ZipInfo) -> bool:
+    """Whether a ZIP entry is an NML file (not a directory, not macOS resource fork metadata)."""
     name = info.filename
     return (
         not info.is_dir()

@@ -1,28 +1,30 @@
 """Merging several uploaded NMLs into one, as the server does for ``POST /annotations/upload``.
 
-One pass per file, node by node: ids are shifted by an offset past the largest id written so far,
-so the offsets of a file are known before its first tree. The sections an NML ends with
-(branchpoints, comments, groups, volumes) are held back and written after the last tree;
-branchpoints and comments go to spooled temporary files since there can be one per node.
+One expat pass per file, node by node, with no element tree: ids are shifted by an offset past
+the largest id written so far, so a file's offsets are known before its first tree. The sections
+an NML ends with (branchpoints, comments, groups, volumes) are held back and written after the
+last tree; branchpoints and comments go to spooled temporary files, as there can be one per node.
+Small sections (meta, parameters, groups, volumes, tree metadata) are captured whole and copied.
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
-from xml.etree import ElementTree
+from xml.parsers import expat
 
-from wkapi.testing._content_check import READ_CHUNK, NmlError
+from wkapi.testing._content_check import READ_CHUNK, NmlError, is_nml_entry, parse_stream
 from wkapi.testing._content_nml import XML_DECLARATION, element
 
-# Children of these are list items: dropped from the tree as soon as they are handled.
-_LIST_TAGS = frozenset({"nodes", "edges", "branchpoints", "comments"})
 _SPOOL_LIMIT = 8 << 20
+_NEEDS_ESCAPE = re.compile(r'[&<>"\n\r\t]')
+_LIST_SECTIONS = ("branchpoints", "comments")
 
 
 @dataclass(frozen=True)
@@ -38,10 +40,10 @@ def merge_nml_files(paths: Sequence[Path], dest: Path, *, create_group_for_each_
 
     Node, tree and group ids are renumbered so they stay unique (the first file keeps its ids).
     With ``create_group_for_each_file`` each file's trees and groups are wrapped in a new group
-    named after the file (without ``.nml``); otherwise each tree name gets the file name as a
-    ``<file>_`` prefix. Meta and parameters come from the first file; volumes are kept without
-    ``location``, since the merged NML travels without data zips. Raises :class:`NmlError` for
-    unparsable input or files of different datasets.
+    named after the file (without ``.nml``); otherwise each tree name gets a ``<file>_`` prefix.
+    Meta and parameters come from the first file; volumes are kept without ``location``, since
+    the merged NML travels without data zips. Raises :class:`NmlError` (naming the file) for
+    input that is not a well-formed NML or files of different datasets; ``dest`` is then removed.
     """
     sources = [source for path in paths for source in _sources(path)]
     if not sources:
@@ -59,27 +61,23 @@ def _merge(sources: list[_Source], dest: Path, group_per_file: bool) -> None:
         tempfile.SpooledTemporaryFile(_SPOOL_LIMIT, "w+", encoding="utf-8") as branchpoints,
         tempfile.SpooledTemporaryFile(_SPOOL_LIMIT, "w+", encoding="utf-8") as comments,
     ):
-        merger = _Merger(out, branchpoints, comments, len(sources), group_per_file)
+        merged = _Merged(out, branchpoints, comments, len(sources), group_per_file)
         for index, source in enumerate(sources):
             try:
                 with source.open() as stream:
-                    merger.add(stream, index, source.label)
-            except ElementTree.ParseError as exc:
-                raise NmlError(f"{source.label}: Error parsing XML: {exc}") from exc
+                    merged.add(stream, index, source.label)
+            except NmlError as exc:
+                raise NmlError(f"{source.label}: {exc.reason}") from exc
             except ValueError as exc:
                 raise NmlError(f"{source.label}: invalid id ({exc})") from exc
-        merger.finish()
+        merged.finish()
 
 
 def _sources(path: Path) -> list[_Source]:
     if not zipfile.is_zipfile(path):
         return [_Source(path.name, lambda: path.open("rb"))]
     with zipfile.ZipFile(path) as archive:
-        names = [
-            info.filename
-            for info in archive.infolist()
-            if not info.is_dir() and info.filename.lower().endswith(".nml")
-        ]
+        names = [info.filename for info in archive.infolist() if is_nml_entry(info)]
     return [_Source(PurePosixPath(name).name, _zip_opener(path, name)) for name in names]
 
 
@@ -92,60 +90,63 @@ def _zip_opener(path: Path, name: str) -> Callable[[], AbstractContextManager[IO
     return open_entry
 
 
-_Event = tuple[str, ElementTree.Element, int, str]
-
-
-def _iter_events(source: IO[bytes]) -> Iterator[_Event]:
-    """``(event, element, depth, parent tag)`` for each start and end of an element.
-
-    After its end event a list item or a top-level section is cleared and dropped from its
-    parent, so memory stays bounded however many nodes the file holds.
-    """
-    parser: ElementTree.XMLPullParser[ElementTree.Element] = ElementTree.XMLPullParser(
-        events=("start", "end")
-    )
-    stack: list[ElementTree.Element] = []
-    while True:
-        chunk = source.read(READ_CHUNK)
-        if chunk:
-            parser.feed(chunk)
-        else:
-            parser.close()
-        for item in parser.read_events():
-            event, elem = item[0], item[-1]
-            if not isinstance(elem, ElementTree.Element):  # only namespace events lack one
-                continue
-            if event == "start":
-                parent_tag = stack[-1].tag if stack else ""
-                stack.append(elem)
-                yield event, elem, len(stack), parent_tag
-                continue
-            stack.pop()
-            parent_tag = stack[-1].tag if stack else ""
-            yield event, elem, len(stack) + 1, parent_tag
-            if len(stack) == 1 or parent_tag in _LIST_TAGS:
-                elem.clear()
-                stack[-1].remove(elem)
-        if not chunk:
-            return
-
-
-def _serialize(elem: ElementTree.Element) -> str:
-    elem.tail = None
-    return ElementTree.tostring(elem, encoding="unicode")
-
-
-def _serialize_group(group: ElementTree.Element, group_id: Callable[[str], str]) -> str:
-    for nested in group.iter("group"):
-        nested.set("id", group_id(nested.get("id", "0")))
-    return _serialize(group)
-
-
 def _stem(label: str) -> str:
     return label[: -len(".nml")] if label.lower().endswith(".nml") else label
 
 
-class _Merger:
+# expat hands attributes over as a flat [name, value, name, value, ...] list (ordered_attributes).
+_Attrs = list[str]
+
+
+def _pairs(attrs: _Attrs) -> list[tuple[str, str]]:
+    return list(zip(attrs[::2], attrs[1::2], strict=True))
+
+
+def _replace(attrs: _Attrs, name: str, new_value: Callable[[str], str]) -> None:
+    for index in range(0, len(attrs), 2):
+        if attrs[index] == name:
+            attrs[index + 1] = new_value(attrs[index + 1])
+            return
+
+
+_ATTR_FORMATS = [' %s="%s"' * count for count in range(32)]
+
+
+def _empty_tag(tag: str, attrs: _Attrs) -> str:
+    count = len(attrs) // 2
+    if count >= len(_ATTR_FORMATS) or _NEEDS_ESCAPE.search("".join(attrs)):
+        return element(tag, _pairs(attrs))
+    # the common case, kept fast: nothing to escape, one C-level format for all attributes
+    return f"<{tag}{_ATTR_FORMATS[count] % tuple(attrs)}/>"
+
+
+@dataclass
+class _Captured:
+    """A small section held whole until it ends. Text is dropped: NML keeps data in attributes."""
+
+    tag: str
+    attrs: _Attrs
+    children: list[_Captured] = field(default_factory=list)
+
+    def serialize(self) -> str:
+        if not self.children:
+            return _empty_tag(self.tag, self.attrs)
+        inner = "".join(child.serialize() for child in self.children)
+        return f"{element(self.tag, _pairs(self.attrs), close=False)}{inner}</{self.tag}>"
+
+    def get(self, name: str) -> str | None:
+        return dict(_pairs(self.attrs)).get(name)
+
+    def iter(self, tag: str) -> Iterator[_Captured]:
+        if self.tag == tag:
+            yield self
+        for child in self.children:
+            yield from child.iter(tag)
+
+
+class _Merged:
+    """The merged output and the largest ids written so far."""
+
     def __init__(
         self,
         out: IO[str],
@@ -154,152 +155,185 @@ class _Merger:
         file_count: int,
         group_per_file: bool,
     ) -> None:
-        self._out = out
-        self._branchpoints = branchpoints
-        self._comments = comments
-        self._group_per_file = group_per_file
+        self.out = out
+        self.branchpoints = branchpoints
+        self.comments = comments
+        self.group_per_file = group_per_file
+        self.max_node = self.max_tree = -1
         # Groups 1..file_count are the per-file groups; the files' own groups come after them.
-        self._max_node = self._max_tree = -1
-        self._max_group = file_count if group_per_file else -1
-        self._groups: list[str] = []
-        self._volumes: list[str] = []
-        self._dataset: tuple[str, str] | None = None
+        self.max_group = file_count if group_per_file else -1
+        self.groups: list[str] = []
+        self.volumes: list[str] = []
+        self.dataset: tuple[str, str] | None = None
         out.write(XML_DECLARATION + "<things>\n")
 
     def add(self, source: IO[bytes], index: int, label: str) -> None:
         """Stream one NML into the output."""
-        node_offset = self._max_node + 1
-        tree_offset = self._max_tree + 1
-        group_offset = self._max_group + 1
-        file_group = index + 1 if self._group_per_file else None
-        has_trees = False
-        own_groups: list[str] = []
-        out = self._out
-
-        def node_id(value: str) -> str:
-            new = int(value) + node_offset
-            self._max_node = max(self._max_node, new)
-            return str(new)
-
-        def group_id(value: str) -> str:
-            new = int(value) + group_offset
-            self._max_group = max(self._max_group, new)
-            return str(new)
-
-        for event, elem, depth, parent in _iter_events(source):
-            tag = elem.tag
-            if depth == 1:
-                if tag != "things":
-                    raise NmlError(f"{label}: Root element is <{tag}>, expected <things>")
-            elif event == "start":
-                if depth == 2 and tag == "thing":
-                    has_trees = True
-                    tag_text = self._thing_tag(elem, tree_offset, group_id, file_group, label)
-                    out.write(f"  {tag_text}\n")
-                elif parent == "thing" and tag in ("nodes", "edges"):
-                    out.write(f"    <{tag}>\n")
-            elif depth == 2:
-                self._end_section(elem, index, label, group_id, own_groups)
-            elif parent == "thing" and tag in ("nodes", "edges"):
-                out.write(f"    </{tag}>\n")
-            elif parent == "thing":
-                # metadata and other small children of a tree, copied whole
-                out.write(f"    {_serialize(elem)}\n")
-            elif parent == "nodes" and tag == "node":
-                elem.set("id", node_id(elem.get("id", "0")))
-                out.write(f"      {_serialize(elem)}\n")
-            elif parent == "edges" and tag == "edge":
-                elem.set("source", node_id(elem.get("source", "0")))
-                elem.set("target", node_id(elem.get("target", "0")))
-                out.write(f"      {_serialize(elem)}\n")
-            elif parent == "branchpoints" and tag == "branchpoint":
-                elem.set("id", node_id(elem.get("id", "0")))
-                self._branchpoints.write(f"    {_serialize(elem)}\n")
-            elif parent == "comments" and tag == "comment":
-                elem.set("node", node_id(elem.get("node", "0")))
-                self._comments.write(f"    {_serialize(elem)}\n")
-        self._finish_groups(file_group, _stem(label), own_groups, has_trees)
-
-    def _end_section(
-        self,
-        elem: ElementTree.Element,
-        index: int,
-        label: str,
-        group_id: Callable[[str], str],
-        own_groups: list[str],
-    ) -> None:
-        tag = elem.tag
-        if tag == "thing":
-            self._out.write("  </thing>\n")
-        elif tag == "parameters":
-            self._check_dataset(elem, label)
-        elif tag == "volume":
-            self._volumes.append(self._volume(elem))
-        elif tag == "groups":
-            own_groups += [_serialize_group(child, group_id) for child in elem]
-        if index == 0 and tag in ("meta", "parameters"):
-            self._out.write(f"  {_serialize(elem)}\n")
-
-    def _thing_tag(
-        self,
-        elem: ElementTree.Element,
-        tree_offset: int,
-        group_id: Callable[[str], str],
-        file_group: int | None,
-        label: str,
-    ) -> str:
-        attrs = dict(elem.attrib)
-        new_id = int(attrs.get("id", "0")) + tree_offset
-        self._max_tree = max(self._max_tree, new_id)
-        attrs["id"] = str(new_id)
-        if "groupId" in attrs:
-            attrs["groupId"] = group_id(attrs["groupId"])
-        elif file_group is not None:
-            attrs["groupId"] = str(file_group)
-        if file_group is None:
-            attrs["name"] = f"{_stem(label)}_{attrs.get('name', '')}"
-        return element("thing", list(attrs.items()), close=False)
-
-    def _check_dataset(self, parameters: ElementTree.Element, label: str) -> None:
-        experiment = parameters.find("experiment")
-        name = experiment.get("name", "") if experiment is not None else ""
-        if not name:
-            return
-        if self._dataset is None:
-            self._dataset = (name, label)
-        elif self._dataset[0] != name:
-            first_name, first_label = self._dataset
-            raise NmlError(
-                f"NML files of different datasets: {first_label} ({first_name}), {label} ({name})"
-            )
-
-    def _volume(self, volume: ElementTree.Element) -> str:
-        volume.set("id", str(len(self._volumes)))
-        volume.attrib.pop("location", None)
-        return f"  {_serialize(volume)}\n"
-
-    def _finish_groups(
-        self, file_group: int | None, name: str, own_groups: list[str], has_trees: bool
-    ) -> None:
-        if file_group is None:
-            self._groups += own_groups
-        elif has_trees or own_groups:
-            attrs = (("id", file_group), ("name", name), ("isExpanded", "true"))
-            self._groups.append(
-                f"{element('group', attrs, close=False)}{''.join(own_groups)}</group>"
-            )
+        merger = _FileMerger(self, index, label)
+        parser = expat.ParserCreate()
+        parser.ordered_attributes = True
+        parser.StartElementHandler = merger.start
+        parser.EndElementHandler = merger.end
+        parse_stream(parser, source)
+        merger.finish()
 
     def finish(self) -> None:
         """Write the held-back sections and close ``<things>``."""
-        out = self._out
-        for tag, spool in (("branchpoints", self._branchpoints), ("comments", self._comments)):
+        out = self.out
+        for tag, spool in (("branchpoints", self.branchpoints), ("comments", self.comments)):
             out.write(f"  <{tag}>\n")
             spool.seek(0)
             while text := spool.read(READ_CHUNK):
                 out.write(text)
             out.write(f"  </{tag}>\n")
         out.write("  <groups>\n")
-        out.writelines(f"    {group}\n" for group in self._groups)
+        out.writelines(f"    {group}\n" for group in self.groups)
         out.write("  </groups>\n")
-        out.writelines(self._volumes)
+        out.writelines(self.volumes)
         out.write("</things>\n")
+
+
+class _FileMerger:
+    """expat handlers that stream one file's trees into the merged output."""
+
+    def __init__(self, merged: _Merged, index: int, label: str) -> None:
+        self._merged = merged
+        self._index = index
+        self._label = label
+        self._node_offset = merged.max_node + 1
+        self._tree_offset = merged.max_tree + 1
+        self._group_offset = merged.max_group + 1
+        self._max_node = merged.max_node
+        self._file_group = index + 1 if merged.group_per_file else None
+        self._stack: list[str] = []
+        self._capture: list[_Captured] = []
+        self._has_trees = False
+        self._own_groups: list[str] = []
+
+    def _node_id(self, value: str) -> str:
+        new = int(value) + self._node_offset
+        if new > self._max_node:
+            self._max_node = new
+        return str(new)
+
+    def _group_id(self, value: str) -> str:
+        new = int(value) + self._group_offset
+        self._merged.max_group = max(self._merged.max_group, new)
+        return str(new)
+
+    def start(self, name: str, attrs: _Attrs) -> None:
+        stack = self._stack
+        depth = len(stack)
+        stack.append(name)
+        if self._capture:
+            child = _Captured(name, attrs)
+            self._capture[-1].children.append(child)
+            self._capture.append(child)
+        elif depth == 3:  # the bulk of any NML: nodes and edges
+            out = self._merged.out
+            if name == "node" and stack[2] == "nodes":
+                _replace(attrs, "id", self._node_id)
+                out.write(f"      {_empty_tag(name, attrs)}\n")
+            elif name == "edge" and stack[2] == "edges":
+                _replace(attrs, "source", self._node_id)
+                _replace(attrs, "target", self._node_id)
+                out.write(f"      {_empty_tag(name, attrs)}\n")
+        elif depth == 0:
+            if name != "things":
+                raise NmlError(f"Root element is <{name}>, expected <things>")
+        elif depth == 1:
+            if name == "thing":
+                self._has_trees = True
+                self._merged.out.write(f"  {self._thing_tag(attrs)}\n")
+            elif name not in _LIST_SECTIONS:
+                self._capture.append(_Captured(name, attrs))
+        elif depth == 2:
+            self._start_second_level(stack[1], name, attrs)
+
+    def _start_second_level(self, parent: str, name: str, attrs: _Attrs) -> None:
+        merged = self._merged
+        if parent == "thing":
+            if name in ("nodes", "edges"):
+                merged.out.write(f"    <{name}>\n")
+            else:
+                self._capture.append(_Captured(name, attrs))
+        elif parent == "branchpoints" and name == "branchpoint":
+            _replace(attrs, "id", self._node_id)
+            merged.branchpoints.write(f"    {_empty_tag(name, attrs)}\n")
+        elif parent == "comments" and name == "comment":
+            _replace(attrs, "node", self._node_id)
+            merged.comments.write(f"    {_empty_tag(name, attrs)}\n")
+
+    def end(self, name: str) -> None:
+        stack = self._stack
+        stack.pop()
+        depth = len(stack)
+        if self._capture:
+            captured = self._capture.pop()
+            if not self._capture:
+                self._end_captured(captured, depth)
+        elif depth == 1 and name == "thing":
+            self._merged.out.write("  </thing>\n")
+        elif depth == 2 and name in ("nodes", "edges") and stack[1] == "thing":
+            self._merged.out.write(f"    </{name}>\n")
+
+    def _end_captured(self, captured: _Captured, depth: int) -> None:
+        merged = self._merged
+        tag = captured.tag
+        if depth == 2:  # metadata and other small children of a tree
+            merged.out.write(f"    {captured.serialize()}\n")
+            return
+        if tag == "parameters":
+            self._check_dataset(captured)
+        elif tag == "groups":
+            for group in captured.children:
+                for nested in group.iter("group"):
+                    _replace(nested.attrs, "id", self._group_id)
+                self._own_groups.append(group.serialize())
+        elif tag == "volume":
+            volume = dict(_pairs(captured.attrs))
+            volume["id"] = str(len(merged.volumes))
+            volume.pop("location", None)
+            captured.attrs = [text for pair in volume.items() for text in pair]
+            merged.volumes.append(f"  {captured.serialize()}\n")
+        if self._index == 0 and tag in ("meta", "parameters"):
+            merged.out.write(f"  {captured.serialize()}\n")
+
+    def _thing_tag(self, attr_list: _Attrs) -> str:
+        attrs = dict(_pairs(attr_list))
+        new_id = int(attrs.get("id", "0")) + self._tree_offset
+        self._merged.max_tree = max(self._merged.max_tree, new_id)
+        attrs["id"] = str(new_id)
+        if "groupId" in attrs:
+            attrs["groupId"] = self._group_id(attrs["groupId"])
+        elif self._file_group is not None:
+            attrs["groupId"] = str(self._file_group)
+        if self._file_group is None:
+            attrs["name"] = f"{_stem(self._label)}_{attrs.get('name', '')}"
+        return element("thing", list(attrs.items()), close=False)
+
+    def _check_dataset(self, parameters: _Captured) -> None:
+        experiment = next(parameters.iter("experiment"), None)
+        name = (experiment.get("name") or "") if experiment is not None else ""
+        merged = self._merged
+        if not name:
+            return
+        if merged.dataset is None:
+            merged.dataset = (name, self._label)
+        elif merged.dataset[0] != name:
+            first_name, first_label = merged.dataset
+            raise NmlError(
+                f"NML files of different datasets: {first_name!r} in {first_label},"
+                f" {name!r} in {self._label}"
+            )
+
+    def finish(self) -> None:
+        """Record this file's largest node id and its groups (wrapped in the file's group)."""
+        merged = self._merged
+        merged.max_node = max(merged.max_node, self._max_node)
+        if self._file_group is None:
+            merged.groups += self._own_groups
+        elif self._has_trees or self._own_groups:
+            attrs = (("id", self._file_group), ("name", _stem(self._label)), ("isExpanded", "true"))
+            inner = "".join(self._own_groups)
+            merged.groups.append(f"{element('group', attrs, close=False)}{inner}</group>")

@@ -53,8 +53,12 @@ class Context:
         return self.base_url if url is None else url
 
 
+    def user_for_token(self, token: str | None) -> User | None:
+        user_id = self.state.users_by_token.get(token) if token else None
+        return self.state.users.get(user_id) if user_id else None
+
+
 CONTEXT = web.AppKey("wkapi_fake_context", Context)
-CALLER = "wkapi_fake_caller"
 
 
 def context(request: web.Request) -> Context:
@@ -62,6 +66,6 @@ def context(request: web.Request) -> Context:
 
 
 def caller(request: web.Request) -> User | None:
-    """The user the request's ``X-Auth-Token`` belongs to, or None."""
-    user: User | None = request.get(CALLER)
-    return user
+    """The user the request's ``X-Auth-Token`` belongs to, or None (``?token=`` does not count
+    on ``/api``)."""
+    return context(request).user_for_token(request.headers.get("X-Auth-Token"))

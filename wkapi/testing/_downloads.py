@@ -15,10 +15,11 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from ._bodies import BodySource, BytesSource, FileSource, GeneratedSource
 from ._content import AnnotationContent, SyntheticBody, render_download, write_zip
-from ._state import Annotation, State
+from ._state import Annotation, State, SyntheticSpec
 
 _XML = "application/xml"
 _ZIP = "application/zip"
@@ -63,19 +64,27 @@ def _rendered(content: AnnotationContent, skip_volume_data: bool, zip_format: st
 
 
 @lru_cache(maxsize=64)
-def synthetic_body(size: int, kind: str, seed: int) -> SyntheticBody:
+def synthetic_body(spec: SyntheticSpec, dataset: str, organization: str) -> SyntheticBody:
     """One shared generator per synthetic body, so its checksum is computed once."""
-    return SyntheticBody(size, kind, seed)  # type: ignore[arg-type]
+    kind: Literal["nml", "zip"] = "zip" if spec.kind == "zip" else "nml"
+    if spec.kind != kind:
+        raise ValueError(f"kind must be 'nml' or 'zip', not {spec.kind!r}")
+    return SyntheticBody(spec.size, kind, spec.seed, dataset=dataset, organization=organization)
+
+
+def _synthetic(state: State, annotation: Annotation) -> SyntheticBody | None:
+    if annotation.synthetic is None:
+        return None
+    return synthetic_body(annotation.synthetic, annotation.dataset, state.organization)
 
 
 def body_source(
     state: State, annotation: Annotation, *, skip_volume_data: bool = False, zip_format: str = "wkw"
 ) -> BodySource:
     """What ``GET /annotations/:typ/:id/download`` sends for ``annotation``."""
-    if annotation.synthetic is not None:
-        spec = annotation.synthetic
-        body = synthetic_body(spec.size, spec.kind, spec.seed)
-        return GeneratedSource(body.size, body.content_type, body.chunks)
+    synthetic = _synthetic(state, annotation)
+    if synthetic is not None:
+        return GeneratedSource(synthetic.size, synthetic.content_type, synthetic.chunks)
     if annotation.upload_path is not None:
         kind = _ZIP if annotation.upload_path.suffix.lower() == ".zip" else _XML
         return FileSource(annotation.upload_path, kind)
@@ -89,9 +98,9 @@ def file_name(state: State, annotation: Annotation, source: BodySource) -> str:
 
 def sha256_of(state: State, annotation: Annotation) -> str:
     """The sha256 hex of exactly what a default download of ``annotation`` sends."""
-    if annotation.synthetic is not None:
-        spec = annotation.synthetic
-        return synthetic_body(spec.size, spec.kind, spec.seed).sha256()
+    synthetic = _synthetic(state, annotation)
+    if synthetic is not None:
+        return synthetic.sha256()
     source = body_source(state, annotation)
     if isinstance(source, BytesSource):
         return hashlib.sha256(source.data).hexdigest()
@@ -118,9 +127,7 @@ def compound_members(state: State, typ: str, entity_id: str) -> list[Annotation]
     ]
 
 
-async def build_compound_zip(
-    state: State, members: list[Annotation], temp_dir: Path
-) -> FileSource:
+async def build_compound_zip(state: State, members: list[Annotation], temp_dir: Path) -> FileSource:
     """Write the compound ZIP (one entry per member) to a temporary file, off the event loop."""
     entries: list[tuple[str, Path | bytes]] = []
     spill: list[tuple[Path, Iterator[bytes]]] = []
@@ -137,10 +144,9 @@ async def build_compound_zip(
             entries.append((name, source.path))
         else:  # synthetic: spill to a file so the ZIP writer never holds it whole
             spill_path = temp_dir / f"spill-{next(_compound_counter)}-{annotation.id}"
-            spec = annotation.synthetic
-            assert spec is not None
-            body = synthetic_body(spec.size, spec.kind, spec.seed)
-            spill.append((spill_path, body.chunks(0, 1 << 20)))
+            synthetic = _synthetic(state, annotation)
+            assert synthetic is not None
+            spill.append((spill_path, synthetic.chunks(0, 1 << 20)))
             entries.append((name, spill_path))
     dest = temp_dir / f"compound-{next(_compound_counter)}.zip"
     await asyncio.to_thread(_write_compound, entries, spill, dest)

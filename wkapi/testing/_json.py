@@ -206,7 +206,12 @@ def task_json(ctx: Context, task: Task, *, with_data_set: bool = False) -> JsonD
             "status": task_status_json(ctx, task),
             "script": None
             if script is None
-            else {"id": script.id, "name": script.name, "gist": script.gist, "owner": script.owner_id},
+            else {
+                "id": script.id,
+                "name": script.name,
+                "gist": script.gist,
+                "owner": script.owner_id,
+            },
             "tracingTime": task.tracing_time,
             "creationInfo": task.creation_info,
             "boundingBox": task.bounding_box,

@@ -103,7 +103,9 @@ def compact_annotation_json(ctx: Context, annotation: Annotation) -> JsonDict:
         "organization": ctx.state.organization,
         "visibility": annotation.visibility,
         "tracingTime": annotation.tracing_time,
-        "teams": [team_json(ctx, ctx.state.teams[t]) for t in annotation_team_ids(ctx.state, annotation)],
+        "teams": [
+            team_json(ctx, ctx.state.teams[t]) for t in annotation_team_ids(ctx.state, annotation)
+        ],
         "tags": list(annotation.tags),
         "owner": None
         if owner is None

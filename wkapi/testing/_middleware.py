@@ -12,7 +12,7 @@ from http import HTTPStatus
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ._context import CALLER, context
+from ._context import context
 from ._errors import ApiError, action_not_found, html_response, json_response
 from ._faults import Fault, FaultKind
 from ._log import RecordedRequest, masked_query
@@ -43,9 +43,7 @@ async def record_and_inject(request: web.Request, handler: Handler) -> web.Strea
     ctx = context(request)
     version, route = split_api_path(request.path)
     token = request.headers.get("X-Auth-Token")
-    user_id = ctx.state.users_by_token.get(token) if token else None
-    user = ctx.state.users.get(user_id) if user_id else None
-    request[CALLER] = user
+    user = ctx.user_for_token(token)
     record = RecordedRequest(
         method=request.method,
         path=request.path,
@@ -94,7 +92,9 @@ def _fault_response(fault: Fault) -> web.Response:
     headers = {"Retry-After": f"{fault.retry_after:g}"} if fault.retry_after is not None else None
     if fault.kind is FaultKind.HTML_ERROR:
         page = _NGINX_PAGE.format(status=fault.status, reason=reason)
-        return web.Response(text=page, status=fault.status, content_type="text/html", headers=headers)
+        return web.Response(
+            text=page, status=fault.status, content_type="text/html", headers=headers
+        )
     if fault.json_body:
         body = {"messages": [{"error": f"{reason} (injected fault)"}]}
         return json_response(body, fault.status, headers)

@@ -74,7 +74,11 @@ async def edit(request: web.Request) -> web.StreamResponse:
     annotation = _updatable(request, user)
     body = await json_body(request)
     errors = field_errors(body, _EDIT_FIELDS)
-    if not errors and isinstance(body, dict) and body.get("visibility") not in (None, *_VISIBILITIES):
+    if (
+        not errors
+        and isinstance(body, dict)
+        and body.get("visibility") not in (None, *_VISIBILITIES)
+    ):
         errors["obj.visibility"] = ["error.expected.validenumvalue"]
     if errors:
         raise play_map_error(errors)

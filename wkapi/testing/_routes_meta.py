@@ -28,7 +28,11 @@ _STORE_FIELDS = (
     Field("isForeign", "bool", required=False),
     Field("allowsUpload", "bool", required=False),
 )
-_TRACINGSTORE_FIELDS = (Field("name", "string"), Field("url", "string"), Field("publicUrl", "string"))
+_TRACINGSTORE_FIELDS = (
+    Field("name", "string"),
+    Field("url", "string"),
+    Field("publicUrl", "string"),
+)
 
 
 async def buildinfo(request: web.Request) -> web.StreamResponse:

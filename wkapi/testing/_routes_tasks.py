@@ -84,7 +84,7 @@ async def update(request: web.Request) -> web.StreamResponse:
     return json_response(with_messages(task_json(ctx, task), "Task was updated successfully"))
 
 
-async def annotations(request: web.Request) -> web.StreamResponse:
+async def task_annotations(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     ctx = context(request)
     task = task_for_read(request, request.match_info["id"], user)
@@ -130,9 +130,7 @@ def _candidates(request: web.Request, body: dict[str, object]) -> Iterable[Task]
         tasks = (t for t in tasks if t.task_type_id == type_id)
     if body.get("user") is not None:
         user_id = object_id(str(body["user"]))
-        worked = {
-            state.annotations[a].task_id for a in state.annotations_by_owner.get(user_id, ())
-        }
+        worked = {state.annotations[a].task_id for a in state.annotations_by_owner.get(user_id, ())}
         tasks = (t for t in tasks if t.id in worked)
     return tasks
 
@@ -180,7 +178,7 @@ ROUTES = [
     Route("GET", "/tasks/{id}", read),
     Route("DELETE", "/tasks/{id}", delete),
     Route("PUT", "/tasks/{id}", update),
-    Route("GET", "/tasks/{id}/annotations", annotations),
+    Route("GET", "/tasks/{id}/annotations", task_annotations),
     Route("POST", "/tasks/{id}/assign", assign),
     Route("GET", "/taskTypes", list_task_types),
     Route("GET", "/taskTypes/{id}", read_task_type),

@@ -37,7 +37,9 @@ async def list_users(request: web.Request) -> web.StreamResponse:
     users = [u for u in ctx.state.users.values() if can_read_user(viewer, u)]
     if editable is not None:
         users = [
-            u for u in users if (viewer.is_admin or any(manages(viewer, t) for t in u.team_roles)) == editable
+            u
+            for u in users
+            if (viewer.is_admin or any(manages(viewer, t) for t in u.team_roles)) == editable
         ]
     if admin is not None:
         users = [u for u in users if u.is_admin == admin]

@@ -12,8 +12,9 @@ Structure (the same for every seed; names of people and ids change with the seed
 - project ``seed_project_alpha`` (alpha; three skeleton tasks of two instances, assigned, one
   instance finished per task, a fourth task untouched) and ``seed_project_beta`` (beta; one
   volume task, finished)
-- explorational annotations of ``user``: Private ones that are Active, Finished and Cancelled, a
-  Public one, an Internal one with a volume layer; a ``View`` annotation of ``admin``; a Cancelled Task annotation
+- explorational annotations of ``user``: Private ones that are Active, Finished and Cancelled,
+  a Public one, an Internal one with a volume layer; a ``View`` annotation of ``admin``; a
+  Cancelled Task annotation
 """
 
 from __future__ import annotations
@@ -33,7 +34,18 @@ from ._build import (
 from ._state import Datastore, Script, State, Tracingstore
 
 ORGANIZATION = "sample_organization"
-_FIRST_NAMES = ["Ada", "Bruno", "Chloé", "Dmitri", "Esra", "Farid", "Greta", "Hiro", "Ines", "Jonas"]
+_FIRST_NAMES = [
+    "Ada",
+    "Bruno",
+    "Chloé",
+    "Dmitri",
+    "Esra",
+    "Farid",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+]
 _LAST_NAMES = ["Boyd", "Castro", "Dubois", "Eriksen", "Fujita", "Gómez", "Hansen", "Iyer", "Jansen"]
 
 
@@ -98,9 +110,7 @@ def build_seed_state(seed: int) -> tuple[State, dict[str, str]]:
 
     project_b = new_project(state, "seed_project_beta", team_id=beta.id, owner_id=users["admin"])
     volume_task = new_task(state, project_b.id, volume.id, "2012-06-28_Cortex", instances=1)
-    state.set_annotation_state(
-        assign_task(state, volume_task, state.users[helpers[3]]), "Finished"
-    )
+    state.set_annotation_state(assign_task(state, volume_task, state.users[helpers[3]]), "Finished")
     cancelled_task = new_task(state, project_b.id, volume.id, "2012-06-28_Cortex")
     state.set_annotation_state(
         assign_task(state, cancelled_task, state.users[helpers[3]]), "Cancelled"
@@ -114,8 +124,6 @@ def build_seed_state(seed: int) -> tuple[State, dict[str, str]]:
     new_annotation(
         state, owner_id=owner, name="public_tracing", visibility="Public", dataset="l4_sample"
     )
-    new_annotation(
-        state, owner_id=owner, dataset="2012-06-28_Cortex", volume_layers=("Volume",)
-    )
+    new_annotation(state, owner_id=owner, dataset="2012-06-28_Cortex", volume_layers=("Volume",))
     new_annotation(state, typ="View", owner_id=users["admin"], dataset="l4_sample")
     return state, users

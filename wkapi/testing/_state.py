@@ -157,7 +157,7 @@ class Task:
         return max(self.instances - self.active - self.finished, 0)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SyntheticSpec:
     size: int
     kind: str

@@ -15,13 +15,13 @@ from typing import Any
 from aiohttp import web
 
 from ._access import manages
+from ._build import new_task
 from ._context import Context, context
 from ._errors import NOT_AUTHORIZED, bad_request, json_response, not_found
 from ._json import task_json
 from ._params import object_id
 from ._routes_datasets import can_read_dataset, dataset_not_found
 from ._state import Project, Task, User
-from ._build import new_task
 from ._validation import Field
 
 MAX_TASKS = 1000
@@ -93,7 +93,9 @@ class TaskSpec:
     refusal: str | None = None
 
     @classmethod
-    def from_json(cls, ctx: Context, item: dict[str, Any], *, dataset: str | None = None) -> TaskSpec:
+    def from_json(
+        cls, ctx: Context, item: dict[str, Any], *, dataset: str | None = None
+    ) -> TaskSpec:
         experience = item["neededExperience"]
         x, y, z = item.get("editPosition") or (0, 0, 0)
         rx, ry, rz = item.get("editRotation") or (0, 0, 0)

@@ -1,0 +1,28 @@
+"""aioresponses with aiohttp >= 3.14.
+
+aiohttp 3.14 made ``stream_writer`` a required argument of ``ClientResponse`` and aioresponses
+0.7.x does not pass it (pnuckowski/aioresponses#289). The mock response never wrote a request,
+so a writer that reports zero bytes sent is all it needs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from aiohttp import ClientResponse
+
+_NEEDS_WRITER = "stream_writer" in inspect.signature(ClientResponse.__init__).parameters
+
+
+class _SentNothing:
+    output_size = 0
+
+
+class CompatResponse(ClientResponse):
+    """A ``ClientResponse`` that aioresponses can build on every aiohttp version."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if _NEEDS_WRITER:
+            kwargs.setdefault("stream_writer", _SentNothing())
+        super().__init__(*args, **kwargs)

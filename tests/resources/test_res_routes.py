@@ -1,0 +1,166 @@
+"""Every route of the published v5 route list is reached by a client method.
+
+One "route tour" calls one client method per route against the fake server; the server's request
+log, matched against the route headings of ``webknossos-rest-api-v5.md``, must cover them all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from wkapi import Client
+from wkapi.models import TaskSpec
+from wkapi.resources import TaskFromFilesParams
+from wkapi.testing import FakeWebknossos
+
+ClientFactory = Callable[..., Client]
+
+SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "webknossos-rest-api-v5.md"
+_ROUTE_LINE = re.compile(r"^\s*(GET|POST|PUT|PATCH|DELETE) (/\S*)\s*$", re.MULTILINE)
+# Ids in paths are object ids, so a literal route such as /projects/assignments never counts
+# as a request of /projects/:id.
+_ID_PARAMS = {":id", ":mergedId"}
+
+
+def spec_routes() -> list[tuple[str, str]]:
+    """``(method, path)`` of every route heading of the published route list."""
+    if not SPEC.is_file():
+        pytest.fail(f"the published route list is missing: expected it at {SPEC}")
+    routes = _ROUTE_LINE.findall(SPEC.read_text(encoding="utf-8"))
+    assert len(routes) >= 40, f"only {len(routes)} route headings parsed from {SPEC}"
+    return routes
+
+
+def route_pattern(path: str) -> re.Pattern[str]:
+    parts = []
+    for part in path.split("/"):
+        if part in _ID_PARAMS:
+            parts.append("[0-9a-f]{24}")
+        elif part.startswith(":"):
+            parts.append("[^/]+")
+        else:
+            parts.append(re.escape(part))
+    return re.compile("/".join(parts))
+
+
+def unreached(server: FakeWebknossos) -> list[str]:
+    """The spec routes no successful request of the log matched."""
+    answered = [
+        (r.method, re.sub(r"^/api(/v\d+)?", "", r.path))
+        for r in server.requests
+        if r.status is not None and 200 <= r.status < 300
+    ]
+    missing = []
+    for method, path in spec_routes():
+        pattern = route_pattern(path)
+        if not any(m == method and pattern.fullmatch(p) for m, p in answered):
+            missing.append(f"{method} {path}")
+    return missing
+
+
+def test_route_headings_are_parsed() -> None:
+    routes = spec_routes()
+    assert ("GET", "/buildinfo") in routes
+    assert ("POST", "/datasets/:organizationName/:dataSetName/createExplorational") in routes
+    assert ("POST", "/annotations/:typ/:id/merge/:mergedTyp/:mergedId") in routes
+    assert route_pattern("/projects/:id").fullmatch("/projects/assignments") is None
+
+
+async def test_an_unrequested_route_is_reported(connect: ClientFactory) -> None:
+    async with FakeWebknossos() as server:
+        await connect(server, check_version=False).users.current()
+        missing = unreached(server)
+    assert "GET /user" not in missing
+    assert "GET /users/:id" in missing  # /user is no request of /users/:id
+    assert len(missing) == len(spec_routes()) - 1
+
+
+async def tour(server: FakeWebknossos, connect: ClientFactory, tmp_path: Path) -> None:
+    """Call one client method per route of the published list."""
+    # Without the version check, only build_info() itself requests /buildinfo.
+    wk: Client = connect(server, check_version=False)
+    org = server.organization
+    admin_id = server.user_ids["admin"]
+    user_id = server.user_ids["user"]
+
+    await wk.build_info()
+    await wk.users.list(is_admin=False)
+    me = await wk.users.current()
+    assert me.id == admin_id
+    await wk.users.my_tasks(limit=1).to_list()
+    await wk.users.my_annotations(limit=1).to_list()
+    await wk.users.get(user_id)
+    await wk.users.tasks(user_id, limit=1).to_list()
+    await wk.users.annotations(user_id, limit=1).to_list()
+    teams = await wk.teams.list()
+    alpha = next(t for t in teams if t.name == "team_alpha")
+
+    await wk.datasets.list()
+    await wk.datasets.get(org, "l4_sample")
+    created = await wk.datasets.create_explorational(org, "l4_sample", ["Skeleton"])
+
+    await wk.datastores.list()
+    await wk.datastores.create(
+        name="tour_store", url=server.url, public_url=server.url, key="tour-key"
+    )
+    await wk.datastores.update("tour_store", url=server.url, public_url=server.url)
+    await connect(server, "super_user", check_version=False).datastores.delete("tour_store")
+    await wk.tracingstores.update("localhost", url=server.url, public_url=server.url)
+
+    typ = "Explorational"
+    await wk.annotations.info(typ, created.id)
+    saved = await wk.annotations.download(typ, created.id, to=tmp_path)
+    uploaded = await wk.annotations.upload(saved.path)
+    await wk.annotations.duplicate(typ, created.id)
+    await wk.annotations.edit(typ, created.id, name="toured")
+    await wk.annotations.finish(typ, created.id)
+    await wk.annotations.reopen(typ, created.id)
+    await wk.annotations.merge(typ, created.id, typ, uploaded.annotation_id)
+
+    task_type = next(t for t in await wk.task_types.list() if t.summary == "Trace axons")
+    project = await wk.projects.create(
+        name="tour_project", team=alpha.id, priority=1, expected_time=None, owner=admin_id
+    )
+    report = await wk.tasks.create([TaskSpec(task_type.id, "l4_sample", project.name, (1, 2, 3))])
+    (task,) = report.created
+    await wk.tasks.create_from_files(TaskFromFilesParams(task_type.id, project.name), [saved.path])
+    await wk.tasks.list(project=project.id)
+    await wk.tasks.get(task.id)
+    await wk.tasks.update(task.id, 2)
+    await wk.tasks.assign(task.id, user_id)
+    (task_annotation,) = await wk.tasks.annotations(task.id)
+    await wk.annotations.reset(task_annotation.id)
+
+    await wk.projects.list()
+    await wk.projects.list_with_status()
+    await wk.projects.get(project.id)
+    await wk.projects.update(project.id, priority=2)
+    await wk.projects.tasks(project.id).to_list()
+    await wk.projects.increment_each_tasks_instances(project.id)
+    await wk.projects.pause(project.id)
+    await wk.projects.resume(project.id)
+    await wk.tasks.delete(task.id)
+    await wk.projects.delete(project.id)
+
+
+async def test_route_tour_reaches_every_route_on_a_v5_era_server(
+    old_server: FakeWebknossos, connect: ClientFactory, tmp_path: Path
+) -> None:
+    await tour(old_server, connect, tmp_path)
+    missing = unreached(old_server)
+    assert not missing, f"routes no client method reached: {missing}"
+
+
+async def test_route_tour_on_a_newer_server_uses_the_renamed_route(
+    connect: ClientFactory, tmp_path: Path
+) -> None:
+    async with FakeWebknossos() as server:
+        await tour(server, connect, tmp_path)
+        # Newer servers renamed /projects/assignments; every other route is reached.
+        missing = unreached(server)
+        assert missing == ["GET /projects/assignments"], f"routes not reached: {missing}"
+        assert any(r.route == "/projects/withStatus" and r.status == 200 for r in server.requests)

@@ -1,0 +1,75 @@
+"""Helpers for the fake server's tests: a thin HTTP client over plain aiohttp (deliberately not
+the wkapi client)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+
+from wkapi.testing import FakeWebknossos
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return orjson.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("Content-Type", "").split(";")[0]
+
+
+class Api:
+    """Requests to one fake server as a given role; paths are relative to ``/api`` (or
+    ``/api/v<version>``)."""
+
+    def __init__(self, session: aiohttp.ClientSession, server: FakeWebknossos) -> None:
+        self.session = session
+        self.server = server
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        role: str | None = "admin",
+        token: str | None = None,
+        version: int | None = None,
+        json: Any = None,
+        data: Any = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Reply:
+        prefix = "/api" if version is None else f"/api/v{version}"
+        all_headers = dict(headers or {})
+        if token is None and role is not None:
+            token = self.server.tokens[role]
+        if token is not None:
+            all_headers["X-Auth-Token"] = token
+        async with self.session.request(
+            method,
+            self.server.url + prefix + path,
+            json=json,
+            data=data,
+            params=params,
+            headers=all_headers,
+        ) as response:
+            return Reply(response.status, dict(response.headers), await response.read())
+
+    async def get(self, path: str, **options: Any) -> Reply:
+        return await self.call("GET", path, **options)
+
+    async def post(self, path: str, **options: Any) -> Reply:
+        return await self.call("POST", path, **options)

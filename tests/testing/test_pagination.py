@@ -1,0 +1,95 @@
+"""limit / pageNumber / includeTotalCount / isFinished, newest id first."""
+
+from __future__ import annotations
+
+import pytest
+from fakewk_helpers import Api
+
+
+@pytest.fixture
+def explorationals(api: Api) -> list[str]:
+    """Twelve extra annotations of ``user``: 5 Active, 4 Finished, 3 Cancelled."""
+    states = ["Active"] * 5 + ["Finished"] * 4 + ["Cancelled"] * 3
+    return [api.server.add_annotation(state=s, dataset="l4_sample") for s in states]
+
+
+def _mine(api: Api, states: set[str]) -> list[str]:
+    user_id = api.server.user_ids["user"]
+    found = [
+        a.id
+        for a in api.server.state.annotations.values()
+        if a.owner_id == user_id and a.typ == "Explorational" and a.state in states
+    ]
+    return sorted(found, reverse=True)
+
+
+async def test_newest_first_and_no_cancelled_by_default(api: Api, explorationals: list[str]) -> None:
+    ids = [a["id"] for a in (await api.get("/user/annotations", role="user")).json()]
+    assert ids == _mine(api, {"Active", "Finished"})
+    assert "X-Total-Count" not in (await api.get("/user/annotations", role="user")).headers
+
+
+@pytest.mark.parametrize(("flag", "state"), [("true", "Finished"), ("false", "Active")])
+async def test_is_finished(api: Api, explorationals: list[str], flag: str, state: str) -> None:
+    listed = (await api.get("/user/annotations", role="user", params={"isFinished": flag})).json()
+    assert {a["state"] for a in listed} == {state}
+    assert [a["id"] for a in listed] == _mine(api, {state})
+
+
+async def test_pages_and_total(api: Api, explorationals: list[str]) -> None:
+    expected = _mine(api, {"Active", "Finished"})
+    seen: list[str] = []
+    for page in range(10):
+        params = {"limit": "4", "pageNumber": str(page), "includeTotalCount": "true"}
+        reply = await api.get("/user/annotations", role="user", params=params)
+        assert reply.headers["X-Total-Count"] == str(len(expected))
+        batch = [a["id"] for a in reply.json()]
+        if not batch:
+            break
+        assert len(batch) <= 4
+        seen.extend(batch)
+    assert seen == expected
+
+
+async def test_other_users_lists(api: Api) -> None:
+    user_id = api.server.user_ids["user"]
+    reply = await api.get(f"/users/{user_id}/tasks", params={"includeTotalCount": "true"})
+    tasks = reply.json()
+    assert tasks and all(a["typ"] == "Task" for a in tasks)
+    assert reply.headers["X-Total-Count"] == str(len(tasks))
+    explorationals = (await api.get(f"/users/{user_id}/annotations")).json()
+    assert explorationals and all(a["typ"] == "Explorational" for a in explorationals)
+
+
+async def test_default_annotation_limit_is_1000(api: Api) -> None:
+    for _ in range(1005):
+        api.server.add_annotation(dataset="l4_sample")
+    reply = await api.get("/user/annotations", role="user", params={"includeTotalCount": "1"})
+    assert len(reply.json()) == 1000
+    assert int(reply.headers["X-Total-Count"]) > 1000
+
+
+async def test_project_tasks_unbounded_by_default(api: Api) -> None:
+    server = api.server
+    project = server.add_project("big_project")
+    task_type = next(iter(server.state.task_types))
+    created = [server.add_task(project, task_type, "l4_sample") for _ in range(1100)]
+    everything = (await api.get(f"/projects/{project}/tasks")).json()
+    assert [t["id"] for t in everything] == created[::-1]
+    params = {"limit": "500", "pageNumber": "2", "includeTotalCount": "true"}
+    reply = await api.get(f"/projects/{project}/tasks", params=params)
+    assert [t["id"] for t in reply.json()] == created[::-1][1000:]
+    assert reply.headers["X-Total-Count"] == "1100"
+
+
+@pytest.mark.parametrize("value", ["True", "yes"])
+async def test_bad_boolean_is_html_400(api: Api, value: str) -> None:
+    reply = await api.get("/user/annotations", params={"isFinished": value})
+    assert reply.status == 400
+    assert reply.content_type == "text/html"
+    assert "isFinished" in reply.text
+
+
+async def test_bad_int_is_html_400(api: Api) -> None:
+    reply = await api.get("/user/annotations", params={"limit": "ten"})
+    assert (reply.status, reply.content_type) == (400, "text/html")

@@ -1,0 +1,100 @@
+"""Project routes and their validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fakewk_helpers import Api
+
+
+def body(api: Api, **changes: Any) -> dict[str, Any]:
+    team = api.server.state.team_by_name("team_alpha")
+    assert team is not None
+    data: dict[str, Any] = {
+        "name": "new_project",
+        "team": team.id,
+        "priority": 50,
+        "paused": False,
+        "expectedTime": 60_000,
+        "owner": api.server.user_ids["team_manager"],
+        "isBlacklistedFromReport": False,
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+async def test_create_read_update_delete(any_api: Api) -> None:
+    created = (await any_api.post("/projects", json=body(any_api), role="team_manager")).json()
+    assert (created["name"], created["priority"], created["expectedTime"]) == (
+        "new_project",
+        50,
+        60_000,
+    )
+    project_id = created["id"]
+    assert (await any_api.get(f"/projects/{project_id}")).json() == created
+    assert (await any_api.get("/projects/byName/new_project")).json()["id"] == project_id
+    update = body(any_api, name="ignored_name", paused=True, priority=7)
+    updated = (await any_api.call("PUT", f"/projects/{project_id}", json=update)).json()
+    assert (updated["name"], updated["paused"], updated["priority"]) == ("new_project", False, 7)
+    paused = (await any_api.call("PATCH", f"/projects/{project_id}/pause")).json()
+    assert paused["paused"] is True
+    resumed = (await any_api.call("PATCH", f"/projects/{project_id}/resume")).json()
+    assert resumed["paused"] is False
+    reply = await any_api.call("DELETE", f"/projects/{project_id}")
+    assert reply.json() == {"messages": [{"success": "Project was removed successfully"}]}
+    missing = await any_api.get(f"/projects/{project_id}")
+    assert missing.status == 404
+    assert missing.json()["messages"][0]["error"] == "Project could not be found"
+
+
+async def test_by_name_not_found(api: Api) -> None:
+    reply = await api.get("/projects/byName/nothing_here")
+    assert reply.status == 404
+    assert reply.json()["messages"][0]["error"] == "Project could not be found"
+
+
+@pytest.mark.parametrize("name", ["ab", "with space", "ümlaut"])
+async def test_name_validation(api: Api, name: str) -> None:
+    reply = await api.post("/projects", json=body(api, name=name))
+    assert reply.status == 400
+    answer = reply.json()
+    assert answer["errors"][0]["field"] == "/name"
+    assert answer["messages"] == [{"error": "Invalid Json format"}]
+
+
+async def test_missing_field_and_duplicate(api: Api) -> None:
+    reply = await api.post("/projects", json=body(api, team=None))
+    assert reply.json()["errors"] == [{"field": "/team", "error": "error.path.missing"}]
+    reply = await api.post("/projects", json=body(api, name="seed_project_alpha"))
+    assert reply.status == 400
+    assert "messages" in reply.json()
+
+
+async def test_delete_removes_tasks_and_annotations(api: Api) -> None:
+    server = api.server
+    project = server.state.project_by_name("seed_project_alpha")
+    assert project is not None
+    task_ids = list(server.state.tasks_by_project[project.id])
+    await api.call("DELETE", f"/projects/{project.id}")
+    assert not set(task_ids) & set(server.state.tasks)
+    assert all(a.task_id not in task_ids for a in server.state.annotations.values())
+
+
+async def test_increment_instances(any_api: Api) -> None:
+    project = any_api.server.state.project_by_name("seed_project_alpha")
+    assert project is not None
+    before = [any_api.server.state.tasks[t].pending for t in any_api.server.state.tasks_by_project[project.id]]
+    path = f"/projects/{project.id}/incrementEachTasksInstances"
+    reply = await any_api.call("PATCH", path, params={"delta": "2"})
+    answer = reply.json()
+    key = "pendingInstances" if "pendingInstances" in answer else "numberOfOpenAssignments"
+    assert answer[key] == sum(before) + 2 * len(before)
+    assert (await any_api.call("PATCH", path)).json()[key] == sum(before) + 3 * len(before)
+    assert (await any_api.call("PATCH", path, params={"delta": "-1"})).status == 400
+
+
+async def test_project_tasks_forbidden_outside_team(api: Api) -> None:
+    beta = api.server.state.project_by_name("seed_project_beta")
+    assert beta is not None
+    assert (await api.get(f"/projects/{beta.id}/tasks", role="user")).status == 404

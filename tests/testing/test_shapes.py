@@ -1,0 +1,168 @@
+"""Response shapes of section 4, per server generation."""
+
+from __future__ import annotations
+
+from fakewk_helpers import Api
+
+COMPACT_USER = {
+    "id", "email", "firstName", "lastName", "isAdmin", "isDatasetManager", "isAnonymous", "teams",
+}  # fmt: skip
+USER = {
+    "id", "email", "firstName", "lastName", "isAdmin", "isOrganizationOwner", "isDatasetManager",
+    "isActive", "teams", "experiences", "lastActivity", "isAnonymous", "isEditable",
+    "organization", "novelUserExperienceInfos", "selectedTheme", "created", "lastTaskTypeId",
+    "isSuperUser", "isEmailVerified",
+}  # fmt: skip
+TASK_TYPE = {
+    "id", "summary", "description", "teamId", "teamName", "settings",
+    "recommendedConfiguration", "tracingType",
+}  # fmt: skip
+TASK_COMMON = {
+    "id", "formattedHash", "projectId", "projectName", "team", "type", "neededExperience",
+    "created", "status", "script", "tracingTime", "creationInfo", "boundingBox", "editPosition",
+    "editRotation",
+}  # fmt: skip
+PROJECT = {
+    "id", "name", "team", "teamName", "owner", "priority", "paused", "expectedTime",
+    "isBlacklistedFromReport", "created",
+}  # fmt: skip
+ANNOTATION_COMPACT_COMMON = {
+    "id", "typ", "state", "name", "description", "modified", "stats", "annotationLayers",
+    "dataSetName", "organization", "visibility", "tracingTime", "teams", "tags", "owner",
+    "othersMayEdit",
+}  # fmt: skip
+ANNOTATION_FULL_EXTRA = {
+    "task", "restrictions", "settings", "dataStore", "tracingStore", "user", "contributors",
+    "viewConfiguration",
+}  # fmt: skip
+DATASET = {
+    "name", "dataSource", "dataStore", "owningOrganization", "allowedTeams",
+    "allowedTeamsCumulative", "isActive", "isPublic", "description", "displayName", "created",
+    "isEditable", "lastUsedByUser", "logoUrl", "sortingKey", "details", "isUnreported",
+    "jobsEnabled", "tags", "folderId", "publication",
+}  # fmt: skip
+
+
+def _task_annotation(api: Api) -> str:
+    return next(a.id for a in api.server.state.annotations.values() if a.typ == "Task")
+
+
+async def test_user_shapes(api: Api, old_api: Api) -> None:
+    new = (await api.get("/user")).json()
+    old = (await old_api.get("/user")).json()
+    assert set(new) == USER | {"isGuest", "isUnlisted"}
+    assert set(old) == USER
+    assert set(new["teams"][0]) == {"id", "name", "isTeamManager"}
+    assert isinstance(new["experiences"], dict)
+
+
+async def test_team_shape(api: Api) -> None:
+    teams = (await api.get("/teams")).json()
+    assert len(teams) >= 2
+    assert all(set(t) == {"id", "name", "organization"} for t in teams)
+
+
+async def test_datastore_shapes(api: Api, old_api: Api) -> None:
+    new = (await api.get("/datastores")).json()[0]
+    old = (await old_api.get("/datastores")).json()[0]
+    assert set(new) == {"name", "url", "allowsUpload", "jobsEnabled", "jobsSupportedByAvailableWorkers"}
+    assert set(old) == {"name", "url", "isScratch", "allowsUpload"}
+
+
+async def test_dataset_shapes(api: Api, old_api: Api) -> None:
+    org = api.server.organization
+    new = (await api.get(f"/datasets/{org}/l4_sample")).json()
+    old = (await old_api.get(f"/datasets/{org}/l4_sample")).json()
+    assert set(old) == DATASET
+    assert set(new) == DATASET | {"id"}
+    layers = new["dataSource"]["dataLayers"]
+    assert {layer["category"] for layer in layers} == {"color", "segmentation"}
+    assert all(layer["resolutions"] for layer in layers)
+    listed = (await api.get("/datasets")).json()
+    assert all(
+        layer["resolutions"] == []
+        for dataset in listed
+        for layer in dataset["dataSource"].get("dataLayers", [])
+    )
+    active = (await api.get("/datasets", params={"isActive": "false"})).json()
+    assert [d["name"] for d in active] == ["inactive_dataset"]
+
+
+async def test_task_type_shapes(api: Api, old_api: Api) -> None:
+    new = (await api.get("/taskTypes")).json()
+    old = (await old_api.get("/taskTypes")).json()
+    assert {t["tracingType"] for t in new} == {"skeleton", "volume", "hybrid"}
+    assert all(set(t) == TASK_TYPE for t in new + old)
+    assert "magRestrictions" in new[0]["settings"]
+    assert "resolutionRestrictions" in old[0]["settings"]
+    one = (await api.get(f"/taskTypes/{new[0]['id']}")).json()
+    assert one == new[0]
+
+
+async def test_task_shapes(api: Api, old_api: Api) -> None:
+    project = api.server.state.project_by_name("seed_project_alpha")
+    assert project is not None
+    task_id = api.server.state.tasks_by_project[project.id][0]
+    new_listed = (await api.get(f"/projects/{project.id}/tasks")).json()[0]
+    new_single = (await api.get(f"/tasks/{task_id}")).json()
+    old_single = (await old_api.get(f"/tasks/{task_id}")).json()
+    assert set(new_listed) == TASK_COMMON | {"datasetName", "datasetId"}
+    assert set(new_single) == TASK_COMMON | {"datasetName", "datasetId", "dataSet"}
+    assert set(old_single) == TASK_COMMON | {"dataSet"}
+    assert set(new_single["status"]) == {"pending", "active", "finished"}
+    assert set(old_single["status"]) == {"open", "active", "finished"}
+    assert new_single["status"] == {"pending": 0, "active": 1, "finished": 1}
+    assert new_single["team"] == "team_alpha"
+    assert set(new_single["type"]) == TASK_TYPE
+
+
+async def test_project_shapes(api: Api, old_api: Api) -> None:
+    new = (await api.get("/projects")).json()
+    assert all(set(p) == PROJECT for p in new)
+    assert set(new[0]["owner"]) == COMPACT_USER
+    with_status = (await api.get("/projects/withStatus")).json()
+    assert all(set(p) == PROJECT | {"pendingInstances", "tracingTime"} for p in with_status)
+    old = (await old_api.get("/projects/assignments")).json()
+    assert all(set(p) == PROJECT | {"numberOfOpenAssignments"} for p in old)
+    alpha = next(p for p in with_status if p["name"] == "seed_project_alpha")
+    assert alpha["pendingInstances"] == 1
+
+
+async def test_annotation_full_shapes(api: Api, old_api: Api) -> None:
+    annotation_id = _task_annotation(api)
+    path = f"/annotations/Task/{annotation_id}/info?timestamp=1"
+    new = (await api.get(path)).json()
+    old = (await old_api.get(path)).json()
+    full = ANNOTATION_COMPACT_COMMON | ANNOTATION_FULL_EXTRA
+    assert set(new) == full | {"isLockedByOwner", "datasetId"}
+    assert set(old) == full | {"formattedHash"}
+    assert old["formattedHash"] == annotation_id[-6:]
+    assert new["stats"] == {}
+    assert set(old["stats"]) == {"treeCount", "nodeCount", "edgeCount", "branchPointCount"}
+    assert set(new["annotationLayers"][0]) == {"tracingId", "typ", "name", "stats"}
+    assert set(old["annotationLayers"][0]) == {"tracingId", "typ", "name"}
+    assert set(new["restrictions"]) == {"allowAccess", "allowUpdate", "allowFinish", "allowDownload"}
+    assert set(new["owner"]) == COMPACT_USER
+    assert set(new["tracingStore"]) == {"name", "url"}
+    assert "magRestrictions" in new["settings"]
+    assert "resolutionRestrictions" in old["settings"]
+    assert set(old["task"]) == TASK_COMMON | {"dataSet"}
+    assert set(new["task"]) == TASK_COMMON | {"datasetName", "datasetId"}
+
+
+async def test_annotation_compact_shape(any_api: Api) -> None:
+    listed = (await any_api.get("/user/annotations", role="user")).json()
+    assert listed
+    for annotation in listed:
+        assert not set(annotation) & ANNOTATION_FULL_EXTRA
+        assert set(annotation["owner"]) == {"id", "firstName", "lastName"}
+        assert ANNOTATION_COMPACT_COMMON <= set(annotation)
+
+
+async def test_full_form_on_task_lists(any_api: Api) -> None:
+    annotation = (await any_api.get("/user/tasks", role="user")).json()[0]
+    assert ANNOTATION_FULL_EXTRA <= set(annotation)
+    assert annotation["typ"] == "Task"
+    task_id = annotation["task"]["id"]
+    of_task = (await any_api.get(f"/tasks/{task_id}/annotations")).json()
+    assert all(ANNOTATION_FULL_EXTRA <= set(a) for a in of_task)

@@ -1,0 +1,155 @@
+"""Multipart uploads: /annotations/upload and /tasks/createFromFiles."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import xml.etree.ElementTree as ET
+import zipfile
+
+import aiohttp
+import orjson
+from fakewk_helpers import Api, Reply
+
+from wkapi.testing import FakeWebknossos
+
+
+def nml(dataset: str = "l4_sample", tree: str = "t") -> bytes:
+    return (
+        "<things><parameters>"
+        f'<experiment name="{dataset}" organization="sample_organization"/>'
+        '<scale x="11.24" y="11.24" z="28.0"/></parameters>'
+        f'<thing id="1" name="{tree}"><nodes><node id="1" x="1" y="2" z="3" radius="1"/></nodes>'
+        "<edges/></thing></things>"
+    ).encode()
+
+
+def form(files: list[tuple[str, bytes]], **fields: str) -> aiohttp.FormData:
+    data = aiohttp.FormData()
+    for name, value in fields.items():
+        data.add_field(name, value)
+    for filename, content in files:
+        data.add_field("file", content, filename=filename, content_type="application/octet-stream")
+    return data
+
+
+async def upload(api: Api, files: list[tuple[str, bytes]], **fields: str) -> Reply:
+    return await api.post("/annotations/upload", data=form(files, **fields), role="user")
+
+
+async def test_single_file_downloads_byte_for_byte(api: Api) -> None:
+    content = nml(tree="exact bytes")
+    reply = await upload(api, [("cell.nml", content)], createGroupForEachFile="false")
+    assert reply.status == 200
+    body = reply.json()
+    assert body["messages"] == [{"success": "Successfully uploaded file"}]
+    assert body["annotation"]["typ"] == "Explorational"
+    annotation_id = body["annotation"]["id"]
+    stored = api.server.state.annotations[annotation_id]
+    assert (stored.owner_id, stored.dataset, stored.typ) == (
+        api.server.user_ids["user"],
+        "l4_sample",
+        "Explorational",
+    )
+    download = await api.get(f"/annotations/Explorational/{annotation_id}/download")
+    assert download.body == content
+    assert api.server.expected_sha256(annotation_id) == hashlib.sha256(content).hexdigest()
+
+
+async def _merged(api: Api, flag: str) -> ET.Element:
+    files = [("a.nml", nml(tree="first")), ("b.nml", nml(tree="second"))]
+    reply = await upload(api, files, createGroupForEachFile=flag)
+    annotation_id = reply.json()["annotation"]["id"]
+    return ET.fromstring((await api.get(f"/annotations/Explorational/{annotation_id}/download")).body)
+
+
+async def test_several_files_are_merged(api: Api) -> None:
+    grouped = await _merged(api, "true")
+    assert [t.get("name") for t in grouped.iter("thing")] == ["first", "second"]
+    assert [g.get("name") for g in grouped.iter("group")] == ["a", "b"]
+    prefixed = await _merged(api, "false")
+    assert [t.get("name") for t in prefixed.iter("thing")] == ["a_first", "b_second"]
+
+
+async def test_zip_upload(api: Api) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("inner.nml", nml())
+    reply = await upload(api, [("bundle.zip", buffer.getvalue())], createGroupForEachFile="false")
+    assert reply.status == 200
+
+
+async def test_missing_create_group_flag_is_500(api: Api) -> None:
+    reply = await upload(api, [("a.nml", nml())])
+    assert (reply.status, reply.content_type) == (500, "text/html")
+
+
+async def test_upload_refusals(api: Api) -> None:
+    count = len(api.server.state.annotations)
+    flag = {"createGroupForEachFile": "false"}
+    reply = await upload(api, [("notes.txt", b"hello")], **flag)
+    assert reply.status == 400
+    reply = await upload(api, [("broken.nml", b"<things><thing>")], **flag)
+    assert reply.status == 400
+    error = reply.json()["messages"][0]["error"]
+    assert error.startswith("Could not parse file: broken.nml. ")
+    reply = await upload(api, [("empty.nml", b"")], **flag)
+    assert reply.json() == {"messages": [{"error": "No file or file with empty content uploaded"}]}
+    reply = await upload(api, [], **flag)
+    assert reply.status == 400
+    files = [("a.nml", nml("l4_sample")), ("b.nml", nml("2012-06-28_Cortex"))]
+    assert (await upload(api, files, **flag)).status == 400
+    assert len(api.server.state.annotations) == count
+    assert not list(api.server._ctx.temp_dir.iterdir())  # refused files are deleted
+
+
+async def test_upload_needs_login(api: Api) -> None:
+    data = form([("a.nml", nml())], createGroupForEachFile="false")
+    assert (await api.post("/annotations/upload", data=data, role=None)).status == 401
+
+
+async def test_body_too_large_is_413(session: aiohttp.ClientSession, fake_wk_factory: object) -> None:
+    server: FakeWebknossos = await fake_wk_factory(max_upload_bytes=64 * 1024)  # type: ignore[operator]
+    api = Api(session, server)
+    big = nml() + b"<!--" + b"x" * (256 * 1024) + b"-->"
+    reply = await upload(api, [("big.nml", big)], createGroupForEachFile="false")
+    assert (reply.status, reply.content_type) == (413, "text/html")
+    assert not list(server._ctx.temp_dir.iterdir())
+
+
+def _task_form(server: FakeWebknossos, files: list[tuple[str, bytes]], **changes: object) -> aiohttp.FormData:
+    task_type = next(t.id for t in server.state.task_types.values() if t.tracing_type == "skeleton")
+    spec: dict[str, object] = {
+        "taskTypeId": task_type,
+        "neededExperience": {"domain": "axons", "value": 1},
+        "pendingInstances": 1,
+        "openInstances": 1,
+        "projectName": "seed_project_alpha",
+    }
+    spec.update(changes)
+    spec = {k: v for k, v in spec.items() if v is not None}
+    return form(files, formJSON=orjson.dumps(spec).decode())
+
+
+async def test_create_from_files(api: Api) -> None:
+    files = [("one.nml", nml()), ("two.nml", nml()), ("readme.txt", b"ignored")]
+    reply = await api.post("/tasks/createFromFiles", data=_task_form(api.server, files))
+    assert reply.status == 200
+    results = reply.json()["tasks"]
+    assert [r["status"] for r in results] == [200, 200]
+    assert [r["success"]["creationInfo"] for r in results] == ["one.nml", "two.nml"]
+    assert results[0]["success"]["dataSet"] == "l4_sample"
+
+
+async def test_create_from_files_refusals(api: Api) -> None:
+    server = api.server
+    no_form = form([("one.nml", nml())])
+    assert (await api.post("/tasks/createFromFiles", data=no_form)).status == 400
+    no_nml = _task_form(server, [("readme.txt", b"x")])
+    assert (await api.post("/tasks/createFromFiles", data=no_nml)).status == 400
+    missing_key = _task_form(server, [("one.nml", nml())], pendingInstances=None)
+    reply = await api.post("/tasks/createFromFiles", data=missing_key)
+    assert reply.json() == {"obj.pendingInstances": [{"msg": ["error.path.missing"], "args": []}]}
+    broken = _task_form(server, [("ok.nml", nml()), ("bad.nml", b"<things>")])
+    results = (await api.post("/tasks/createFromFiles", data=broken)).json()["tasks"]
+    assert [r["status"] for r in results] == [200, 400]

@@ -1,0 +1,77 @@
+"""``wkapi fake-server``: run the fake WEBKNOSSOS server until Ctrl-C (or SIGTERM)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+
+import click
+
+from wkapi.testing import FakeWebknossos
+
+from ._errors import EXIT_OK, CommandError
+from ._settings import Settings, json_option, settings_of
+
+__all__ = ["fake_server"]
+
+
+def _announce(settings: Settings, server: FakeWebknossos) -> None:
+    if settings.json:
+        settings.print_json(
+            {
+                "url": server.url,
+                "release": server.release,
+                "organization": server.organization,
+                "tokens": server.tokens,
+                "user_ids": server.user_ids,
+            }
+        )
+        return
+    out = sys.stdout
+    print(f"Fake WEBKNOSSOS {server.release} serving at {server.url}", file=out)
+    print(f"organization: {server.organization}", file=out)
+    for role, token in server.tokens.items():
+        print(f"  {role:<16} token {token}", file=out)
+    print(
+        f"try: WK_URL={server.url} WK_TOKEN={server.tokens['admin']} wkapi info",
+        file=out,
+    )
+    print("Ctrl-C stops it.", file=out)
+    out.flush()
+
+
+async def _serve(settings: Settings, server: FakeWebknossos) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows
+        loop.add_signal_handler(signal.SIGTERM, stop.set)
+    async with server:
+        _announce(settings, server)
+        await stop.wait()
+
+
+@click.command("fake-server")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=9000, show_default=True)
+@click.option("--release", default=None, help="e.g. 23.08 for the older generation.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--latency", type=click.FloatRange(0), default=0.0, help="Seconds added to every request."
+)
+@json_option
+@click.pass_context
+def fake_server(
+    ctx: click.Context, host: str, port: int, release: str | None, seed: int, latency: float
+) -> int:
+    """Run an in-memory fake WEBKNOSSOS server (for trying wkapi and testing pipelines)."""
+    settings = settings_of(ctx)
+    server = FakeWebknossos(release, seed, host=host, port=port, latency=latency)
+    try:
+        asyncio.run(_serve(settings, server))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
+    return EXIT_OK

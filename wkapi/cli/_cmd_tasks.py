@@ -1,0 +1,116 @@
+"""``wkapi tasks create FILE``: bulk task creation from a CSV or JSON Lines file."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+import wkapi
+
+from ._errors import EXIT_FAILED, EXIT_OK
+from ._format import human_rate, human_seconds
+from ._settings import Settings, server_options, settings_of
+
+__all__ = ["bulk_report_json", "tasks"]
+
+_MAX_FAILURES_SHOWN = 20
+
+
+@click.group()
+def tasks() -> None:
+    """Tasks."""
+
+
+def bulk_report_json(report: wkapi.BulkTaskReport, seconds: float) -> dict[str, Any]:
+    """The report of ``create_many`` as one JSON document."""
+    return {
+        "ok": report.ok,
+        "created": report.created,
+        "failed": report.failed,
+        "requests": report.requests,
+        "resent": report.resent,
+        "reconciled": report.reconciled,
+        "duplicate_task_ids": list(report.duplicate_task_ids),
+        "warnings": list(report.warnings),
+        "seconds": round(seconds, 3),
+        "items": [
+            {
+                "index": item.index,
+                "ok": item.ok,
+                "task_id": None if item.task is None else item.task.id,
+                "status": item.status,
+                "error": item.error,
+                "marker": item.marker,
+            }
+            for item in report.items
+        ],
+    }
+
+
+def _summary(settings: Settings, report: wkapi.BulkTaskReport, seconds: float) -> None:
+    table = Table(title="task creation", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("created", str(report.created))
+    table.add_row("failed", str(report.failed))
+    table.add_row("requests", str(report.requests))
+    table.add_row("resent after a lost answer", str(report.resent))
+    table.add_row("reconciled", str(report.reconciled))
+    table.add_row("time", human_seconds(seconds))
+    table.add_row("throughput", human_rate(report.created, seconds, "tasks"))
+    settings.out.print(table)
+    for warning in report.warnings:
+        settings.out.print(f"warning: {warning}", markup=False)
+    if report.duplicate_task_ids:
+        ids = ", ".join(report.duplicate_task_ids)
+        settings.out.print(f"DUPLICATE tasks found: {ids}", markup=False)
+    failures = report.failures
+    for item in failures[:_MAX_FAILURES_SHOWN]:
+        status = f" ({item.status})" if item.status else ""
+        settings.out.print(f"failed: item {item.index + 1}{status}: {item.error}", markup=False)
+    if len(failures) > _MAX_FAILURES_SHOWN:
+        settings.out.print(f"... and {len(failures) - _MAX_FAILURES_SHOWN} more failures")
+
+
+@tasks.command("create")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Tasks per request (default: the server's limit, 1000, or 100 for volume tasks).",
+)
+@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
+@server_options
+@click.pass_context
+def create(ctx: click.Context, file: Path, batch_size: int | None, concurrency: int) -> int:
+    """Create tasks from FILE (.csv with a header row, or .jsonl), each exactly once.
+
+    Every row is checked before the first request; a bad row is reported with its line number
+    and nothing is sent. Items the server refuses are listed; the exit status is 1 then.
+    """
+    settings = settings_of(ctx)
+    specs = wkapi.load_task_specs(file)
+
+    async def run() -> tuple[wkapi.BulkTaskReport, float]:
+        loop = asyncio.get_running_loop()
+        async with settings.client(concurrency=concurrency) as wk:
+            with settings.progress() as view:
+                meter = view.meter("tasks", noun="tasks")
+                started = loop.time()
+                report = await wk.tasks.create_many(
+                    specs, batch_size=batch_size, concurrency=concurrency, progress=meter
+                )
+                meter.finish()
+                return report, loop.time() - started
+
+    report, seconds = asyncio.run(run())
+    if settings.json:
+        settings.print_json(bulk_report_json(report, seconds))
+    else:
+        _summary(settings, report, seconds)
+    return EXIT_OK if report.ok else EXIT_FAILED

@@ -1,0 +1,162 @@
+"""Options every command shares (``--url``, ``--token``, ``--json``, ``--quiet``) and the objects
+built from them: the client, the consoles, the progress view.
+
+The options are accepted both before the command (``wkapi --json info``) and after it
+(``wkapi info --json``); the later one wins, and ``WK_URL`` / ``WK_TOKEN`` fill what is not given.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+import click
+import orjson
+from rich.console import Console
+
+import wkapi
+
+from ._progress import ProgressMode, ProgressView
+
+__all__ = [
+    "Settings",
+    "json_option",
+    "server_options",
+    "settings_of",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_CLIENT_CONCURRENCY = 8
+_PIPED_WIDTH = 120
+
+
+@attrs.define
+class Settings:
+    """What the shared options say, filled while click parses the command line."""
+
+    url: str | None = None
+    token: str | None = None
+    json: bool = False
+    quiet: bool = False
+
+    def server_url(self) -> str:
+        """The server's URL from ``--url`` or ``WK_URL``; a usage error if there is none."""
+        url = self.url or os.environ.get("WK_URL")
+        if not url:
+            raise click.UsageError("no server given: pass --url URL or set WK_URL")
+        return url
+
+    def server_token(self) -> str | None:
+        return self.token or os.environ.get("WK_TOKEN") or None
+
+    def client(self, *, concurrency: int = DEFAULT_CLIENT_CONCURRENCY) -> wkapi.Client:
+        """A client for the server; ``concurrency`` requests at once."""
+        return wkapi.Client(
+            self.server_url(),
+            self.server_token(),
+            concurrency=max(concurrency, DEFAULT_CLIENT_CONCURRENCY),
+        )
+
+    @property
+    def out(self) -> Console:
+        """Human output (stdout)."""
+        return _stdout()
+
+    @property
+    def err(self) -> Console:
+        """Progress and error lines (stderr)."""
+        return _stderr()
+
+    def progress(self) -> ProgressView:
+        """Bars when stderr is a terminal, plain lines otherwise, nothing with ``--quiet``."""
+        if self.quiet:
+            mode = ProgressMode.OFF
+        elif self.err.is_terminal:
+            mode = ProgressMode.BARS
+        else:
+            mode = ProgressMode.LINES
+        return ProgressView(self.err, mode)
+
+    def print_json(self, document: object) -> None:
+        """One JSON document on stdout."""
+        data = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+        sys.stdout.write(data.decode() + "\n")
+        sys.stdout.flush()
+
+
+_CONSOLES: dict[str, Console] = {}
+
+
+def _stdout() -> Console:
+    if "out" not in _CONSOLES:
+        console = Console(soft_wrap=False)
+        if not console.is_terminal:
+            # Piped output has no width; 80 columns would wrap tables of paths and ids.
+            console.width = max(console.width, _PIPED_WIDTH)
+        _CONSOLES["out"] = console
+    return _CONSOLES["out"]
+
+
+def _stderr() -> Console:
+    if "err" not in _CONSOLES:
+        _CONSOLES["err"] = Console(stderr=True)
+    return _CONSOLES["err"]
+
+
+def settings_of(ctx: click.Context) -> Settings:
+    """The settings of this invocation."""
+    return ctx.ensure_object(Settings)
+
+
+def _store(field: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        if value is not None and value is not False:
+            setattr(settings_of(ctx), field, value)
+        return value
+
+    return callback
+
+
+def server_options(command: F) -> F:
+    """``--url`` and ``--token`` (and ``--json``, ``--quiet``) for a command."""
+    command = click.option(
+        "--token",
+        metavar="TOKEN",
+        expose_value=False,
+        callback=_store("token"),
+        help="Your WEBKNOSSOS token (default: $WK_TOKEN).",
+    )(command)
+    command = click.option(
+        "--url",
+        metavar="URL",
+        expose_value=False,
+        callback=_store("url"),
+        help="The server, e.g. https://webknossos.org (default: $WK_URL).",
+    )(command)
+    return json_option(command)
+
+
+def json_option(command: F) -> F:
+    """``--json`` and ``--quiet`` for a command."""
+    command = click.option(
+        "--quiet",
+        "-q",
+        is_flag=True,
+        default=False,
+        expose_value=False,
+        callback=_store("quiet"),
+        help="No progress output.",
+    )(command)
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        default=False,
+        expose_value=False,
+        callback=_store("json"),
+        help="Print one JSON document on stdout instead of tables.",
+    )(command)

@@ -1,0 +1,20 @@
+"""Jobs that compose several resources: bulk task creation (and export)."""
+
+from ._export_report import ExportItem, ExportReport, ExportStatus
+from .bulk_tasks import BulkTaskItem, BulkTaskReport, BulkTasksResource
+from .export import ExportJobs
+from .task_input import TaskFileError, TaskInputError, load_task_specs, specs_from_rows
+
+__all__ = [
+    "BulkTaskItem",
+    "BulkTaskReport",
+    "BulkTasksResource",
+    "ExportItem",
+    "ExportJobs",
+    "ExportReport",
+    "ExportStatus",
+    "TaskFileError",
+    "TaskInputError",
+    "load_task_specs",
+    "specs_from_rows",
+]

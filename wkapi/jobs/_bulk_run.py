@@ -1,0 +1,411 @@
+"""One bulk creation: pre-flight, batches delivered concurrently, each exactly once.
+
+Every batch is delivered by its own worker (at most ``concurrency`` at a time):
+
+1. Send it (``POST /tasks``; the core retries only failures that surely never reached the
+   server).
+2. An answer with per-item results settles every item: created, or refused by the server
+   (recorded with its status and message, never sent again).
+3. Otherwise, look up which of the batch's markers now exist in their projects (scanning back
+   only to the batch's send time), and record those items as created. Then:
+   - after a lost answer (connection cut after sending, timeout, 5xx, 429, unreadable 200), send
+     the missing items again, up to ``attempts`` sends in all;
+   - after an error status (400, 403, 404, 413, ...), fail the missing items with it: a 400
+     may come after part of the batch was created, but never means "try again". The one
+     exception is the server's batch limit, which splits the batch into batches of 100.
+
+Reconciling per batch, right after its failure, keeps each scan short (back to that batch's send
+time) instead of scanning a whole round's worth of tasks, and needs no barrier between rounds.
+Items sent again after a lost answer are checked once more at the end: if the server finished
+the first send after the scan looked (a slow batch behind a timeout), the task exists twice, and
+the report says so (``duplicate_task_ids``) instead of hiding it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
+
+import anyio
+import attrs
+
+from wkapi._errors import APIConnectionError, APIError, APIStatusError, InvalidResponseError
+from wkapi._progress import ProgressFunction
+from wkapi.models import Task, TaskCreationReport, TaskSpec
+from wkapi.models.common import JsonObject
+from wkapi.resources.projects import ProjectsResource
+from wkapi.resources.task_types import TaskTypesResource
+
+from ._bulk_markers import MarkerMatcher, make_marker, marked_creation_info, new_run_id
+from ._bulk_plan import VOLUME_LIMIT, BatchKey, plan_batches
+from ._bulk_preflight import Preflight
+from ._bulk_reconcile import floor_before, scan_project
+from ._bulk_report import BulkTaskItem, BulkTaskReport
+
+__all__ = ["BulkRun", "PostBatch", "RunSettings"]
+
+#: Sends one batch body and returns the server's structured answer.
+PostBatch = Callable[[list[JsonObject]], Awaitable[TaskCreationReport]]
+
+_LIMIT_ERROR = "limitExceeded"
+
+
+class _Fate(enum.Enum):
+    """How one send of a batch ended."""
+
+    ANSWERED = "answered"  # per-item results arrived
+    NOT_SENT = "not sent"  # surely never reached the server
+    UNKNOWN = "unknown"  # may or may not have been processed
+    REFUSED = "refused"  # an error status: do not send again
+
+
+def _fate(exc: APIError) -> _Fate:
+    if isinstance(exc, APIConnectionError):
+        if not exc.request_sent:
+            return _Fate.NOT_SENT
+        return _Fate.UNKNOWN if exc.transient else _Fate.REFUSED
+    if isinstance(exc, APIStatusError):
+        lost = exc.status >= 500 or exc.status in (408, 429)
+        return _Fate.UNKNOWN if lost else _Fate.REFUSED
+    return _Fate.UNKNOWN  # InvalidResponseError: a 200 whose body could not be read
+
+
+def _max_floor(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    return a if b is None else max(a, b)
+
+
+@attrs.define(eq=False)
+class _Item:
+    """The run's mutable state of one input item."""
+
+    index: int
+    spec: TaskSpec
+    marker: str
+    body: JsonObject = attrs.field(factory=dict)
+    key: BatchKey | None = None
+    project_id: str = ""
+    project_floor: int | None = None
+    task: Task | None = None
+    status: int | None = None
+    error: str | None = None
+    done: bool = False
+    sends: int = 0
+    floor: int | None = None  # scan floor of the latest send
+    needs_verify: bool = False  # sent again after a lost answer
+    verify_floor: int | None = None  # scan floor of the first send whose answer was lost
+    reconciled: bool = False
+
+
+@attrs.frozen
+class RunSettings:
+    """How a run batches, paces and reports.
+
+    ``attempts`` bounds the sends of one item; ``backoff(n)`` is the wait before retry ``n``;
+    ``sleep`` waits (a test seam); ``progress(done, total)`` is told of settled items.
+    """
+
+    batch_size: int | None
+    concurrency: int
+    attempts: int
+    volume_task_types: Collection[str] | None
+    backoff: Callable[[int], float]
+    sleep: Callable[[float], Awaitable[None]]
+    progress: ProgressFunction | None = None
+
+
+class BulkRun:
+    """The state and workers of one ``create_many`` call (see the module docstring)."""
+
+    def __init__(
+        self,
+        *,
+        post: PostBatch,
+        task_types: TaskTypesResource,
+        projects: ProjectsResource,
+        settings: RunSettings,
+    ) -> None:
+        self._post = post
+        self._task_types = task_types
+        self._projects = projects
+        self._settings = settings
+        self.run_id = new_run_id()
+        self._matcher = MarkerMatcher(self.run_id)
+        self._items: list[_Item] = []
+        self._warnings: dict[str, None] = {}
+        self._duplicates: dict[str, int] = {}  # extra task id -> input index
+        self._newest_created: int | None = None
+        self._markers_trusted = True
+        self._requests = 0
+        self._done = 0
+
+    async def run(self, specs: Sequence[TaskSpec]) -> BulkTaskReport:
+        """Create every spec at most once and report each one's outcome."""
+        settings = self._settings
+        self._items = [
+            _Item(index, spec, make_marker(self.run_id, index)) for index, spec in enumerate(specs)
+        ]
+        preflight = Preflight(
+            self._task_types, self._projects, volume_task_types=settings.volume_task_types
+        )
+        await preflight.run(specs, concurrency=settings.concurrency)
+        sendable = [item for item in self._items if self._prepare(item, preflight)]
+        self._report_progress()
+        batches = plan_batches(sendable, self._key, settings.batch_size)
+        limiter = anyio.CapacityLimiter(settings.concurrency)
+
+        async def deliver(batch: list[_Item]) -> None:
+            async with limiter:
+                await self._deliver(batch)
+
+        async with anyio.create_task_group() as group:
+            for batch in batches:
+                group.start_soon(deliver, batch)
+        await self._verify_resent()
+        return self._report()
+
+    # -- preparation --------------------------------------------------------------------------
+
+    def _prepare(self, item: _Item, preflight: Preflight) -> bool:
+        refusal = preflight.refusal(item.spec)
+        if refusal is not None:
+            self._fail([item], refusal.status, refusal.message)
+            return False
+        body = item.spec.to_json()
+        body["creationInfo"] = marked_creation_info(item.spec.creation_info, item.marker)
+        project = preflight.project(item.spec)
+        item.body = body
+        item.key = BatchKey(
+            item.spec.dataset,
+            preflight.is_volume(item.spec),
+            None if preflight.types_looked_up else item.spec.task_type_id,
+        )
+        item.project_id = project.id
+        item.project_floor = project.floor
+        return True
+
+    @staticmethod
+    def _key(item: _Item) -> BatchKey:
+        assert item.key is not None
+        return item.key
+
+    # -- delivery -----------------------------------------------------------------------------
+
+    async def _deliver(self, batch: list[_Item]) -> None:
+        """Send ``batch`` until each item is created, refused, or out of attempts."""
+        attempts = self._settings.attempts
+        last: APIError | None = None
+        for attempt in range(1, attempts + 1):
+            if attempt > 1:
+                await self._settings.sleep(self._settings.backoff(attempt - 1))
+            error = await self._send(batch)
+            if error is None:
+                return
+            last = error
+            fate = _fate(error)
+            if fate is _Fate.NOT_SENT:
+                continue
+            missing = await self._reconcile(batch, error)
+            if missing is None or not missing:
+                return
+            if fate is _Fate.REFUSED:
+                await self._refused(missing, error)
+                return
+            if not self._markers_trusted:
+                self._fail(missing, None, f"outcome unknown ({error.message}); {_UNTRUSTED}")
+                return
+            batch = missing
+            for item in batch:
+                if not item.needs_verify:
+                    item.needs_verify = True
+                    item.verify_floor = item.floor
+        assert last is not None
+        status = last.status if isinstance(last, APIStatusError) else None
+        self._fail(batch, status, f"not created after {attempts} attempts: {last.message}")
+
+    async def _send(self, batch: list[_Item]) -> APIError | None:
+        """One ``POST /tasks``; records the answer's outcomes. Returns the error, if any."""
+        floor = floor_before(self._newest_created)
+        for item in batch:
+            item.sends += 1
+            item.floor = _max_floor(item.project_floor, floor)
+        self._requests += 1
+        try:
+            answer = await self._post([item.body for item in batch])
+            if len(answer.results) != len(batch):
+                raise InvalidResponseError(
+                    f"POST /tasks: {len(answer.results)} results for {len(batch)} tasks",
+                    method="POST",
+                )
+        except APIError as exc:
+            return exc
+        self._warnings.update(dict.fromkeys(answer.warnings))
+        for item, result in zip(batch, answer.results, strict=True):
+            if result.task is not None:
+                self._check_marker(item, result.task)
+                self._created(item, result.task)
+            else:
+                self._fail([item], result.status, result.error or "refused without a message")
+        self._report_progress()
+        return None
+
+    async def _refused(self, missing: list[_Item], error: APIError) -> None:
+        """Fail the items an error status left uncreated, or re-split on the batch limit."""
+        status = error.status if isinstance(error, APIStatusError) else None
+        messages = error.messages if isinstance(error, APIStatusError) else []
+        if len(missing) > VOLUME_LIMIT and any(_LIMIT_ERROR in m for m in messages):
+            # The caller's word on volume task types was wrong: the server wants batches of 100.
+            for start in range(0, len(missing), VOLUME_LIMIT):
+                await self._deliver(missing[start : start + VOLUME_LIMIT])
+            return
+        detail = "; ".join(messages) if messages else error.message
+        self._fail(missing, status, detail)
+
+    def _check_marker(self, item: _Item, task: Task) -> None:
+        if self._markers_trusted and self._matcher.index(task.creation_info) != item.index:
+            self._markers_trusted = False
+            self._warnings[
+                f"the server answered task {task.id} without the creationInfo it was sent; "
+                "batches whose answer is lost will not be sent again"
+            ] = None
+
+    # -- reconciliation -----------------------------------------------------------------------
+
+    async def _reconcile(self, batch: list[_Item], error: APIError) -> list[_Item] | None:
+        """Record the batch's items that exist as created; the missing ones, or ``None`` if the
+        lookup itself failed (then the items fail as outcome unknown)."""
+        by_project: dict[str, list[_Item]] = {}
+        for item in batch:
+            by_project.setdefault(item.project_id, []).append(item)
+        for project_id, items in by_project.items():
+            floor = _min_floor(item.floor for item in items)
+            try:
+                found = await self._scan(project_id, floor)
+            except APIError as scan_error:
+                pending = [item for item in batch if not item.done]
+                self._fail(
+                    pending,
+                    None,
+                    f"outcome unknown: the batch failed ({error.message}) and looking up which "
+                    f"tasks exist failed too ({scan_error.message})",
+                )
+                return None
+            self._apply_found(found, {item.index for item in items})
+        self._report_progress()
+        return [item for item in batch if not item.done]
+
+    async def _scan(self, project_id: str, floor: int | None) -> dict[int, list[Task]]:
+        """:func:`scan_project`, tried ``attempts`` times (the core already retries each GET)."""
+        attempt = 1
+        while True:
+            try:
+                return await scan_project(self._projects, project_id, self._matcher, floor)
+            except APIError:
+                if attempt >= self._settings.attempts:
+                    raise
+            await self._settings.sleep(self._settings.backoff(attempt))
+            attempt += 1
+
+    def _apply_found(self, found: dict[int, list[Task]], settle: Collection[int]) -> None:
+        """Record found tasks: items of ``settle`` (or already finished without a task) become
+        created; a second task for an item is a duplicate. Items another worker still has in
+        flight are left to it."""
+        for index, tasks in found.items():
+            item = self._items[index]
+            if item.task is None:
+                if index not in settle and not item.done:
+                    continue
+                item.reconciled = True
+                if item.done:  # failed earlier, yet it exists: count it as created
+                    self._done -= 1
+                self._created(item, tasks[0])
+            kept = item.task.id if item.task is not None else None
+            for task in tasks:
+                if task.id != kept:
+                    self._duplicates[task.id] = index
+
+    async def _verify_resent(self) -> None:
+        """Look once more for items sent again after a lost answer (see the module docstring)."""
+        floors: dict[str, list[int | None]] = {}
+        for item in self._items:
+            if item.needs_verify:
+                floors.setdefault(item.project_id, []).append(item.verify_floor)
+        for project_id, project_floors in floors.items():
+            floor = _min_floor(project_floors)
+            try:
+                found = await self._scan(project_id, floor)
+            except APIError as exc:
+                self._warnings[
+                    f"could not check project {project_id} for tasks created twice: {exc.message}"
+                ] = None
+                continue
+            self._apply_found(found, ())
+
+    # -- outcomes -----------------------------------------------------------------------------
+
+    def _created(self, item: _Item, task: Task) -> None:
+        item.task = task
+        item.status = 200
+        item.error = None
+        item.done = True
+        self._done += 1
+        if self._newest_created is None or task.created > self._newest_created:
+            self._newest_created = task.created
+
+    def _fail(self, items: Iterable[_Item], status: int | None, message: str) -> None:
+        for item in items:
+            item.status = status
+            item.error = message
+            item.done = True
+            self._done += 1
+        self._report_progress()
+
+    def _report_progress(self) -> None:
+        if self._settings.progress is not None:
+            self._settings.progress(self._done, len(self._items))
+
+    def _report(self) -> BulkTaskReport:
+        warnings = dict(self._warnings)
+        for task_id, index in self._duplicates.items():
+            item = self._items[index]
+            warnings[
+                f"DUPLICATE: task {task_id} repeats item {index} (marker {item.marker}), "
+                f"which was created as task {item.task.id if item.task else '?'}"
+            ] = None
+        return BulkTaskReport(
+            run_id=self.run_id,
+            items=tuple(
+                BulkTaskItem(
+                    index=item.index,
+                    spec=item.spec,
+                    marker=item.marker,
+                    task=item.task,
+                    status=item.status,
+                    error=item.error,
+                    sends=item.sends,
+                )
+                for item in self._items
+            ),
+            warnings=tuple(warnings),
+            requests=self._requests,
+            resent=sum(1 for item in self._items if item.sends > 1),
+            reconciled=sum(1 for item in self._items if item.reconciled and item.task is not None),
+            duplicate_task_ids=tuple(self._duplicates),
+        )
+
+
+_UNTRUSTED = (
+    "not sent again because the server does not return creationInfo as sent, so the client "
+    "cannot check what was created"
+)
+
+
+def _min_floor(floors: Iterable[int | None]) -> int | None:
+    """The lowest floor; ``None`` (no bound) wins."""
+    lowest: int | None = None
+    for floor in floors:
+        if floor is None:
+            return None
+        lowest = floor if lowest is None else min(lowest, floor)
+    return lowest

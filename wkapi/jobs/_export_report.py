@@ -1,0 +1,92 @@
+"""What an export run reports: one :class:`ExportItem` per annotation and the totals."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import attrs
+
+__all__ = ["ExportItem", "ExportReport", "ExportStatus"]
+
+
+class ExportStatus(str, enum.Enum):
+    """How one annotation fared in an export run."""
+
+    OK = "ok"
+    """Downloaded in this run."""
+    SKIPPED = "skipped"
+    """Complete on disk from an earlier run (per the manifest); nothing was sent."""
+    FAILED = "failed"
+    """The download failed; ``error`` says why. The next run tries again."""
+
+
+@attrs.frozen
+class ExportItem:
+    """One annotation (or compound ZIP) of an export.
+
+    Attributes:
+        typ: the annotation type (``"Task"``, ``"Explorational"``, ``"CompoundProject"``, ...).
+        id: the annotation id (for compound types: the project, task or task type id).
+        status: :class:`ExportStatus`.
+        path: the file (absolute), ``None`` when it failed.
+        size: its size in bytes, ``None`` when it failed.
+        sha256: the SHA-256 of its content (hex), ``None`` when it failed.
+        error: why it failed (``"404 Annotation could not be found"``), else ``None``.
+    """
+
+    typ: str
+    id: str
+    status: ExportStatus
+    path: Path | None = None
+    size: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the file is on disk (downloaded now or skipped as complete)."""
+        return self.status is not ExportStatus.FAILED
+
+
+@attrs.frozen
+class ExportReport:
+    """The outcome of :meth:`ExportJobs.annotations` or :meth:`ExportJobs.compound`.
+
+    Attributes:
+        items: every annotation found, in the order it was found.
+        succeeded: downloaded in this run.
+        skipped: already complete from an earlier run.
+        failed: failed in this run (see :attr:`failures`).
+        bytes: bytes downloaded in this run.
+        seconds: wall time of the run, listing included.
+        manifest_path: the manifest (JSON Lines) in the destination.
+        warnings: notes that do not make the run fail (e.g. the server's 1000-task cap).
+        listing_errors: lists that could not be read (e.g. one task's annotations), so some
+            annotations may be missing from :attr:`items`; they make :attr:`ok` false.
+    """
+
+    items: tuple[ExportItem, ...]
+    succeeded: int
+    skipped: int
+    failed: int
+    bytes: int
+    seconds: float
+    manifest_path: Path
+    warnings: tuple[str, ...] = ()
+    listing_errors: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """Whether every annotation found is on disk and every list could be read."""
+        return self.failed == 0 and not self.listing_errors
+
+    @property
+    def failures(self) -> tuple[ExportItem, ...]:
+        """The items that failed, with their ``error``."""
+        return tuple(item for item in self.items if item.status is ExportStatus.FAILED)
+
+    @property
+    def total(self) -> int:
+        """How many annotations the run covered (succeeded + skipped + failed)."""
+        return len(self.items)

@@ -1,0 +1,130 @@
+"""``wk.tasks``: the task routes plus :meth:`BulkTasksResource.create_many`, bulk creation that
+never creates a task twice.
+
+How exactly-once works (also in the README): every item's ``creationInfo`` carries a marker
+``[wkapi:<run id>:<index>]`` (after the user's own text, if any). When a batch's answer is lost
+(connection cut after sending, timeout, 5xx) or is an error status (a 400 can follow a partial
+commit), the job lists the project's tasks back to the batch's send time, takes the items whose
+markers it finds as created, and sends again only the missing ones, and only after a lost
+answer. Items the server refuses one by one are reported, never resent. See
+:mod:`wkapi.jobs._bulk_run` for the details.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from wkapi._errors import InputError
+from wkapi._progress import ProgressCallback, progress_function
+from wkapi._session import Session
+from wkapi.models import TaskCreationReport, TaskSpec
+from wkapi.models.common import JsonObject
+from wkapi.resources._base import check_id, check_int
+from wkapi.resources.projects import ProjectsResource
+from wkapi.resources.task_types import TaskTypesResource
+from wkapi.resources.tasks import TasksResource
+
+from ._bulk_report import BulkTaskItem, BulkTaskReport
+from ._bulk_run import BulkRun, RunSettings
+from .task_input import specs_from_rows
+
+__all__ = ["BulkTaskItem", "BulkTaskReport", "BulkTasksResource"]
+
+#: Sends of one item at least (more if the client's retry policy allows more attempts).
+MIN_ATTEMPTS = 3
+
+
+class BulkTasksResource(TasksResource):
+    """Tasks (``wk.tasks``): every task route, and :meth:`create_many` for large jobs."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        task_types: TaskTypesResource,
+        projects: ProjectsResource,
+    ) -> None:
+        super().__init__(session)
+        self._task_types = task_types
+        self._projects = projects
+
+    async def create_many(
+        self,
+        specs: Iterable[TaskSpec | Mapping[str, Any]],
+        *,
+        batch_size: int | None = None,
+        concurrency: int = 4,
+        progress: ProgressCallback | None = None,
+        volume_task_types: Collection[str] | None = None,
+    ) -> BulkTaskReport:
+        """Create any number of tasks, each exactly once, and report every item's outcome.
+
+        Before the first request, each distinct task type and project name is looked up once;
+        items with an unknown one fail in the report without being sent. The rest go out in
+        batches within the server's limits (1000 items, 100 when the task type is volume or
+        hybrid; one dataset per batch), ``concurrency`` batches at a time (never more than the
+        client's own concurrency). A batch whose answer is lost or is an error is reconciled
+        against the project's task list, and only its missing items are sent again (after a
+        lost answer), so nothing is created twice; see the module docstring.
+
+        Args:
+            specs: :class:`~wkapi.models.TaskSpec` objects, or mappings that
+                :meth:`TaskSpec.from_row` accepts (all checked before anything is sent).
+            batch_size: at most this many items per request (capped by the server's limits).
+            concurrency: batches in flight at once.
+            progress: ``callback(done, total)`` or an object with ``update(done, total)``,
+                told how many items are settled (created or failed) of how many.
+            volume_task_types: take the caller's word: these task type ids are volume or
+                hybrid, every other id is skeleton, and no task type is looked up. Items are
+                then also batched by task type, so an unknown id (which makes the server
+                refuse the whole request) fails only its own items.
+
+        Returns:
+            A :class:`BulkTaskReport`: one :class:`BulkTaskItem` per input item in input order
+            (its task, or its status and error), the server's warnings, and counts. Failed
+            items' ``spec`` can be passed to ``create_many`` again.
+
+        Raises:
+            InputError: an item or an argument is invalid (nothing was sent).
+            APIError: a lookup before the first request failed other than with 400/403/404
+                (e.g. 401, or the server is unreachable); nothing was sent. Once batches go
+                out, failures are reported per item, never raised.
+        """
+        checked = specs_from_rows(specs)
+        if batch_size is not None:
+            check_int(batch_size, "batch_size", minimum=1)
+        check_int(concurrency, "concurrency", minimum=1)
+        if volume_task_types is not None:
+            if isinstance(volume_task_types, str):
+                raise InputError("volume_task_types must be a collection of ids, not one string")
+            volume_task_types = {check_id(t, "volume task type id") for t in volume_task_types}
+        config = self._session.config
+        settings = RunSettings(
+            batch_size=batch_size,
+            concurrency=min(concurrency, config.limits.concurrency),
+            attempts=max(MIN_ATTEMPTS, config.retry.attempts),
+            volume_task_types=volume_task_types,
+            backoff=config.retry.backoff,
+            sleep=lambda seconds: self._session.sleep(seconds),  # the session's test seam
+            progress=progress_function(progress),
+        )
+        run = BulkRun(
+            post=self._post_batch,
+            task_types=self._task_types,
+            projects=self._projects,
+            settings=settings,
+        )
+        return await run.run(checked)
+
+    async def _post_batch(self, bodies: list[JsonObject]) -> TaskCreationReport:
+        """``POST /tasks`` of one batch, retried by the core only if it never left the client."""
+        policy = attrs.evolve(
+            self._session.config.retry,
+            idempotent_statuses=frozenset(),
+            unprocessed_statuses=frozenset(),
+        )
+        response = await self._session.request("POST", "/tasks", json=bodies, retry=policy)
+        return self._structure(response.json(), TaskCreationReport)

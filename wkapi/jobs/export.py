@@ -1,0 +1,546 @@
+"""Concurrent, resumable export of annotations to disk (``wk.export``).
+
+.. code-block:: python
+
+    report = await wk.export.annotations("exports/", project_id=project.id, concurrency=16)
+    print(report.succeeded, report.skipped, report.failed)
+
+How a run goes:
+
+1. **Listing** (see ``_export_listing``): the annotations of a project, a task type, a user or
+   explicit ids (any combination), without cancelled ones, each once. Downloads start while the
+   lists are still being read.
+2. **Resume**: an annotation is skipped, with no request, when the manifest's last line for it
+   says ``ok`` and its file exists with the recorded size (and the recorded SHA-256 with
+   ``verify=True``), unless the listing shows it was modified since. Everything else, failures of
+   earlier runs included, is downloaded again.
+3. **Download**: each file goes through ``wk.annotations.download`` (streamed, ``.part`` and
+   rename, body-level retries), at most ``concurrency`` requests at once (anyio task group and a
+   ``CapacityLimiter`` shared with the per-task listing calls). The client's own limit
+   (``Client(concurrency=...)``, 8 by default) applies on top: ask for more there too.
+4. **Manifest**: after each file is in place, one line goes to ``manifest.jsonl`` (see
+   ``_export_manifest``), flushed and fsynced; a failure is a line with its reason. One annotation
+   that fails (403, 404, a body still broken after the retries, a disk error) does not stop the
+   others. A rejected token (401) stops the run.
+
+Layout of the destination, stable across runs so that resume is exact::
+
+    <to>/manifest.jsonl
+    <to>/<typ>/<id>/<the server's file name>      e.g. Task/65a.../dataset__task__jdoe__12ab34.nml
+
+Cancelling a run (Ctrl-C, a cancel scope) leaves no partial file (the download removes its
+``.part``) and a manifest of whole lines only; the next run picks up where this one stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+import anyio
+import anyio.abc
+import anyio.to_thread
+
+from wkapi._errors import AuthenticationError, InputError, WebknossosError
+from wkapi._progress import ProgressCallback, ProgressFunction, progress_function
+from wkapi.resources.annotations import AnnotationsResource, AnnotationTypeLike
+from wkapi.resources.projects import ProjectsResource
+from wkapi.resources.tasks import TasksResource
+from wkapi.resources.users import UsersResource
+
+from ._export_listing import (
+    AnnotationIdLike,
+    ExportTarget,
+    ListingLog,
+    TargetSource,
+    compound_targets,
+    explicit_targets,
+    list_targets,
+)
+from ._export_manifest import (
+    MANIFEST_NAME,
+    STATUS_FAILED,
+    STATUS_OK,
+    ManifestEntry,
+    ManifestWriter,
+    now_utc,
+    read_manifest,
+)
+from ._export_report import ExportItem, ExportReport, ExportStatus
+
+__all__ = ["MANIFEST_NAME", "ExportJobs", "ItemCallback"]
+
+logger = logging.getLogger("wkapi.export")
+
+ItemCallback = Callable[[ExportItem], object]
+"""Told each annotation's outcome as soon as it is settled (on the event loop; keep it quick)."""
+
+PathLike = str | os.PathLike[str]
+
+_HASH_CHUNK = 1 << 20
+
+
+def _check_concurrency(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"concurrency must be an int >= 1, got {value!r}")
+    return value
+
+
+def _error_text(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if isinstance(exc, WebknossosError) else f"{type(exc).__name__}: {text}"
+
+
+def _inside(root: Path, relative: str) -> Path | None:
+    """``root / relative`` if it stays inside ``root`` (a manifest is data, not trusted paths)."""
+    candidate = Path(os.path.normpath(root / relative))
+    try:
+        candidate.relative_to(os.path.normpath(root))
+    except ValueError:
+        return None
+    return candidate
+
+
+def _prepare_destination(to: PathLike) -> Path:
+    destination = Path(to)
+    if destination.exists() and not destination.is_dir():
+        raise InputError(f"export destination {destination} exists and is not a directory")
+    destination.mkdir(parents=True, exist_ok=True)
+    return destination
+
+
+def _file_matches(path: Path, size: int, sha256: str | None) -> bool:
+    """Whether ``path`` is a regular file of ``size`` bytes (and that SHA-256, if given)."""
+    try:
+        if not path.is_file() or path.stat().st_size != size:
+            return False
+        if sha256 is None:
+            return True
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            while block := handle.read(_HASH_CHUNK):
+                digest.update(block)
+        return digest.hexdigest() == sha256
+    except OSError:
+        return False
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+class _ByteCounter:
+    """Sums the bytes of all downloads of a run for one ``byte_progress`` callback."""
+
+    def __init__(self, report: ProgressFunction | None) -> None:
+        self._report = report
+        self._finished = 0
+        self._in_flight: dict[tuple[str, str], int] = {}
+
+    @property
+    def done(self) -> int:
+        return self._finished + sum(self._in_flight.values())
+
+    def callback(self, key: tuple[str, str]) -> ProgressFunction:
+        def update(done: int, total: int | None) -> None:
+            # ``done`` restarts at 0 when a broken download restarts: the sum follows it.
+            self._in_flight[key] = done
+            self._emit()
+
+        return update
+
+    def finish(self, key: tuple[str, str], size: int) -> None:
+        self._in_flight.pop(key, None)
+        self._finished += size
+        self._emit()
+
+    def abandon(self, key: tuple[str, str]) -> None:
+        self._in_flight.pop(key, None)
+        self._emit()
+
+    def _emit(self) -> None:
+        if self._report is not None:
+            self._report(self.done, None)
+
+
+class _Run:
+    """One export run: the destination, the previous manifest, the counters and the items."""
+
+    def __init__(
+        self,
+        *,
+        annotations: AnnotationsResource,
+        destination: Path,
+        previous: dict[tuple[str, str], ManifestEntry],
+        writer: ManifestWriter,
+        limiter: anyio.CapacityLimiter,
+        resume: bool,
+        verify: bool,
+        progress: ProgressFunction | None,
+        byte_progress: ProgressFunction | None,
+        on_item: ItemCallback | None,
+    ) -> None:
+        self._annotations = annotations
+        self._destination = destination
+        self._previous = previous
+        self._writer = writer
+        self._limiter = limiter
+        self._resume = resume
+        self._verify = verify
+        self._progress = progress
+        self._on_item = on_item
+        self._bytes = _ByteCounter(byte_progress)
+        self.items: list[ExportItem] = []
+        self.found = 0
+        self.listing_done = False
+
+    @property
+    def downloaded_bytes(self) -> int:
+        return self._bytes.done
+
+    # progress
+
+    def found_one(self) -> None:
+        self.found += 1
+
+    def listing_finished(self) -> None:
+        self.listing_done = True
+        self._report_items()
+
+    def _report_items(self) -> None:
+        if self._progress is not None:
+            self._progress(len(self.items), self.found if self.listing_done else None)
+
+    def _settle(self, item: ExportItem) -> None:
+        self.items.append(item)
+        if self._on_item is not None:
+            self._on_item(item)
+        self._report_items()
+
+    # work
+
+    async def worker(self, targets: anyio.abc.ObjectReceiveStream[ExportTarget]) -> None:
+        async with targets:
+            async for target in targets:
+                self._settle(await self._process(target))
+
+    async def _process(self, target: ExportTarget) -> ExportItem:
+        previous = self._previous.get(target.key)
+        if self._resume and previous is not None:
+            skipped = await self._complete(target, previous)
+            if skipped is not None:
+                return skipped
+        return await self._download(target, previous)
+
+    async def _complete(self, target: ExportTarget, entry: ManifestEntry) -> ExportItem | None:
+        """The skipped item if ``entry`` proves the file complete and current, else ``None``."""
+        if not entry.ok or entry.path is None or entry.size is None:
+            return None
+        if (
+            target.modified is not None
+            and entry.modified is not None
+            and target.modified != entry.modified
+        ):
+            return None  # changed on the server since it was exported
+        path = _inside(self._destination, entry.path)
+        if path is None:
+            return None
+        expected_hash = entry.sha256 if self._verify else None
+        if not await anyio.to_thread.run_sync(_file_matches, path, entry.size, expected_hash):
+            return None
+        return ExportItem(
+            target.typ,
+            target.id,
+            ExportStatus.SKIPPED,
+            path=path,
+            size=entry.size,
+            sha256=entry.sha256,
+        )
+
+    async def _download(self, target: ExportTarget, previous: ManifestEntry | None) -> ExportItem:
+        directory = self._destination / target.typ / target.id
+        try:
+            await anyio.to_thread.run_sync(lambda: directory.mkdir(parents=True, exist_ok=True))
+            async with self._limiter:
+                result = await self._annotations.download(
+                    target.typ,
+                    target.id,
+                    directory,
+                    overwrite=True,
+                    progress=self._bytes.callback(target.key),
+                )
+        except AuthenticationError:
+            raise
+        except (WebknossosError, OSError) as exc:
+            self._bytes.abandon(target.key)
+            error = _error_text(exc)
+            logger.warning("export of %s %s failed: %s", target.typ, target.id, error)
+            await self._record(
+                ManifestEntry(
+                    typ=target.typ,
+                    id=target.id,
+                    status=STATUS_FAILED,
+                    error=error,
+                    modified=target.modified,
+                    recorded=now_utc(),
+                )
+            )
+            return ExportItem(target.typ, target.id, ExportStatus.FAILED, error=error)
+        self._bytes.finish(target.key, result.size)
+        relative = f"{target.typ}/{target.id}/{result.path.name}"
+        await self._record(
+            ManifestEntry(
+                typ=target.typ,
+                id=target.id,
+                status=STATUS_OK,
+                path=relative,
+                size=result.size,
+                sha256=result.sha256,
+                modified=target.modified,
+                recorded=now_utc(),
+            )
+        )
+        if previous is not None and previous.path not in (None, relative):
+            await self._remove_replaced(previous.path)
+        return ExportItem(
+            target.typ,
+            target.id,
+            ExportStatus.OK,
+            path=result.path,
+            size=result.size,
+            sha256=result.sha256,
+        )
+
+    async def _record(self, entry: ManifestEntry) -> None:
+        # The file is in place: its line must land even if the run is being cancelled.
+        with anyio.CancelScope(shield=True):
+            await self._writer.append(entry)
+
+    async def _remove_replaced(self, relative: str | None) -> None:
+        """Delete the file an earlier run recorded for this annotation under another name."""
+        stale = _inside(self._destination, relative) if relative else None
+        if stale is not None:
+            await anyio.to_thread.run_sync(_remove_quietly, stale)
+
+
+class ExportJobs:
+    """Export annotations to disk concurrently and resumably (``wk.export``).
+
+    Built by the :class:`~wkapi.Client`; see the module documentation for the layout, the
+    manifest and the resume rules.
+    """
+
+    def __init__(
+        self,
+        *,
+        annotations: AnnotationsResource,
+        users: UsersResource,
+        projects: ProjectsResource,
+        tasks: TasksResource,
+    ) -> None:
+        self._annotations = annotations
+        self._users = users
+        self._projects = projects
+        self._tasks = tasks
+        self._warned_limit = False
+
+    async def annotations(
+        self,
+        to: PathLike,
+        *,
+        project_id: str | None = None,
+        task_type_id: str | None = None,
+        user_id: str | None = None,
+        annotation_ids: Iterable[AnnotationIdLike] | None = None,
+        typ: AnnotationTypeLike = "Explorational",
+        is_finished: bool | None = None,
+        concurrency: int = 16,
+        resume: bool = True,
+        verify: bool = False,
+        progress: ProgressCallback | None = None,
+        byte_progress: ProgressCallback | None = None,
+        on_item: ItemCallback | None = None,
+    ) -> ExportReport:
+        """Download every annotation of a project, task type or user (or given ids) into ``to``.
+
+        Sources combine: the union of all given is exported, each annotation once. Cancelled
+        annotations are left out.
+
+        Args:
+            to: the destination directory (created if missing); it holds ``manifest.jsonl`` and
+                ``<typ>/<id>/<file>`` per annotation.
+            project_id: every task annotation of the project's tasks.
+            task_type_id: every task annotation of the task type's tasks (the server lists at
+                most 1000 tasks per task type: a warning in the report says when that cap is hit).
+            user_id: the user's task annotations and explorative annotations.
+            annotation_ids: explicit annotations: ids of type ``typ``, or ``(typ, id)`` pairs.
+            typ: the type of plain ids in ``annotation_ids`` (default ``Explorational``).
+            is_finished: only finished (``True``) or only active (``False``) annotations;
+                ``None`` for both. Explicit ids are not filtered.
+            concurrency: requests in flight at once (downloads and per-task lists); the
+                client's own concurrency limit applies too.
+            resume: skip annotations the manifest shows complete (``False`` fetches all again).
+            verify: when skipping, also check each file's SHA-256 against the manifest.
+            progress: told ``(annotations settled, total)``; the total is ``None`` while the
+                lists are still being read.
+            byte_progress: told ``(bytes downloaded so far, None)``.
+            on_item: called with each :class:`~wkapi.jobs.ExportItem` as it is settled.
+
+        Returns:
+            An :class:`~wkapi.jobs.ExportReport`: counts, bytes, seconds, and one item per
+            annotation.
+
+        Raises:
+            InputError: bad arguments (nothing was sent).
+            AuthenticationError: the server refused the token.
+            APIError: a list could not be read (project tasks, user annotations); single
+                downloads that fail are reported in the result instead.
+        """
+        source = TargetSource(
+            project_id=project_id,
+            task_type_id=task_type_id,
+            user_id=user_id,
+            explicit=explicit_targets(annotation_ids, typ) if annotation_ids is not None else (),
+            is_finished=is_finished,
+        )
+        source.check()
+        return await self._run(
+            to,
+            source=source,
+            concurrency=_check_concurrency(concurrency),
+            resume=resume,
+            verify=verify,
+            progress=progress,
+            byte_progress=byte_progress,
+            on_item=on_item,
+        )
+
+    async def compound(
+        self,
+        to: PathLike,
+        *,
+        project_id: str | None = None,
+        task_id: str | None = None,
+        task_type_id: str | None = None,
+        progress: ProgressCallback | None = None,
+        byte_progress: ProgressCallback | None = None,
+        on_item: ItemCallback | None = None,
+    ) -> ExportReport:
+        """Download the compound ZIP of a project, task or task type (one per id given) into
+        ``to``: one archive holding every *finished* annotation, built by the server.
+
+        Team-manager or admin rights are needed (else the item fails with 403). A compound
+        archive changes whenever an annotation is finished, so it is always fetched anew
+        (``overwrite``), never skipped; it is recorded in the same manifest as
+        ``CompoundProject/<id>/<name>_nmls.zip`` and so on.
+        """
+        targets = compound_targets(
+            project_id=project_id, task_id=task_id, task_type_id=task_type_id
+        )
+        return await self._run(
+            to,
+            source=TargetSource(explicit=targets),
+            concurrency=len(targets),
+            resume=False,
+            verify=False,
+            progress=progress,
+            byte_progress=byte_progress,
+            on_item=on_item,
+        )
+
+    def _warn_client_limit(self, concurrency: int) -> None:
+        # Jobs own no HTTP, but the client's limit decides what the job's concurrency can reach.
+        client_limit = self._annotations._session.config.limits.concurrency
+        if concurrency > client_limit and not self._warned_limit:
+            self._warned_limit = True
+            logger.warning(
+                "export concurrency %d exceeds the client's limit of %d requests at once; "
+                "the client limit applies (raise it with Client(..., concurrency=%d))",
+                concurrency,
+                client_limit,
+                concurrency,
+            )
+
+    async def _run(
+        self,
+        to: PathLike,
+        *,
+        source: TargetSource,
+        concurrency: int,
+        resume: bool,
+        verify: bool,
+        progress: ProgressCallback | None,
+        byte_progress: ProgressCallback | None,
+        on_item: ItemCallback | None,
+    ) -> ExportReport:
+        self._warn_client_limit(concurrency)
+        started = time.perf_counter()
+        destination = await anyio.to_thread.run_sync(_prepare_destination, to)
+        manifest_path = destination / MANIFEST_NAME
+        previous = await read_manifest(manifest_path)
+        limiter = anyio.CapacityLimiter(concurrency)
+        log = ListingLog()
+        async with ManifestWriter(manifest_path) as writer:
+            run = _Run(
+                annotations=self._annotations,
+                destination=destination,
+                previous=previous,
+                writer=writer,
+                limiter=limiter,
+                resume=resume,
+                verify=verify,
+                progress=progress_function(progress),
+                byte_progress=progress_function(byte_progress),
+                on_item=on_item,
+            )
+            send, receive = anyio.create_memory_object_stream[ExportTarget](concurrency)
+            async with anyio.create_task_group() as group:
+                async with receive:
+                    for _ in range(concurrency):
+                        group.start_soon(run.worker, receive.clone())
+
+                async def sink(target: ExportTarget) -> None:
+                    run.found_one()
+                    await send.send(target)
+
+                async with send:
+                    await list_targets(
+                        source,
+                        users=self._users,
+                        projects=self._projects,
+                        tasks=self._tasks,
+                        limiter=limiter,
+                        sink=sink,
+                        log=log,
+                    )
+                run.listing_finished()
+        return _report(run.items, run.downloaded_bytes, started, manifest_path, log)
+
+
+def _report(
+    items: Sequence[ExportItem],
+    downloaded: int,
+    started: float,
+    manifest_path: Path,
+    log: ListingLog,
+) -> ExportReport:
+    counts = dict.fromkeys(ExportStatus, 0)
+    for item in items:
+        counts[item.status] += 1
+    return ExportReport(
+        items=tuple(items),
+        succeeded=counts[ExportStatus.OK],
+        skipped=counts[ExportStatus.SKIPPED],
+        failed=counts[ExportStatus.FAILED],
+        bytes=downloaded,
+        seconds=time.perf_counter() - started,
+        manifest_path=manifest_path,
+        warnings=tuple(log.warnings),
+        listing_errors=tuple(log.errors),
+    )

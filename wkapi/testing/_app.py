@@ -1,0 +1,42 @@
+"""Assembling the aiohttp application of one fake server."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from . import (
+    _routes_annotations,
+    _routes_datasets,
+    _routes_downloads,
+    _routes_meta,
+    _routes_projects,
+    _routes_tasks,
+    _routes_uploads,
+    _routes_users,
+)
+from ._context import CONTEXT, Context
+from ._middleware import errors_and_versions, record_and_inject
+from ._params import JSON_BODY_LIMIT
+from ._routing import register
+
+_ROUTE_MODULES = (
+    _routes_meta,
+    _routes_users,
+    _routes_datasets,
+    _routes_uploads,
+    _routes_annotations,
+    _routes_downloads,
+    _routes_tasks,
+    _routes_projects,
+)
+
+
+def build_app(ctx: Context) -> web.Application:
+    """The application serving every route under ``/api`` and ``/api/vN``."""
+    app = web.Application(
+        middlewares=[record_and_inject, errors_and_versions], client_max_size=JSON_BODY_LIMIT
+    )
+    app[CONTEXT] = ctx
+    for module in _ROUTE_MODULES:
+        register(app, module.ROUTES)
+    return app

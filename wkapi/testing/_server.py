@@ -1,0 +1,315 @@
+"""``FakeWebknossos``: start and stop a fake server, read its settings, add data to it."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+
+from aiohttp import web
+
+from . import _build
+from ._app import build_app
+from ._context import DEFAULT_RELEASE, Context
+from ._downloads import sha256_of, synthetic_body
+from ._faults import FaultInjector
+from ._log import RecordedRequest
+from ._seed import build_seed_state
+from ._state import State, SyntheticSpec
+
+
+class FakeWebknossos:
+    """An in-memory WEBKNOSSOS server on 127.0.0.1 that behaves like a real one.
+
+    ``release=None`` is the newer generation (``"25.01"``, API v5 to v9); releases before
+    ``"23.09"`` (e.g. ``"23.08"``) are the older one (API v1 to v5). ``seed`` fixes ids, names,
+    tokens and file contents. ``chunked_downloads`` sends downloads chunked without
+    ``Content-Length`` (servers before 22.03); ``latency`` delays every request by that many
+    seconds; multipart bodies beyond ``max_upload_bytes`` get the 413 page.
+
+    Use it as ``async with FakeWebknossos() as server:``. The ``add_*`` helpers work before and
+    after start.
+    """
+
+    def __init__(
+        self,
+        release: str | None = None,
+        seed: int = 0,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        chunked_downloads: bool = False,
+        latency: float = 0.0,
+        max_upload_bytes: int = 1 << 30,
+    ) -> None:
+        state, user_ids = build_seed_state(seed)
+        self._host = host
+        self._port = port
+        self._runner: web.AppRunner | None = None
+        self._temp_dir: Path | None = None
+        self._ctx = Context(
+            state=state,
+            release=release or DEFAULT_RELEASE,
+            temp_dir=Path(tempfile.gettempdir()),
+            chunked_downloads=chunked_downloads,
+            latency=latency,
+            max_upload_bytes=max_upload_bytes,
+        )
+        self.user_ids: dict[str, str] = dict(user_ids)
+        """The seeded users' ids by role (admin, team_manager, user, super_user,
+        dataset_manager)."""
+
+    # lifecycle
+
+    async def start(self) -> None:
+        """Bind the port (a free one for ``port=0``) and serve."""
+        if self._runner is not None:
+            raise RuntimeError("the fake server is running already")
+        self._temp_dir = Path(tempfile.mkdtemp(prefix="wkapi-fake-"))
+        self._ctx.temp_dir = self._temp_dir
+        runner = web.AppRunner(build_app(self._ctx), access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self._host, self._port)
+        await site.start()
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        self._ctx.base_url = f"http://{host}:{port}"
+
+    async def stop(self) -> None:
+        """Stop serving and delete the temporary files (uploads, compound ZIPs)."""
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+        if self._temp_dir is not None:
+            await asyncio.to_thread(shutil.rmtree, self._temp_dir, True)
+            self._temp_dir = None
+
+    async def __aenter__(self) -> FakeWebknossos:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    # what tests read
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:<port>``, without a trailing slash."""
+        if self._runner is None:
+            raise RuntimeError("the fake server is not running")
+        return self._ctx.base_url
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        """The seeded users' ``X-Auth-Token`` values by role."""
+        return {role: self.token_for(user_id) for role, user_id in self.user_ids.items()}
+
+    def token_for(self, user_id: str) -> str:
+        """The token of any user, seeded or added."""
+        return self._ctx.state.users[user_id].token
+
+    @property
+    def organization(self) -> str:
+        return self._ctx.state.organization
+
+    @property
+    def release(self) -> str:
+        return self._ctx.release
+
+    @property
+    def state(self) -> State:
+        """The in-memory store (see ``wkapi.testing._state`` for its collections)."""
+        return self._ctx.state
+
+    @property
+    def faults(self) -> FaultInjector:
+        return self._ctx.faults
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, oldest first."""
+        return self._ctx.requests
+
+    def clear_requests(self) -> None:
+        self._ctx.requests.clear()
+
+    # adding data
+
+    def add_user(
+        self,
+        role: str = "user",
+        *,
+        first_name: str = "Test",
+        last_name: str = "User",
+        email: str | None = None,
+        teams: Iterable[str] | None = None,
+        experiences: dict[str, int] | None = None,
+    ) -> str:
+        """Add a user of ``role`` (admin, team_manager, user, super_user, dataset_manager) to the
+        given teams (ids or names; default the first team); returns its id. Its token:
+        :meth:`token_for`."""
+        return _build.new_user(
+            self.state,
+            role,
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            teams=teams,
+            experiences=experiences,
+        ).id
+
+    def add_team(self, name: str) -> str:
+        return _build.new_team(self.state, name).id
+
+    def add_dataset(
+        self,
+        name: str,
+        *,
+        layers: Sequence[str] = ("color", "segmentation"),
+        public: bool = False,
+        active: bool = True,
+    ) -> str:
+        """Add a dataset readable by the first team (and everyone if ``public``)."""
+        first_team = next(iter(self.state.teams))
+        _build.new_dataset(
+            self.state,
+            name,
+            layers=layers,
+            public=public,
+            active=active,
+            allowed_team_ids=[first_team],
+        )
+        return name
+
+    def add_task_type(
+        self, summary: str, *, tracing_type: str = "skeleton", team_id: str | None = None
+    ) -> str:
+        return _build.new_task_type(
+            self.state, summary, tracing_type=tracing_type, team_id=team_id
+        ).id
+
+    def add_project(
+        self,
+        name: str,
+        *,
+        team_id: str | None = None,
+        owner_id: str | None = None,
+        priority: int = 100,
+        paused: bool = False,
+        expected_time: int | None = None,
+    ) -> str:
+        """Add a project (default: the first team, owned by the seeded team manager)."""
+        return _build.new_project(
+            self.state,
+            name,
+            team_id=team_id,
+            owner_id=owner_id or self.user_ids["team_manager"],
+            priority=priority,
+            paused=paused,
+            expected_time=expected_time,
+        ).id
+
+    def add_task(
+        self,
+        project_id: str,
+        task_type_id: str,
+        dataset: str,
+        *,
+        instances: int = 1,
+        edit_position: Sequence[int] = (0, 0, 0),
+        creation_info: str | None = None,
+    ) -> str:
+        return _build.new_task(
+            self.state,
+            project_id,
+            task_type_id,
+            dataset,
+            instances=instances,
+            edit_position=edit_position,
+            creation_info=creation_info,
+        ).id
+
+    def add_annotation(
+        self,
+        *,
+        typ: str = "Explorational",
+        owner_id: str | None = None,
+        task_id: str | None = None,
+        dataset: str | None = None,
+        state: str = "Active",
+        name: str = "",
+        volume_layers: Sequence[str] = (),
+        skeleton: bool = True,
+        visibility: str = "Internal",
+    ) -> str:
+        """Add an annotation (owner default: the seeded ``user``); ``Task`` ones need
+        ``task_id`` and take one of the task's instances."""
+        return _build.new_annotation(
+            self.state,
+            typ=typ,
+            owner_id=owner_id or self.user_ids["user"],
+            task_id=task_id,
+            dataset=dataset,
+            state_name=state,
+            name=name,
+            volume_layers=volume_layers,
+            skeleton=skeleton,
+            visibility=visibility,
+        ).id
+
+    def add_synthetic_annotation(
+        self,
+        size_bytes: int,
+        kind: str = "nml",
+        *,
+        owner_id: str | None = None,
+        typ: str = "Explorational",
+        task_id: str | None = None,
+        state: str = "Finished",
+    ) -> str:
+        """Add an annotation whose download is a generated body of exactly ``size_bytes``
+        (``kind`` ``"nml"`` or ``"zip"``). It is ``Finished`` by default, so compound downloads
+        and exports of finished work include it. ValueError if the size is too small."""
+        owner = owner_id or self.user_ids["user"]
+        annotation = _build.new_annotation(
+            self.state, typ=typ, owner_id=owner, task_id=task_id, state_name=state
+        )
+        spec = SyntheticSpec(size_bytes, kind, annotation.content_seed)
+        try:
+            synthetic_body(spec, annotation.dataset, self.organization)
+        except ValueError:
+            self.state.remove_annotation(annotation.id)
+            raise
+        annotation.synthetic = spec
+        return annotation.id
+
+    def finish_annotation(self, annotation_id: str) -> None:
+        self.state.set_annotation_state(self.state.annotations[annotation_id], "Finished")
+
+    def assign_task(self, task_id: str, user_id: str) -> str:
+        """Give one instance of the task to the user; returns the new Task annotation's id."""
+        state = self.state
+        return _build.assign_task(state, state.tasks[task_id], state.users[user_id]).id
+
+    def simulate_annotators(
+        self, project_id: str, *, finish_fraction: float = 0.5, seed: int | None = None
+    ) -> list[str]:
+        """Assign every pending instance of the project's tasks to seeded non-admin users (new
+        Active Task annotations, as a real server creates on assignment) and finish
+        ``finish_fraction`` of them. Returns the new annotations' ids."""
+        return _build.simulate_annotators(
+            self.state, project_id, finish_fraction=finish_fraction, seed=seed
+        )
+
+    def expected_sha256(self, annotation_id: str) -> str:
+        """The sha256 hex of exactly what a default download of the annotation sends."""
+        return sha256_of(self.state, self.state.annotations[annotation_id])
