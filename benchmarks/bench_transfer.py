@@ -1,7 +1,7 @@
 """Streamed transfers: wkapi versus curl on 127.0.0.1.
 
-    python benchmarks/bench_transfer.py                 # 256 MiB and 2 GiB downloads, 900 MiB upload
-    python benchmarks/bench_transfer.py --quick         # a small smoke run
+    python benchmarks/bench_transfer.py             # 256 MiB and 2 GiB downloads, 900 MiB upload
+    python benchmarks/bench_transfer.py --quick     # a small smoke run
     python benchmarks/bench_transfer.py --sizes 64,512 --upload-size 100 --dir /dev/shm
 
 Three processes: a tiny aiohttp server (synthetic annotation bodies sent from one 1 MiB block;
@@ -19,6 +19,7 @@ import asyncio
 import hashlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MIB = 1 << 20
+GIB = 1 << 30
 TOKEN = "bench-token-0123456789abcdef"
 UPLOAD_PATH = "/api/v5/annotations/upload"
 ANNOTATION_TYPE = "Explorational"
@@ -127,13 +129,18 @@ def _client_class() -> type:
     return Client  # type: ignore[no-any-return]
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def client_download(base: str, size: int, directory: str) -> None:
     async def run() -> dict[str, object]:
         async with _client_class()(base, TOKEN, check_version=False) as wk:
-            started = time.perf_counter()
+            cpu, started = _cpu_seconds(), time.perf_counter()
             result = await wk.annotations.download(ANNOTATION_TYPE, annotation_id(size), directory)
-            seconds = time.perf_counter() - started
-        return {"seconds": seconds, "bytes": result.size, "sha256": result.sha256}
+            seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+        return {"seconds": seconds, "cpu": cpu, "bytes": result.size, "sha256": result.sha256}
 
     print(json.dumps(asyncio.run(run())))
 
@@ -142,10 +149,10 @@ def client_upload(base: str, path: str) -> None:
     async def run() -> dict[str, object]:
         size = os.path.getsize(path)
         async with _client_class()(base, TOKEN, check_version=False) as wk:
-            started = time.perf_counter()
+            cpu, started = _cpu_seconds(), time.perf_counter()
             await wk.annotations.upload(path)
-            seconds = time.perf_counter() - started
-        return {"seconds": seconds, "bytes": size}
+            seconds, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
+        return {"seconds": seconds, "cpu": cpu, "bytes": size}
 
     print(json.dumps(asyncio.run(run())))
 
@@ -156,6 +163,7 @@ def client_upload(base: str, path: str) -> None:
 @dataclass
 class Run:
     seconds: float
+    cpu_seconds: float
     peak_rss_mib: float
     output: str
 
@@ -173,7 +181,7 @@ def measured(command: Sequence[str]) -> Run:
         if process.returncode != 0:
             errors.seek(0)
             raise SystemExit(f"{command[0]} failed: {errors.read().decode()[-2000:]}")
-    return Run(seconds, usage.ru_maxrss / 1024, output)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output)
 
 
 def fsync_file(path: Path) -> float:
@@ -195,6 +203,8 @@ class Row:
     curl_fsync_seconds: float | None
     wkapi_rss: float
     curl_rss: float
+    wkapi_cpu: float
+    curl_cpu: float
 
 
 def best_of(rows: Sequence[Row]) -> Row:
@@ -208,6 +218,8 @@ def best_of(rows: Sequence[Row]) -> Row:
         min(synced) if synced else None,
         max(r.wkapi_rss for r in rows),
         max(r.curl_rss for r in rows),
+        min(r.wkapi_cpu for r in rows),
+        min(r.curl_cpu for r in rows),
     )
 
 
@@ -245,6 +257,8 @@ def bench_download(base: str, size: int, workdir: Path, repeat: int) -> Row:
                 synced,
                 run.peak_rss_mib,
                 curl.peak_rss_mib,
+                float(result["cpu"]),
+                curl.cpu_seconds,
             )
         )
     return best_of(rows)
@@ -268,7 +282,7 @@ def bench_upload(base: str, size: int, workdir: Path, repeat: int) -> Row:
     try:
         for _ in range(repeat):
             run = measured([sys.executable, this, "_upload", base, str(path)])
-            wkapi_seconds = float(json.loads(run.output)["seconds"])
+            result = json.loads(run.output)
             curl = measured(
                 [
                     "curl", "-sS", "--fail", "-o", os.devnull, "-H", f"X-Auth-Token: {TOKEN}",
@@ -281,11 +295,13 @@ def bench_upload(base: str, size: int, workdir: Path, repeat: int) -> Row:
                 Row(
                     "upload",
                     size,
-                    wkapi_seconds,
+                    float(result["seconds"]),
                     float(curl.output),
                     None,
                     run.peak_rss_mib,
                     curl.peak_rss_mib,
+                    float(result["cpu"]),
+                    curl.cpu_seconds,
                 )
             )
     finally:
@@ -301,7 +317,8 @@ def print_table(rows: Sequence[Row], directory: str) -> None:
     print(f"\nwkapi vs curl on 127.0.0.1, files in {directory}")
     header = (
         f"{'transfer':<9} {'size':>9} {'wkapi MB/s':>11} {'curl MB/s':>10} {'ratio':>6} "
-        f"{'curl+fsync':>11} {'ratio':>6} {'wkapi RSS':>10} {'curl RSS':>9}"
+        f"{'curl+fsync':>11} {'ratio':>6} {'wkapi RSS':>10} {'curl RSS':>9} "
+        f"{'CPU s/GiB wkapi':>15} {'curl':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -316,11 +333,13 @@ def print_table(rows: Sequence[Row], directory: str) -> None:
         print(
             f"{row.what:<9} {row.size // MIB:>5} MiB {wkapi:>11.0f} {curl:>10.0f} "
             f"{wkapi / curl:>6.2f} {synced:>11} {synced_ratio:>6} "
-            f"{row.wkapi_rss:>6.1f} MiB {row.curl_rss:>5.1f} MiB"
+            f"{row.wkapi_rss:>6.1f} MiB {row.curl_rss:>5.1f} MiB "
+            f"{row.wkapi_cpu * GIB / row.size:>15.2f} {row.curl_cpu * GIB / row.size:>5.2f}"
         )
     print(
         "\nratio: wkapi throughput / curl's; curl+fsync: curl -o, then an fsync of its file "
-        "(wkapi's durability). RSS: peak of each client process."
+        "(wkapi's durability).\nRSS: peak of each client process. CPU: user+system seconds per "
+        "GiB moved (wkapi: the transfer alone; curl: the whole process)."
     )
 
 

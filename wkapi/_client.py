@@ -79,7 +79,7 @@ class Client:
         check_version: bool = True,
     ) -> None:
         config = ClientConfig(
-            url=url,  # type: ignore[arg-type]  # the converter normalises str and URL
+            url=url,
             token=token,
             api_version=api_version,
             timeouts=timeouts or Timeouts(),

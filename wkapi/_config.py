@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 import attrs
 import yarl
@@ -20,7 +21,7 @@ SUPPORTED_API_VERSIONS = (5, 5)
 DEFAULT_MAX_UPLOAD_BYTES = 1 << 30
 
 
-def _optional_positive(_: object, attribute: attrs.Attribute[float | None], value: float | None) -> None:
+def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None and value <= 0:
         raise ConfigurationError(f"{attribute.name} must be positive or None, got {value!r}")
 
@@ -123,7 +124,9 @@ def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     env = os.environ if environ is None else environ
     url = env.get("WK_URL", "").strip()
     if not url:
-        raise ConfigurationError("WK_URL is not set; set it to your server, e.g. https://webknossos.org")
+        raise ConfigurationError(
+            "WK_URL is not set; set it to your server, e.g. https://webknossos.org"
+        )
     settings: dict[str, object] = {"url": url, "token": env.get("WK_TOKEN") or None}
     raw_version = env.get("WK_API_VERSION", "").strip()
     if raw_version:

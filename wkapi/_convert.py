@@ -247,188 +247,18 @@ def make_converter(*, strict: bool, detailed: bool = True) -> cattrs.Converter:
         detailed_validation=detailed,
         prefer_attrib_converters=False,
     )
-    hook = conv.get_structure_hook
-
     conv.register_structure_hook(str, _structure_str)
     conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(bool, _structure_bool)
     conv.register_structure_hook(typing.Any, _structure_any)
     conv.register_structure_hook_factory(_is_enum, _enum_hook)
-
-    def union_hook(t: Any) -> StructureHook:
-        members = [m for m in typing.get_args(t) if m is not _NONE_TYPE]
-        allows_none = len(members) < len(typing.get_args(t))
-        if allows_none and len(members) == 1:
-            return _optional_hook(members[0])
-        inner = _open_enum_hook(members) if _is_open_enum(members) else _choice_hook(members)
-
-        def structure_union(value: Any, _: Any) -> Any:
-            if value is None:
-                if allows_none:
-                    return None
-                raise _mismatch("a value", None)
-            return inner(value)
-
-        return structure_union
-
-    def _optional_hook(member: Any) -> StructureHook:
-        member_hook = hook(member)
-
-        def structure_optional(value: Any, _: Any) -> Any:
-            return None if value is None else member_hook(value, member)
-
-        return structure_optional
-
-    def _open_enum_hook(members: Sequence[Any]) -> Callable[[Any], Any]:
-        cls = next(m for m in members if _is_enum(m))
-        strict_hook = _enum_hook(cls)
-
-        def structure_open_enum(value: Any) -> Any:
-            if not isinstance(value, str):
-                raise _mismatch("string", value)
-            if strict:
-                return strict_hook(value, cls)
-            try:
-                return cls(value)
-            except ValueError:
-                return value  # a value from a newer server: keep it as the server's string
-
-        return structure_open_enum
-
-    def _choice_hook(members: Sequence[Any]) -> Callable[[Any], Any]:
-        classes = [m for m in members if attrs.has(m)]
-        others = [m for m in members if not attrs.has(m)]
-        if others not in ([], [str]):
-            raise TypeError(f"unsupported union for wkapi models: {members!r}")
-        # The class needing the most keys first; the first whose keys are all present wins.
-        ranked = sorted(classes, key=lambda c: -len(_required_keys(c)))
-        keyed = [(c, hook(c), _required_keys(c)) for c in ranked]
-
-        def structure_choice(value: Any) -> Any:
-            if type(value) is str and others:
-                return value
-            if type(value) is not dict:
-                kinds = ["an object"] if classes else []
-                kinds += ["a string"] if others else []
-                raise _mismatch(" or ".join(kinds), value)
-            for cls, cls_hook, required in keyed:
-                if all(any(k in value for k in keys) for keys in required):
-                    return cls_hook(value, cls)
-            cls, cls_hook, _ = keyed[-1]
-            return cls_hook(value, cls)  # fails with the missing key named
-
-        return structure_choice
-
-    def tuple_hook(t: Any) -> StructureHook:
-        args = typing.get_args(t)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return _sequence_hook(t, args[0], tuple)
-        return _fixed_tuple_hook(t, args)
-
-    def list_hook(t: Any) -> StructureHook:
-        args = typing.get_args(t)
-        return _sequence_hook(t, args[0] if args else typing.Any, list)
-
-    def _sequence_hook(t: Any, elem: Any, result: Callable[[list[Any]], Any]) -> StructureHook:
-        elem_hook = hook(elem)
-
-        def structure_sequence(value: Any, _: Any) -> Any:
-            if type(value) is not list and type(value) is not tuple:
-                raise _mismatch("a list", value)
-            index = 0
-            try:
-                out = []
-                for index, item in enumerate(value):  # noqa: B007 (index names the failure)
-                    out.append(elem_hook(item, elem))
-            except Exception as exc:
-                raise _element_error(t, index, exc) from None
-            return result(out)
-
-        return structure_sequence
-
-    def _fixed_tuple_hook(t: Any, args: tuple[Any, ...]) -> StructureHook:
-        n = len(args)
-        hooks = [hook(a) for a in args]
-        all_int = all(a is int for a in args)
-        expected = f"a list of {n} {'ints' if all_int else 'values'}"
-
-        def structure_fixed(value: Any, _: Any) -> tuple[Any, ...]:
-            if (type(value) is not list and type(value) is not tuple) or len(value) != n:
-                raise _mismatch(expected, value)
-            if all_int and set(map(type, value)) == _INT_ONLY:
-                return tuple(value)
-            out = []
-            for index, (item, h, a) in enumerate(zip(value, hooks, args, strict=True)):
-                try:
-                    out.append(h(item, a))
-                except Exception as exc:
-                    raise _element_error(t, index, exc) from None
-            return tuple(out)
-
-        return structure_fixed
-
-    def dict_hook(t: Any) -> StructureHook:
-        args = typing.get_args(t)
-        value_type = args[1] if len(args) == 2 else typing.Any
-        if args and args[0] is not str:
-            raise TypeError(f"JSON objects have string keys, not {args[0]!r}")
-        if value_type is typing.Any:
-
-            def structure_raw_dict(value: Any, _: Any) -> dict[str, Any]:
-                if type(value) is not dict:
-                    raise _mismatch("an object", value)
-                return value
-
-            return structure_raw_dict
-        value_hook = hook(value_type)
-
-        def structure_dict(value: Any, _: Any) -> dict[str, Any]:
-            if type(value) is not dict:
-                raise _mismatch("an object", value)
-            out = {}
-            for key, item in value.items():
-                try:
-                    out[key] = value_hook(item, value_type)
-                except Exception as exc:
-                    raise _element_error(t, key, exc) from None
-            return out
-
-        return structure_dict
-
-    def attrs_hook(cls: type) -> StructureHook:
-        fields = attrs.fields(cls)
-        overrides: dict[str, Any] = {f.name: override(rename=_json_key(f)) for f in fields}
-        base: StructureHook = make_dict_structure_fn(cls, conv, **overrides)
-        alias_specs = [(_json_key(f), _aliases(f)) for f in fields if _aliases(f)]
-        prepare: Callable[[dict[str, Any], bool], dict[str, Any]] | None = getattr(
-            cls, "_wk_prepare", None
-        )
-        if not alias_specs and prepare is None:
-
-            def structure_plain(value: Any, _: Any) -> Any:
-                if type(value) is not dict:
-                    raise _mismatch("an object", value)
-                return base(value, cls)
-
-            return structure_plain
-
-        def structure_reshaped(value: Any, _: Any) -> Any:
-            if type(value) is not dict:
-                raise _mismatch("an object", value)
-            if prepare is not None:
-                value = prepare(value, strict)
-            if alias_specs:
-                value = _apply_aliases(value, alias_specs)
-            return base(value, cls)
-
-        return structure_reshaped
-
-    conv.register_structure_hook_factory(_is_union, union_hook)
-    conv.register_structure_hook_factory(_is_tuple, tuple_hook)
-    conv.register_structure_hook_factory(_is_list, list_hook)
-    conv.register_structure_hook_factory(_is_dict, dict_hook)
-    conv.register_structure_hook_factory(attrs.has, attrs_hook)
+    factories = _StructureFactories(conv, strict)
+    conv.register_structure_hook_factory(_is_union, factories.for_union)
+    conv.register_structure_hook_factory(_is_tuple, factories.for_tuple)
+    conv.register_structure_hook_factory(_is_list, factories.for_list)
+    conv.register_structure_hook_factory(_is_dict, factories.for_dict)
+    conv.register_structure_hook_factory(attrs.has, factories.for_model)
 
     def attrs_unstructure_hook(cls: type) -> Callable[[Any], Any]:
         if callable(getattr(cls, "to_json", None)):
@@ -450,6 +280,190 @@ def make_converter(*, strict: bool, detailed: bool = True) -> cattrs.Converter:
     conv.register_unstructure_hook_factory(_is_union, union_unstructure_hook)
     conv.register_unstructure_hook_factory(attrs.has, attrs_unstructure_hook)
     return conv
+
+
+class _StructureFactories:
+    """Hook factories of one converter: each builds the function for one type, once."""
+
+    def __init__(self, conv: cattrs.Converter, strict: bool) -> None:
+        self._conv = conv
+        self._hook = conv.get_structure_hook
+        self._strict = strict
+
+    def for_model(self, cls: type) -> StructureHook:
+        """A model: check for an object, reshape (``_wk_prepare``, aliases), read the fields."""
+        fields = attrs.fields(cls)
+        overrides: dict[str, Any] = {f.name: override(rename=_json_key(f)) for f in fields}
+        base: StructureHook = make_dict_structure_fn(cls, self._conv, **overrides)
+        alias_specs = [(_json_key(f), _aliases(f)) for f in fields if _aliases(f)]
+        prepare: Callable[[dict[str, Any], bool], dict[str, Any]] | None = getattr(
+            cls, "_wk_prepare", None
+        )
+        strict = self._strict
+        if not alias_specs and prepare is None:
+
+            def structure_plain(value: Any, _: Any) -> Any:
+                if type(value) is not dict:
+                    raise _mismatch("an object", value)
+                return base(value, cls)
+
+            return structure_plain
+
+        def structure_reshaped(value: Any, _: Any) -> Any:
+            if type(value) is not dict:
+                raise _mismatch("an object", value)
+            if prepare is not None:
+                value = prepare(value, strict)
+            if alias_specs:
+                value = _apply_aliases(value, alias_specs)
+            return base(value, cls)
+
+        return structure_reshaped
+
+    def for_union(self, t: Any) -> StructureHook:
+        """``X | None``, an open enum ``SomeEnum | str``, or models (and str) told apart by keys."""
+        members = [m for m in typing.get_args(t) if m is not _NONE_TYPE]
+        allows_none = len(members) < len(typing.get_args(t))
+        if allows_none and len(members) == 1:
+            return self._optional(members[0])
+        inner = self._open_enum(members) if _is_open_enum(members) else self._choice(members)
+
+        def structure_union(value: Any, _: Any) -> Any:
+            if value is None:
+                if allows_none:
+                    return None
+                raise _mismatch("a value", None)
+            return inner(value)
+
+        return structure_union
+
+    def _optional(self, member: Any) -> StructureHook:
+        member_hook = self._hook(member)
+
+        def structure_optional(value: Any, _: Any) -> Any:
+            return None if value is None else member_hook(value, member)
+
+        return structure_optional
+
+    def _open_enum(self, members: Sequence[Any]) -> Callable[[Any], Any]:
+        cls = next(m for m in members if _is_enum(m))
+        strict_hook = _enum_hook(cls)
+        strict = self._strict
+
+        def structure_open_enum(value: Any) -> Any:
+            if not isinstance(value, str):
+                raise _mismatch("string", value)
+            if strict:
+                return strict_hook(value, cls)
+            try:
+                return cls(value)
+            except ValueError:
+                return value  # a value from a newer server: keep it as the server's string
+
+        return structure_open_enum
+
+    def _choice(self, members: Sequence[Any]) -> Callable[[Any], Any]:
+        classes = [m for m in members if attrs.has(m)]
+        others = [m for m in members if not attrs.has(m)]
+        if others not in ([], [str]):
+            raise TypeError(f"unsupported union for wkapi models: {members!r}")
+        # The class needing the most keys first; the first whose keys are all present wins.
+        ranked = sorted(classes, key=lambda c: -len(_required_keys(c)))
+        keyed = [(c, self._hook(c), _required_keys(c)) for c in ranked]
+
+        def structure_choice(value: Any) -> Any:
+            if type(value) is str and others:
+                return value
+            if type(value) is not dict:
+                kinds = ["an object"] if classes else []
+                kinds += ["a string"] if others else []
+                raise _mismatch(" or ".join(kinds), value)
+            for cls, cls_hook, required in keyed:
+                if all(any(k in value for k in keys) for keys in required):
+                    return cls_hook(value, cls)
+            cls, cls_hook, _ = keyed[-1]
+            return cls_hook(value, cls)  # fails with the missing key named
+
+        return structure_choice
+
+    def for_tuple(self, t: Any) -> StructureHook:
+        """``tuple[X, ...]`` from a JSON array, or a fixed ``tuple[X, Y, Z]`` (vectors)."""
+        args = typing.get_args(t)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return self._sequence(t, args[0], tuple)
+        return self._fixed_tuple(t, args)
+
+    def for_list(self, t: Any) -> StructureHook:
+        """``list[X]`` from a JSON array."""
+        args = typing.get_args(t)
+        return self._sequence(t, args[0] if args else typing.Any, list)
+
+    def _sequence(self, t: Any, elem: Any, result: Callable[[list[Any]], Any]) -> StructureHook:
+        elem_hook = self._hook(elem)
+
+        def structure_sequence(value: Any, _: Any) -> Any:
+            if type(value) is not list and type(value) is not tuple:
+                raise _mismatch("a list", value)
+            index = 0
+            try:
+                out = []
+                for index, item in enumerate(value):  # noqa: B007 (index names the failure)
+                    out.append(elem_hook(item, elem))
+            except Exception as exc:
+                raise _element_error(t, index, exc) from None
+            return result(out)
+
+        return structure_sequence
+
+    def _fixed_tuple(self, t: Any, args: tuple[Any, ...]) -> StructureHook:
+        n = len(args)
+        hooks = [self._hook(a) for a in args]
+        all_int = all(a is int for a in args)
+        expected = f"a list of {n} {'ints' if all_int else 'values'}"
+
+        def structure_fixed(value: Any, _: Any) -> tuple[Any, ...]:
+            if (type(value) is not list and type(value) is not tuple) or len(value) != n:
+                raise _mismatch(expected, value)
+            if all_int and set(map(type, value)) == _INT_ONLY:
+                return tuple(value)
+            out = []
+            for index, (item, h, a) in enumerate(zip(value, hooks, args, strict=True)):
+                try:
+                    out.append(h(item, a))
+                except Exception as exc:
+                    raise _element_error(t, index, exc) from None
+            return tuple(out)
+
+        return structure_fixed
+
+    def for_dict(self, t: Any) -> StructureHook:
+        """``dict[str, X]``; ``dict[str, Any]`` passes the server's object through untouched."""
+        args = typing.get_args(t)
+        value_type = args[1] if len(args) == 2 else typing.Any
+        if args and args[0] is not str:
+            raise TypeError(f"JSON objects have string keys, not {args[0]!r}")
+        if value_type is typing.Any:
+
+            def structure_raw_dict(value: Any, _: Any) -> dict[str, Any]:
+                if type(value) is not dict:
+                    raise _mismatch("an object", value)
+                return value
+
+            return structure_raw_dict
+        value_hook = self._hook(value_type)
+
+        def structure_dict(value: Any, _: Any) -> dict[str, Any]:
+            if type(value) is not dict:
+                raise _mismatch("an object", value)
+            out = {}
+            for key, item in value.items():
+                try:
+                    out[key] = value_hook(item, value_type)
+                except Exception as exc:
+                    raise _element_error(t, key, exc) from None
+            return out
+
+        return structure_dict
 
 
 def _enum_value(member: enum.Enum) -> Any:
@@ -512,7 +526,7 @@ def structure(data: Any, cls: type[T], *, strict: bool = False) -> T:
         result: T = _fast[strict].structure(data, cls)
     except StructureHandlerNotFoundError:
         raise  # a model the converter cannot handle: a bug in wkapi, not in the answer
-    except BaseValidationError as fast_exc:
+    except Exception as fast_exc:
         raise _invalid(data, cls, _type_name(cls), strict, fast_exc) from fast_exc
     return result
 

@@ -47,10 +47,12 @@ __all__ = [
     "open_download",
 ]
 
-#: Bytes handed out (or written) per chunk at most.
+#: Bytes gathered from the socket before they go to the disk as one write.
 CHUNK_SIZE = 1 << 20
 #: Chunks queued for the disk at most; a slower disk then slows the download down.
 WRITES_IN_FLIGHT = 4
+#: Every this many bytes the kernel is asked to start writing the file out (see _PartFile).
+WRITEBACK_STEP = 32 << 20
 
 _BODY_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 _CONTENT_RANGE = re.compile(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*", re.IGNORECASE)
@@ -155,19 +157,21 @@ class _Fetch:
         self._resumable = not encoded
         self.size = None if encoded else response.content_length
 
-    async def blocks(self, *, on_restart: RestartHook | None, fill: bool) -> AsyncIterator[bytes]:
-        """The body in chunks of at most :data:`CHUNK_SIZE`, reopened when it breaks.
+    async def pieces(self, *, on_restart: RestartHook | None) -> AsyncIterator[bytes]:
+        """The body as it arrives from the socket, reopened when it breaks.
 
-        ``fill`` waits for full chunks (fewer hand-offs to a disk writer); otherwise a chunk is
-        what has arrived. When the body must restart from byte 0 after bytes were handed out,
+        Pieces are handed on as aiohttp received them (a few hundred KiB at most), without
+        copying. When the body must restart from byte 0 after bytes were handed out,
         ``on_restart`` is awaited first (the consumer forgets them), or, without it, the
         download fails.
         """
         while True:
             error: APIError
+            if self._response is None:
+                raise RuntimeError("the download was closed")
             try:
-                block = await self._read_block(fill)
-                if not block and self.size is not None and self.received < self.size:
+                piece = await self._response.content.readany()
+                if not piece and self.size is not None and self.received < self.size:
                     raise IncompleteDownloadError(
                         self.size, self.received, method="GET", url=self._url
                     )
@@ -177,32 +181,12 @@ class _Fetch:
                 error = _map_client_error(exc, "GET", self._session.url(self._path))
                 error.__cause__ = exc
             else:
-                if not block:
+                if not piece:
                     return
-                self.received += len(block)
-                yield block
+                self.received += len(piece)
+                yield piece
                 continue
             await self._recover(error, on_restart)
-
-    async def _read_block(self, fill: bool) -> bytes:
-        assert self._response is not None
-        content = self._response.content
-        block = await content.read(CHUNK_SIZE)
-        if not block or len(block) >= CHUNK_SIZE:
-            return block
-        parts = [block]
-        size = len(block)
-        while size < CHUNK_SIZE:
-            more = (
-                await content.read(CHUNK_SIZE - size)
-                if fill
-                else content.read_nowait(CHUNK_SIZE - size)
-            )
-            if not more:
-                break
-            parts.append(more)
-            size += len(more)
-        return b"".join(parts)
 
     def _give_up(self, error: APIError) -> APIError:
         if self.size is None or isinstance(error, IncompleteDownloadError):
@@ -260,22 +244,22 @@ class _Fetch:
             raise
         if response.status != 206:
             return response
-        if self._range_matches(response.headers.get(hdrs.CONTENT_RANGE)):
+        if self._range_matches(response):
             return response
         await self._close()
         return None
 
-    def _range_matches(self, content_range: str | None) -> bool:
+    def _range_matches(self, response: aiohttp.ClientResponse) -> bool:
         """Whether a 206 continues exactly where we are, for the same total size."""
-        match = _CONTENT_RANGE.fullmatch(content_range or "")
+        match = _CONTENT_RANGE.fullmatch(response.headers.get(hdrs.CONTENT_RANGE, ""))
         if match is None:
             return False
         start, end, total = int(match[1]), int(match[2]), match[3]
-        if start != self.received:
+        if start != self.received or response.content_length not in (None, end - start + 1):
             return False
         if total == "*":
             return self.size is None
-        if self.size is None:
+        if self.size is None:  # a chunked first answer: the server now tells the size
             self.size = int(total)
         return int(total) == self.size and end == self.size - 1
 
@@ -293,8 +277,10 @@ class DownloadBody:
                 ...
 
     ``size`` is ``None`` for a chunked answer without ``Content-Length``. Iterate once; chunks
-    are at most 1 MiB. A body that breaks is continued with ``Range`` when the server supports
-    it; otherwise :class:`~wkapi.IncompleteDownloadError` (or the connection error) is raised.
+    come as they arrive from the socket (a few hundred KiB at most) and are not buffered
+    beyond that: a slow reader slows the server down. A body that breaks is continued with
+    ``Range`` when the server answers 206 for it; otherwise
+    :class:`~wkapi.IncompleteDownloadError` (or the connection error) is raised.
     """
 
     def __init__(self, fetch: _Fetch, filename: str) -> None:
@@ -325,7 +311,7 @@ class DownloadBody:
         if self._started:
             raise RuntimeError("a download body can be iterated only once")
         self._started = True
-        return self._fetch.blocks(on_restart=None, fill=False)
+        return self._fetch.pieces(on_restart=None)
 
 
 @asynccontextmanager
@@ -352,7 +338,15 @@ async def open_download(
 class _PartFile:
     """The ``.part`` file of one download, written and hashed by one worker thread, in order.
 
-    At most :data:`WRITES_IN_FLIGHT` chunks wait for the disk; :meth:`write` waits for room.
+    Pieces from the socket are gathered into batches of :data:`CHUNK_SIZE` bytes (a list, not
+    copied) and each batch is one job for the worker. At most :data:`WRITES_IN_FLIGHT` batches
+    wait for the disk; :meth:`add` waits for room, so a slow disk slows the download down.
+
+    Every :data:`WRITEBACK_STEP` bytes the worker asks the kernel to start writing the new
+    bytes out and to drop the previous step's (by then clean) pages from the cache
+    (``POSIX_FADV_DONTNEED``, which on Linux starts write-back without waiting for it). The
+    disk then works while the network does, the final ``fsync`` has little left to do, and a
+    multi-gigabyte download does not push everything else out of the page cache.
     """
 
     def __init__(self, path: Path, report: Callable[[int], object] | None) -> None:
@@ -360,9 +354,13 @@ class _PartFile:
         self._report = report
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wkapi-download")
         self._pending: deque[asyncio.Future[int]] = deque()
+        self._batch: list[bytes] = []
+        self._batch_size = 0
         self._file: BinaryIO | None = None
         self._hash = hashlib.sha256()
         self._written = 0
+        self._writeback_at = 0  # where the last write-back step ended
+        self._dropped_to = 0  # pages before this offset were dropped from the cache
         self._report_error: Exception | None = None
 
     async def _run(self, func: Callable[[], object]) -> None:
@@ -377,19 +375,36 @@ class _PartFile:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         self._file = os.fdopen(os.open(self.path, flags, 0o666), "wb")
 
-    def _write_sync(self, chunk: bytes) -> int:
+    def _write_sync(self, batch: list[bytes]) -> int:
         assert self._file is not None
-        self._hash.update(chunk)
-        self._file.write(chunk)
-        self._written += len(chunk)
+        for piece in batch:
+            self._hash.update(piece)
+        self._file.writelines(batch)
+        self._written += sum(map(len, batch))
+        if self._written - self._writeback_at >= WRITEBACK_STEP:
+            self._start_writeback()
         return self._written
+
+    def _start_writeback(self) -> None:
+        if not hasattr(os, "posix_fadvise"):
+            return
+        assert self._file is not None
+        self._file.flush()
+        with suppress(OSError):  # only advice: a file system may not support it
+            os.posix_fadvise(
+                self._file.fileno(),
+                self._dropped_to,
+                self._written - self._dropped_to,
+                os.POSIX_FADV_DONTNEED,
+            )
+        self._dropped_to, self._writeback_at = self._writeback_at, self._written
 
     def _truncate_sync(self) -> None:
         assert self._file is not None
         self._file.seek(0)
         self._file.truncate()
         self._hash = hashlib.sha256()
-        self._written = 0
+        self._written = self._writeback_at = self._dropped_to = 0
 
     def _commit_sync(self, final: Path, overwrite: bool) -> tuple[int, str]:
         assert self._file is not None
@@ -401,24 +416,35 @@ class _PartFile:
         return self._written, self._hash.hexdigest()
 
     def _discard_sync(self) -> None:
-        if self._file is not None:
-            self._file.close()
-        with suppress(FileNotFoundError):
+        # Never raise here: the error that led to the discard is the one to report.
+        try:
+            if self._file is not None:
+                self._file.close()
             os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            logger.warning("could not remove %s: %s", self.path, exc)
 
     # The event-loop side.
 
     async def open(self) -> None:
         await self._run(self._open_sync)
 
-    async def write(self, chunk: bytes) -> None:
+    async def add(self, piece: bytes) -> None:
+        """Queue ``piece`` for the disk."""
+        self._batch.append(piece)
+        self._batch_size += len(piece)
+        if self._batch_size >= CHUNK_SIZE:
+            await self._submit()
+
+    async def _submit(self) -> None:
+        batch, self._batch, self._batch_size = self._batch, [], 0
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, self._write_sync, chunk)
+        future = loop.run_in_executor(self._executor, self._write_sync, batch)
         future.add_done_callback(self._on_written)
         self._pending.append(future)
-        while self._pending and (
-            self._pending[0].done() or len(self._pending) >= WRITES_IN_FLIGHT
-        ):
+        while self._pending and (self._pending[0].done() or len(self._pending) >= WRITES_IN_FLIGHT):
             await self._wait_oldest()
 
     def _on_written(self, future: asyncio.Future[int]) -> None:
@@ -437,10 +463,13 @@ class _PartFile:
             raise self._report_error
 
     async def drain(self) -> None:
+        if self._batch:
+            await self._submit()
         while self._pending:
             await self._wait_oldest()
 
     async def restart(self) -> None:
+        self._batch, self._batch_size = [], 0
         await self.drain()
         await self._run(self._truncate_sync)
         if self._report is not None:
@@ -554,8 +583,8 @@ async def download_to(
         part = _PartFile(directory / f"{name}.part", on_disk)
         try:
             await part.open()
-            async for block in fetch.blocks(on_restart=part.restart, fill=True):
-                await part.write(block)
+            async for piece in fetch.pieces(on_restart=part.restart):
+                await part.add(piece)
             size, digest = await part.commit(final, overwrite=overwrite)
         except BaseException:
             await part.discard()

@@ -87,9 +87,7 @@ class RetryPolicy:
 class RetryBudget:
     """A sliding-window budget: retries may be a bounded share of recent requests."""
 
-    def __init__(
-        self, policy: RetryPolicy, *, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+    def __init__(self, policy: RetryPolicy, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._policy = policy
         self._clock = clock
         self._requests: deque[float] = deque()
@@ -133,8 +131,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:  # pragma: no cover - older Pythons returned None for junk
         return None
     current = time.time() if now is None else now
     return max(when.timestamp() - current, 0.0)

@@ -9,8 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from wkapi._client import Client
-from wkapi._retry import RetryPolicy
+from wkapi import Client, RetryPolicy
 from wkapi.jobs import BulkTasksResource
 from wkapi.jobs._bulk_markers import MARKER_PATTERN
 from wkapi.models import TaskSpec
@@ -21,15 +20,6 @@ PROJECT = "bulk_project"
 OTHER_PROJECT = "bulk_other"
 DATASET = "l4_sample"
 OTHER_DATASET = "2012-06-28_Cortex"
-
-
-def bulk_tasks(client: Client) -> BulkTasksResource:
-    """``client.tasks`` once the client builds a BulkTasksResource; until then, one of our own."""
-    if isinstance(client.tasks, BulkTasksResource):
-        return client.tasks
-    return BulkTasksResource(
-        client._session, task_types=client.task_types, projects=client.projects
-    )
 
 
 @dataclass
@@ -94,7 +84,7 @@ async def open_lab(**server_options: Any) -> AsyncIterator[Lab]:
             yield Lab(
                 server,
                 client,
-                bulk_tasks(client),
+                client.tasks,
                 ids["skeleton"],
                 ids["volume"],
                 ids["hybrid"],

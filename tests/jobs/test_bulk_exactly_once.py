@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.jobs.bulk_support import OTHER_PROJECT, PROJECT, Lab, bulk_tasks, open_lab
-from wkapi._client import Client
-from wkapi._errors import AuthenticationError
+from tests.jobs.bulk_support import OTHER_PROJECT, PROJECT, Lab, open_lab
+from wkapi import AuthenticationError, Client
 from wkapi.jobs import TaskInputError
 from wkapi.testing import FaultKind
 
@@ -128,6 +127,23 @@ async def test_unknown_projects_and_task_types_fail_without_being_sent(lab: Lab)
     assert project_failure.sends == type_failure.sends == 0
     assert report.requests == lab.posts() == 1
     assert sorted(t.edit_position[0] for t in lab.server_tasks()) == [0, 1, 4, 5]
+
+
+async def test_a_batch_refused_whole_fails_with_the_servers_message(lab: Lab) -> None:
+    specs = [
+        *lab.specs(2),
+        *lab.specs(2, start=2, dataset="no_such_dataset"),
+        *lab.specs(1, start=4),
+    ]
+
+    report = await lab.tasks.create_many(specs)
+
+    assert [f.index for f in report.failures] == [2, 3]
+    assert all(f.status == 404 for f in report.failures)
+    assert all("no_such_dataset" in (f.error or "") for f in report.failures)
+    assert all(f.sends == 1 for f in report.failures)  # an error status is never resent
+    assert report.requests == lab.posts() == 2
+    assert len(lab.server_tasks()) == 3
 
 
 async def test_items_the_server_refuses_one_by_one_are_reported_and_not_resent(lab: Lab) -> None:
@@ -291,7 +307,7 @@ async def test_a_failing_lookup_after_a_lost_answer_reports_the_outcome_as_unkno
 async def test_nothing_is_sent_when_the_token_is_refused(lab: Lab) -> None:
     async with Client(lab.server.url, "not-a-token", strict_models=True) as stranger:
         with pytest.raises(AuthenticationError):
-            await bulk_tasks(stranger).create_many(lab.specs(3))
+            await stranger.tasks.create_many(lab.specs(3))
     assert lab.posts() == 0
 
 

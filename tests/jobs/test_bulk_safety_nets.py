@@ -10,8 +10,7 @@ import attrs
 import pytest
 
 from tests.jobs.bulk_support import Lab, open_lab
-from wkapi._errors import APIConnectionError, APITimeoutError
-from wkapi.models import TaskCreationReport
+from wkapi import APIConnectionError, APITimeoutError, TaskCreationReport
 from wkapi.testing import FaultKind
 
 

@@ -55,7 +55,9 @@ def test_models_all_is_sorted_and_complete() -> None:
     public = {
         name
         for name, value in vars(models).items()
-        if not name.startswith("_") and isinstance(value, type) and value.__module__.startswith("wkapi.")
+        if not name.startswith("_")
+        and isinstance(value, type)
+        and value.__module__.startswith("wkapi.")
     }
     assert models.__all__ == sorted(models.__all__)
     assert public <= set(models.__all__)
@@ -68,7 +70,7 @@ def test_converters_are_tolerant_and_strict() -> None:
     assert converter.structure(data, models.Team).name == "Connectomics"
     with pytest.raises(Exception) as info:  # noqa: PT011 (a cattrs error group)
         strict_converter.structure(data, models.Team)
-    assert "someNewField" in repr(info.value.exceptions)
+    assert "someNewField" in repr(info.value.exceptions)  # type: ignore[attr-defined]
 
 
 # --- aliases --------------------------------------------------------------------------------
@@ -83,7 +85,9 @@ def test_task_status_pending_alias(status: dict[str, int], pending: int) -> None
 
 
 def test_key_wins_over_alias_when_both_are_sent() -> None:
-    status = structure({"pending": 1, "open": 9, "active": 0, "finished": 0}, TaskStatus, strict=True)
+    status = structure(
+        {"pending": 1, "open": 9, "active": 0, "finished": 0}, TaskStatus, strict=True
+    )
 
     assert status.pending == 1
 
@@ -146,7 +150,7 @@ def test_known_enum_values_become_members_that_compare_as_strings() -> None:
     annotation = structure(samples.annotation("old"), Annotation)
 
     assert annotation.state is AnnotationState.ACTIVE
-    assert annotation.state == "Active"
+    assert annotation.state == "Active"  # type: ignore[comparison-overlap]
     assert f"{annotation.typ}" == "Task"
     assert str(AnnotationType.COMPOUND_TASK_TYPE) == "CompoundTaskType"
 
@@ -154,13 +158,17 @@ def test_known_enum_values_become_members_that_compare_as_strings() -> None:
 def test_enum_value_must_be_a_string() -> None:
     data = samples.task_type() | {"tracingType": 3}
 
-    with pytest.raises(InvalidResponseError, match=r"^TaskType\.tracing_type: expected string, got 3"):
+    with pytest.raises(
+        InvalidResponseError, match=r"^TaskType\.tracing_type: expected string, got 3"
+    ):
         structure(data, TaskType)
 
 
 def test_plain_enum_type_structures_strictly() -> None:
     assert structure("volume", TracingType) is TracingType.VOLUME
-    with pytest.raises(InvalidResponseError, match="expected one of 'skeleton', 'volume', 'hybrid'"):
+    with pytest.raises(
+        InvalidResponseError, match="expected one of 'skeleton', 'volume', 'hybrid'"
+    ):
         structure("mesh", TracingType)
 
 
@@ -323,7 +331,7 @@ def test_unstructure_round_trips_through_the_strict_converter() -> None:
         (samples.project_with_status("new"), ProjectWithStatus),
         (samples.buildinfo("new"), models.BuildInfo),
     ]:
-        model = structure(data, cls)
+        model: Any = structure(data, cls)
         assert structure(unstructure(model), cls, strict=True) == model
 
 

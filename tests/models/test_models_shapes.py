@@ -58,7 +58,11 @@ def test_compact_user_and_team() -> None:
     user = structure(samples.compact_user(), CompactUser, strict=True)
     team = structure(samples.team(), Team, strict=True)
 
-    assert (user.email, user.is_admin, user.teams[0].name) == ("ada@example.org", False, "Connectomics")
+    assert (user.email, user.is_admin, user.teams[0].name) == (
+        "ada@example.org",
+        False,
+        "Connectomics",
+    )
     assert team == Team(samples.TEAM_ID, "Connectomics", samples.ORG)
 
 
@@ -288,7 +292,7 @@ def test_datastores_of_both_generations() -> None:
 
     assert (old.is_scratch, new.is_scratch) == (False, None)
     assert new.jobs_supported_by_available_workers == ("convert_to_wkw",)
-    assert old.allows_upload and new.allows_upload
+    assert (old.allows_upload, new.allows_upload) == (True, True)
 
 
 def test_buildinfo_of_both_generations() -> None:

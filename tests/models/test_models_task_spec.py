@@ -135,7 +135,10 @@ def test_spec_is_frozen_and_evolve_revalidates() -> None:
         ({"needed_experience": "x:1"}, "needed_experience must be"),
         ({"bounding_box": (0, 0, 0, -1, 1, 1)}, "bounding_box.width must be an int >= 0"),
         ({"bounding_box": (0, 0, 0, 1, 1)}, "bounding_box must be a BoundingBox"),
-        ({"bounding_box": {"topLeft": [0, 0], "width": 1, "height": 1, "depth": 1}}, "bounding_box.top_left"),
+        (
+            {"bounding_box": {"topLeft": [0, 0], "width": 1, "height": 1, "depth": 1}},
+            "bounding_box.top_left",
+        ),
         ({"bounding_box": {"topLeft": [0, 0, 0], "width": 1}}, "bounding_box must have the keys"),
         ({"script_id": "script"}, "script_id must be an id"),
         ({"creation_info": ""}, "creation_info must be a non-empty string"),
@@ -287,8 +290,14 @@ def _row(**cells: Any) -> dict[str, Any]:
         (_row(open_instances="0"), "open_instances must be an int >= 1, got 0"),
         (_row(needed_experience="axons"), "needed_experience: expected 'domain:value'"),
         (_row(needed_experience="axons:x"), "needed_experience.value must be an int"),
-        (_row(needed_experience_domain="axons"), "needed_experience: missing needed_experience_value"),
-        (_row(needed_experience="a:1", needed_experience_value="2"), "needed_experience is given twice"),
+        (
+            _row(needed_experience_domain="axons"),
+            "needed_experience: missing needed_experience_value",
+        ),
+        (
+            _row(needed_experience="a:1", needed_experience_value="2"),
+            "needed_experience is given twice",
+        ),
         (_row(x="1", y="2", z="3"), "edit_position is given twice"),
         (_row(edit_position=None, x="1", y="2"), "edit_position: missing z"),
         (_row(bounding_box="1,2,3"), "bounding_box must be 6 numbers"),

@@ -159,7 +159,11 @@ def project_with_status(gen: Gen = "new") -> dict[str, Any]:
 
 
 def datastore(gen: Gen = "new") -> dict[str, Any]:
-    data: dict[str, Any] = {"name": "localhost", "url": "http://127.0.0.1:9000", "allowsUpload": True}
+    data: dict[str, Any] = {
+        "name": "localhost",
+        "url": "http://127.0.0.1:9000",
+        "allowsUpload": True,
+    }
     if gen == "old":
         data["isScratch"] = False
     else:
@@ -177,7 +181,11 @@ def skeleton_stats() -> dict[str, Any]:
 
 def annotation_layers(gen: Gen = "new") -> list[dict[str, Any]]:
     layers: list[dict[str, Any]] = [
-        {"tracingId": "4f8a0c1e-0000-4000-8000-000000000001", "typ": "Skeleton", "name": "Skeleton"},
+        {
+            "tracingId": "4f8a0c1e-0000-4000-8000-000000000001",
+            "typ": "Skeleton",
+            "name": "Skeleton",
+        },
         {"tracingId": "4f8a0c1e-0000-4000-8000-000000000002", "typ": "Volume", "name": "seg"},
     ]
     if gen == "new":
@@ -274,7 +282,9 @@ def data_layers(*, listed: bool = False) -> list[dict[str, Any]]:
 
 
 def dataset(gen: Gen = "new", *, listed: bool = False) -> dict[str, Any]:
-    scale: Any = [11.24, 11.24, 28] if gen == "old" else {"factor": [11.24, 11.24, 28], "unit": "nanometer"}
+    scale: Any = (
+        [11.24, 11.24, 28] if gen == "old" else {"factor": [11.24, 11.24, 28], "unit": "nanometer"}
+    )
     data: dict[str, Any] = {
         "name": "2012-06-28_Cortex",
         "dataSource": {

@@ -73,3 +73,24 @@ class Api:
 
     async def post(self, path: str, **options: Any) -> Reply:
         return await self.call("POST", path, **options)
+
+
+def task_type_id(server: FakeWebknossos, kind: str = "skeleton") -> str:
+    return next(t.id for t in server.state.task_types.values() if t.tracing_type == kind)
+
+
+def task_item(server: FakeWebknossos, **changes: Any) -> dict[str, Any]:
+    """One valid ``POST /tasks`` item (both instance keys) with ``changes``; None drops a key."""
+    body: dict[str, Any] = {
+        "taskTypeId": task_type_id(server),
+        "neededExperience": {"domain": "axons", "value": 1},
+        "openInstances": 2,
+        "pendingInstances": 2,
+        "projectName": "seed_project_alpha",
+        "dataSet": "l4_sample",
+        "editPosition": [1, 2, 3],
+        "editRotation": [0, 0, 0.5],
+        "creationInfo": "job-1/item-0",
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}

@@ -90,17 +90,15 @@ async def test_finish_and_reopen(any_api: Api) -> None:
 
 async def test_user_may_not_reopen_own_task_annotation(api: Api) -> None:
     server = api.server
-    annotation_id = _task_annotation(server, "Finished")
-    owner = server.state.annotations[annotation_id].owner_id
-    role = next((r for r, u in server.user_ids.items() if u == owner), None)
-    if role is None:
-        server.state.annotations[annotation_id].owner_id = server.user_ids["user"]
-        server.state.annotations_by_owner.setdefault(server.user_ids["user"], []).append(
-            annotation_id
-        )
-        role = "user"
-    reply = await api.call("PATCH", f"/annotations/Task/{annotation_id}/reopen", role=role)
-    assert reply.status == 403
+    project = server.state.project_by_name("seed_project_alpha")
+    assert project is not None
+    task_type = next(iter(server.state.task_types))
+    task_id = server.add_task(project.id, task_type, "l4_sample")
+    annotation_id = server.assign_task(task_id, server.user_ids["user"])
+    server.finish_annotation(annotation_id)
+    path = f"/annotations/Task/{annotation_id}/reopen"
+    assert (await api.call("PATCH", path, role="user")).status == 403
+    assert (await api.call("PATCH", path, role="team_manager")).status == 200
 
 
 async def test_cancel_returns_the_instance(api: Api) -> None:
@@ -109,7 +107,8 @@ async def test_cancel_returns_the_instance(api: Api) -> None:
     task = server.state.tasks[server.state.annotations[annotation_id].task_id or ""]
     pending = task.pending
     reply = await api.call("DELETE", f"/annotations/Task/{annotation_id}")
-    assert reply.status == 200 and reply.json()["messages"]
+    assert reply.status == 200
+    assert reply.json()["messages"]
     assert server.state.annotations[annotation_id].state == "Cancelled"
     assert task.pending == pending + 1
     listed = (await api.get(f"/tasks/{task.id}/annotations")).json()
@@ -121,7 +120,8 @@ async def test_finish_many(api: Api) -> None:
     reply = await api.call(
         "PATCH", "/annotations/Explorational/finish?timestamp=1", json={"annotations": ids}
     )
-    assert reply.status == 200 and reply.json()["messages"]
+    assert reply.status == 200
+    assert reply.json()["messages"]
     assert {api.server.state.annotations[a].state for a in ids} == {"Finished"}
 
 
@@ -130,10 +130,13 @@ async def test_reset_task_annotation(api: Api) -> None:
     before = api.server.expected_sha256(annotation_id)
     reply = await api.call("PUT", f"/annotations/Task/{annotation_id}/reset")
     assert reply.status == 200
-    assert reply.json()["id"] == annotation_id and reply.json()["messages"]
+    assert reply.json()["id"] == annotation_id
+    assert reply.json()["messages"]
     assert api.server.expected_sha256(annotation_id) != before
     explorational = _own_active(api.server)
-    assert (await api.call("PUT", f"/annotations/Explorational/{explorational}/reset")).status == 400
+    assert (
+        await api.call("PUT", f"/annotations/Explorational/{explorational}/reset")
+    ).status == 400
 
 
 async def test_duplicate_and_merge(api: Api) -> None:
@@ -141,7 +144,8 @@ async def test_duplicate_and_merge(api: Api) -> None:
     second = api.server.add_annotation(dataset="l4_sample", volume_layers=("Volume",))
     reply = await api.post(f"/annotations/Explorational/{first}/duplicate", role="team_manager")
     copy = reply.json()
-    assert copy["id"] != first and copy["typ"] == "Explorational"
+    assert copy["id"] != first
+    assert copy["typ"] == "Explorational"
     assert copy["owner"]["id"] == api.server.user_ids["team_manager"]
     assert "messages" not in copy
     reply = await api.post(f"/annotations/Explorational/{first}/merge/Explorational/{second}")

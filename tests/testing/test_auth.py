@@ -40,7 +40,8 @@ async def test_request_log_records_role_without_token(api: Api) -> None:
     await api.get("/user", role="team_manager")
     record = api.server.requests[-1]
     assert (record.method, record.path, record.status) == ("GET", "/api/user", 200)
-    assert record.authenticated and record.role == "team_manager"
+    assert record.authenticated
+    assert record.role == "team_manager"
     assert api.server.tokens["team_manager"] not in repr(record)
 
 
@@ -89,9 +90,12 @@ async def test_private_dataset_hidden_from_anonymous(api: Api) -> None:
 
 
 async def test_auth_token_and_user_token(api: Api) -> None:
-    assert (await api.get("/auth/token", role="user")).json() == {"token": api.server.tokens["user"]}
+    assert (await api.get("/auth/token", role="user")).json() == {
+        "token": api.server.tokens["user"]
+    }
     generated = (await api.post("/userToken/generate", role="user")).json()
-    assert set(generated) == {"token"} and generated["token"]
+    assert set(generated) == {"token"}
+    assert generated["token"]
 
 
 @pytest.mark.parametrize(("role", "status"), [("admin", 403), ("user", 403), ("super_user", 200)])
@@ -121,7 +125,9 @@ async def test_team_manager_cannot_touch_other_teams_project(api: Api) -> None:
     alpha = api.server.state.project_by_name("seed_project_alpha")
     assert alpha is not None
     assert (await api.call("PATCH", f"/projects/{alpha.id}/pause", role="user")).status == 403
-    assert (await api.call("PATCH", f"/projects/{alpha.id}/pause", role="team_manager")).status == 200
+    assert (
+        await api.call("PATCH", f"/projects/{alpha.id}/pause", role="team_manager")
+    ).status == 200
 
 
 async def test_compound_download_needs_team_manager(api: Api) -> None:

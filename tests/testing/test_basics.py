@@ -6,10 +6,9 @@ import re
 
 import aiohttp
 import pytest
+from fakewk_helpers import Api
 
 from wkapi.testing import FakeWebknossos
-
-from fakewk_helpers import Api
 
 ID = re.compile(r"[0-9a-f]{24}")
 

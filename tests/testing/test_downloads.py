@@ -45,7 +45,8 @@ async def test_volume_download_is_a_zip(api: Api) -> None:
     skipped = await api.get(path, params={"skipVolumeData": "true"})
     assert zipfile.ZipFile(io.BytesIO(skipped.body)).namelist() == ["cells.nml"]
     zarr = await api.get(path, params={"volumeDataZipFormat": "zarr3"})
-    assert zarr.status == 200 and zarr.body != reply.body
+    assert zarr.status == 200
+    assert zarr.body != reply.body
     bad = await api.get(path, params={"volumeDataZipFormat": "tiff"})
     assert (bad.status, bad.content_type) == (400, "text/html")
 
@@ -132,12 +133,15 @@ async def test_compound_project_holds_only_finished(api: Api) -> None:
 
 async def test_compound_task_and_task_type(api: Api) -> None:
     server = api.server
-    volume = next(a for a in server.state.annotations.values() if a.typ == "Task" and a.volume_layers)
+    volume = next(
+        a for a in server.state.annotations.values() if a.typ == "Task" and a.volume_layers
+    )
     task_id = volume.task_id
     reply = await api.get(f"/annotations/CompoundTask/{task_id}/download")
     assert reply.headers["Content-Disposition"] == f'attachment; filename="{task_id}_nmls.zip"'
     names = zipfile.ZipFile(io.BytesIO(reply.body)).namelist()
-    assert len(names) == 1 and names[0].endswith(".zip")
+    assert len(names) == 1
+    assert names[0].endswith(".zip")
     task_type = server.state.tasks[task_id or ""].task_type_id
     reply = await api.get(f"/annotations/CompoundTaskType/{task_type}/download")
     summary = server.state.task_types[task_type].summary
@@ -169,6 +173,6 @@ async def test_large_synthetic_download_with_flat_memory(api: Api) -> None:
 def test_synthetic_size_too_small(kind: str) -> None:
     server = FakeWebknossos()
     count = len(server.state.annotations)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least"):
         server.add_synthetic_annotation(10, kind)
     assert len(server.state.annotations) == count

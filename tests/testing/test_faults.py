@@ -7,8 +7,7 @@ import time
 import aiohttp
 import orjson
 import pytest
-from fakewk_helpers import Api
-from test_tasks import item
+from fakewk_helpers import Api, task_item
 
 from wkapi.testing import FakeWebknossos, FaultKind
 
@@ -18,17 +17,23 @@ def _download_path(server: FakeWebknossos) -> tuple[str, str]:
     return annotation_id, f"/annotations/Explorational/{annotation_id}/download"
 
 
+async def _read_into(response: aiohttp.ClientResponse, received: bytearray) -> None:
+    """Read the body in chunks into ``received`` (kept when the read fails midway)."""
+    async for chunk in response.content.iter_chunked(1 << 16):
+        received.extend(chunk)
+
+
 async def test_status_before_processing(api: Api) -> None:
     rule = api.server.faults.add(
         FaultKind.STATUS, method="POST", path="/tasks", times=1, status=503, retry_after=1
     )
     before = len(api.server.state.tasks)
-    first = await api.post("/tasks", json=[item(api.server)], version=5)
+    first = await api.post("/tasks", json=[task_item(api.server)], version=5)
     assert first.status == 503
     assert first.headers["Retry-After"] == "1"
     assert first.json()["messages"][0]["error"]
     assert len(api.server.state.tasks) == before
-    second = await api.post("/tasks", json=[item(api.server)])
+    second = await api.post("/tasks", json=[task_item(api.server)])
     assert second.status == 200
     assert rule.hits == 1
     assert [r.fault for r in api.server.requests[-2:]] == ["status", None]
@@ -38,7 +43,7 @@ async def test_status_before_processing(api: Api) -> None:
 async def test_status_after_processing(api: Api) -> None:
     api.server.faults.add(FaultKind.STATUS, path="/tasks", status=500, after_processing=True)
     before = len(api.server.state.tasks)
-    reply = await api.post("/tasks", json=[item(api.server)])
+    reply = await api.post("/tasks", json=[task_item(api.server)])
     assert reply.status == 500
     assert len(api.server.state.tasks) == before + 1
 
@@ -54,7 +59,7 @@ async def test_drop(api: Api) -> None:
     api.server.faults.add(FaultKind.DROP, method="POST", path="/tasks")
     before = len(api.server.state.tasks)
     with pytest.raises(aiohttp.ClientConnectionError):
-        await api.post("/tasks", json=[item(api.server)])
+        await api.post("/tasks", json=[task_item(api.server)])
     assert len(api.server.state.tasks) == before
     record = api.server.requests[-1]
     assert (record.status, record.fault) == (None, "drop")
@@ -65,13 +70,13 @@ async def test_process_then_drop(api: Api) -> None:
     api.server.faults.add(FaultKind.PROCESS_THEN_DROP, method="POST", path="/tasks")
     before = len(api.server.state.tasks)
     with pytest.raises(aiohttp.ClientConnectionError):
-        await api.post("/tasks", json=[item(api.server)])
+        await api.post("/tasks", json=[task_item(api.server)])
     assert len(api.server.state.tasks) == before + 1
     assert api.server.requests[-1].status is None
 
 
 async def test_truncate_download(api: Api) -> None:
-    annotation_id, path = _download_path(api.server)
+    _annotation_id, path = _download_path(api.server)
     whole = (await api.get(path)).body
     api.server.faults.add(FaultKind.TRUNCATE, path="/annotations/*/download", after_bytes=100)
     received = bytearray()
@@ -79,8 +84,7 @@ async def test_truncate_download(api: Api) -> None:
     async with api.session.get(url, headers={"X-Auth-Token": api.server.tokens["user"]}) as r:
         assert r.headers["Content-Length"] == str(len(whole))
         with pytest.raises(aiohttp.ClientPayloadError):
-            async for chunk in r.content.iter_chunked(1024):
-                received.extend(chunk)
+            await _read_into(r, received)
     assert bytes(received) == whole[:100]
 
 
@@ -88,13 +92,12 @@ async def test_truncate_streamed_synthetic_download(api: Api) -> None:
     annotation_id = api.server.add_synthetic_annotation(5 * 1024 * 1024, "nml")
     api.server.faults.add(FaultKind.TRUNCATE, after_bytes=3 * 1024 * 1024 + 5)
     url = f"{api.server.url}/api/annotations/Explorational/{annotation_id}/download"
-    received = 0
+    received = bytearray()
     async with api.session.get(url, headers={"X-Auth-Token": api.server.tokens["user"]}) as r:
         assert r.headers["Content-Length"] == str(5 * 1024 * 1024)
         with pytest.raises(aiohttp.ClientPayloadError):
-            async for chunk in r.content.iter_chunked(1 << 16):
-                received += len(chunk)
-    assert received == 3 * 1024 * 1024 + 5
+            await _read_into(r, received)
+    assert len(received) == 3 * 1024 * 1024 + 5
 
 
 async def test_truncate_json(api: Api) -> None:
@@ -107,7 +110,9 @@ async def test_slow_body(api: Api) -> None:
     _annotation_id, path = _download_path(api.server)
     whole = (await api.get(path)).body
     pieces = -(-len(whole) // 2048)
-    api.server.faults.add(FaultKind.SLOW_BODY, path="/annotations/*/download", piece_size=2048, delay=0.02)
+    api.server.faults.add(
+        FaultKind.SLOW_BODY, path="/annotations/*/download", piece_size=2048, delay=0.02
+    )
     started = time.monotonic()
     reply = await api.get(path)
     assert reply.body == whole
@@ -132,7 +137,8 @@ async def test_html_error(api: Api) -> None:
     api.server.faults.add(FaultKind.HTML_ERROR, path="/user")
     reply = await api.get("/user")
     assert (reply.status, reply.content_type) == (502, "text/html")
-    assert "502 Bad Gateway" in reply.text and "nginx" in reply.text
+    assert "502 Bad Gateway" in reply.text
+    assert "nginx" in reply.text
 
 
 async def test_invalid_json(api: Api) -> None:
@@ -153,7 +159,9 @@ async def _hit_pattern(session: aiohttp.ClientSession, server: FakeWebknossos) -
     return pattern
 
 
-async def test_probability_is_seeded(session: aiohttp.ClientSession, fake_wk_factory: object) -> None:
+async def test_probability_is_seeded(
+    session: aiohttp.ClientSession, fake_wk_factory: object
+) -> None:
     first = await _hit_pattern(session, await fake_wk_factory())  # type: ignore[operator]
     second = await _hit_pattern(session, await fake_wk_factory())  # type: ignore[operator]
     assert first == second
@@ -173,9 +181,9 @@ async def test_matching_and_clear(api: Api) -> None:
 
 def test_fault_options_are_checked() -> None:
     server = FakeWebknossos()
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="FaultKind"):
         server.faults.add("no-such-kind")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="probability"):
         server.faults.add(FaultKind.DROP, probability=2.0)
 
 

@@ -23,7 +23,9 @@ def _mine(api: Api, states: set[str]) -> list[str]:
     return sorted(found, reverse=True)
 
 
-async def test_newest_first_and_no_cancelled_by_default(api: Api, explorationals: list[str]) -> None:
+async def test_newest_first_and_no_cancelled_by_default(
+    api: Api, explorationals: list[str]
+) -> None:
     ids = [a["id"] for a in (await api.get("/user/annotations", role="user")).json()]
     assert ids == _mine(api, {"Active", "Finished"})
     assert "X-Total-Count" not in (await api.get("/user/annotations", role="user")).headers
@@ -55,10 +57,12 @@ async def test_other_users_lists(api: Api) -> None:
     user_id = api.server.user_ids["user"]
     reply = await api.get(f"/users/{user_id}/tasks", params={"includeTotalCount": "true"})
     tasks = reply.json()
-    assert tasks and all(a["typ"] == "Task" for a in tasks)
+    assert tasks
+    assert all(a["typ"] == "Task" for a in tasks)
     assert reply.headers["X-Total-Count"] == str(len(tasks))
     explorationals = (await api.get(f"/users/{user_id}/annotations")).json()
-    assert explorationals and all(a["typ"] == "Explorational" for a in explorationals)
+    assert explorationals
+    assert all(a["typ"] == "Explorational" for a in explorationals)
 
 
 async def test_default_annotation_limit_is_1000(api: Api) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import re
 
@@ -43,10 +44,11 @@ async def test_serve_forever_prints_url_and_tokens() -> None:
     match = re.search(r"serving at (http://127\.0\.0\.1:\d+)", out.getvalue())
     assert match is not None
     assert FakeWebknossos(seed=5).tokens["admin"] in out.getvalue()
-    async with aiohttp.ClientSession() as session, session.get(match.group(1) + "/api/buildinfo") as r:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(match.group(1) + "/api/buildinfo") as r,
+    ):
         assert r.status == 200
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass

@@ -84,7 +84,10 @@ async def test_delete_removes_tasks_and_annotations(api: Api) -> None:
 async def test_increment_instances(any_api: Api) -> None:
     project = any_api.server.state.project_by_name("seed_project_alpha")
     assert project is not None
-    before = [any_api.server.state.tasks[t].pending for t in any_api.server.state.tasks_by_project[project.id]]
+    before = [
+        any_api.server.state.tasks[t].pending
+        for t in any_api.server.state.tasks_by_project[project.id]
+    ]
     path = f"/projects/{project.id}/incrementEachTasksInstances"
     reply = await any_api.call("PATCH", path, params={"delta": "2"})
     answer = reply.json()

@@ -66,6 +66,9 @@ async def test_update_tracingstore(api: Api) -> None:
     payload = {"name": "localhost", "url": "http://127.0.0.1:3", "publicUrl": "http://127.0.0.1:3"}
     reply = await api.call("PUT", "/tracingstores/localhost", json=payload)
     assert reply.json() == {"name": "localhost", "url": "http://127.0.0.1:3"}
-    assert (await api.call("PUT", "/tracingstores/localhost", json=payload, role="user")).status == 403
+    assert (
+        await api.call("PUT", "/tracingstores/localhost", json=payload, role="user")
+    ).status == 403
     reply = await api.call("PUT", "/tracingstores/localhost", json={"name": "localhost"})
-    assert reply.status == 400 and "errors" in reply.json()
+    assert reply.status == 400
+    assert "errors" in reply.json()

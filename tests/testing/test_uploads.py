@@ -60,7 +60,9 @@ async def _merged(api: Api, flag: str) -> ET.Element:
     files = [("a.nml", nml(tree="first")), ("b.nml", nml(tree="second"))]
     reply = await upload(api, files, createGroupForEachFile=flag)
     annotation_id = reply.json()["annotation"]["id"]
-    return ET.fromstring((await api.get(f"/annotations/Explorational/{annotation_id}/download")).body)
+    return ET.fromstring(
+        (await api.get(f"/annotations/Explorational/{annotation_id}/download")).body
+    )
 
 
 async def test_several_files_are_merged(api: Api) -> None:
@@ -108,7 +110,9 @@ async def test_upload_needs_login(api: Api) -> None:
     assert (await api.post("/annotations/upload", data=data, role=None)).status == 401
 
 
-async def test_body_too_large_is_413(session: aiohttp.ClientSession, fake_wk_factory: object) -> None:
+async def test_body_too_large_is_413(
+    session: aiohttp.ClientSession, fake_wk_factory: object
+) -> None:
     server: FakeWebknossos = await fake_wk_factory(max_upload_bytes=64 * 1024)  # type: ignore[operator]
     api = Api(session, server)
     big = nml() + b"<!--" + b"x" * (256 * 1024) + b"-->"
@@ -117,7 +121,9 @@ async def test_body_too_large_is_413(session: aiohttp.ClientSession, fake_wk_fac
     assert not list(server._ctx.temp_dir.iterdir())
 
 
-def _task_form(server: FakeWebknossos, files: list[tuple[str, bytes]], **changes: object) -> aiohttp.FormData:
+def _task_form(
+    server: FakeWebknossos, files: list[tuple[str, bytes]], **changes: object
+) -> aiohttp.FormData:
     task_type = next(t.id for t in server.state.task_types.values() if t.tracing_type == "skeleton")
     spec: dict[str, object] = {
         "taskTypeId": task_type,

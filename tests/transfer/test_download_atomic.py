@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
@@ -193,7 +194,7 @@ async def test_stale_part_file_is_replaced(serve_origin, make_session, tmp_path)
 async def test_failed_disk_write_removes_part(serve_origin, make_session, tmp_path, monkeypatch):
     from wkapi import _download
 
-    def broken(self, chunk):
+    def broken(self, batch):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(_download._PartFile, "_write_sync", broken)
@@ -210,19 +211,19 @@ async def test_slow_disk_bounds_the_buffer(serve_origin, make_session, tmp_path,
 
     real_write = _download._PartFile._write_sync
     most_pending = 0
-    real_submit = _download._PartFile.write
+    real_submit = _download._PartFile._submit
 
-    def slow(self, chunk):
+    def slow(self, batch):
         time.sleep(0.01)
-        return real_write(self, chunk)
+        return real_write(self, batch)
 
-    async def counting(self, chunk):
+    async def counting(self):
         nonlocal most_pending
-        await real_submit(self, chunk)
+        await real_submit(self)
         most_pending = max(most_pending, len(self._pending))
 
     monkeypatch.setattr(_download._PartFile, "_write_sync", slow)
-    monkeypatch.setattr(_download._PartFile, "write", counting)
+    monkeypatch.setattr(_download._PartFile, "_submit", counting)
     body = pattern_bytes(12 << 20)
     origin = await serve_origin(Origin(body))
     result = await fetch(make_session(origin.url), tmp_path)
@@ -264,3 +265,25 @@ async def test_progress_object_and_its_errors(serve_origin, make_session, tmp_pa
     with pytest.raises(RuntimeError, match="user stopped"):
         await fetch(session, tmp_path, to=tmp_path / "again.nml", progress=stop)
     assert listing(tmp_path) == ["annotation.nml"]
+
+
+@pytest.mark.skipif(not hasattr(os, "posix_fadvise"), reason="no posix_fadvise here")
+async def test_early_writeback_keeps_the_file_exact(
+    serve_origin, make_session, tmp_path, monkeypatch
+):
+    from wkapi import _download
+
+    advice: list[tuple[int, int]] = []
+    real_fadvise = os.posix_fadvise
+
+    def recording(fd, offset, length, what):
+        advice.append((offset, length))
+        return real_fadvise(fd, offset, length, what)
+
+    monkeypatch.setattr(_download, "WRITEBACK_STEP", 100_000)
+    monkeypatch.setattr(os, "posix_fadvise", recording)
+    origin = await serve_origin(Origin(BODY, faults=[Cut(1 << 20, how="reset")]))
+    result = await fetch(make_session(origin.url), tmp_path)
+    assert result.sha256 == sha256(BODY)
+    assert advice  # write-back was started along the way...
+    assert advice[-1][0] + advice[-1][1] <= len(BODY)  # ...only for bytes of this attempt

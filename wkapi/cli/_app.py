@@ -15,7 +15,7 @@ from ._cmd_server import fake_server
 from ._cmd_tasks import tasks
 from ._cmd_transfer import download, upload
 from ._errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, expected_error_lines
-from ._settings import Settings, server_options
+from ._settings import Settings, quiet_library_log, server_options
 from .demo import demo
 
 __all__ = ["cli", "main"]
@@ -43,6 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``error: ...`` lines on stderr instead of a traceback.
     """
     settings = Settings()
+    quiet_library_log()
     try:
         result = cli.main(
             args=list(argv) if argv is not None else None,

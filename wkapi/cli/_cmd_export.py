@@ -41,8 +41,9 @@ async def run_export(
 ) -> wkapi.ExportReport:
     """Run an export with an items meter and a bytes meter; in lines mode also one line per
     item (``item_lines``). Failures always get a line."""
-    items = view.meter("export", noun="annotations")
-    data = view.meter("downloaded", unit="bytes")
+    # With a line per annotation, the items meter's own milestone lines would repeat them.
+    items = view.meter("export", noun="annotations", milestones=not item_lines)
+    data = view.meter("downloaded", unit="bytes", milestones=not item_lines)
     settled = 0
 
     def on_item(item: wkapi.ExportItem) -> None:
@@ -103,16 +104,16 @@ def export_summary(settings: Settings, report: wkapi.ExportReport) -> None:
     table.add_row("time", human_seconds(report.seconds))
     table.add_row("throughput", human_rate(report.succeeded, report.seconds, "annotations"))
     settings.out.print(table)
-    settings.out.print(f"manifest: {report.manifest_path}", markup=False)
+    settings.say(f"manifest: {report.manifest_path}")
     for warning in report.warnings:
-        settings.out.print(f"warning: {warning}", markup=False)
+        settings.say(f"warning: {warning}")
     for problem in report.listing_errors:
-        settings.out.print(f"listing failed: {problem}", markup=False)
+        settings.say(f"listing failed: {problem}")
     failures = report.failures
     for item in failures[:_MAX_FAILURES_SHOWN]:
-        settings.out.print(f"failed: {item.typ}/{item.id}: {item.error}", markup=False)
+        settings.say(f"failed: {item.typ}/{item.id}: {item.error}")
     if len(failures) > _MAX_FAILURES_SHOWN:
-        settings.out.print(
+        settings.say(
             f"... and {len(failures) - _MAX_FAILURES_SHOWN} more failures (see the manifest)"
         )
 

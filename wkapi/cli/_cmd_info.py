@@ -99,40 +99,40 @@ def projects_list(ctx: click.Context) -> int:
     """List the projects you can see, with their pending task instances."""
     settings = settings_of(ctx)
 
-    async def fetch() -> list[wkapi.models.ProjectWithStatus]:
+    async def fetch() -> list[wkapi.ProjectWithStatus]:
         async with settings.client() as wk:
             return await wk.projects.list_with_status()
 
     found = asyncio.run(fetch())
-    rows = [
-        {
-            "id": project.id,
-            "name": project.name,
-            "team": project.team_name,
-            "owner": project.owner.full_name if project.owner else None,
-            "priority": project.priority,
-            "paused": project.paused,
-            "pending_instances": project.pending_instances,
-            "expected_time_ms": project.expected_time,
-        }
-        for project in found
-    ]
     if settings.json:
-        settings.print_json(rows)
+        settings.print_json(
+            [
+                {
+                    "id": project.id,
+                    "name": project.name,
+                    "team": project.team_name,
+                    "owner": project.owner.full_name if project.owner else None,
+                    "priority": project.priority,
+                    "paused": project.paused,
+                    "pending_instances": project.pending_instances,
+                    "expected_time_ms": project.expected_time,
+                }
+                for project in found
+            ]
+        )
         return EXIT_OK
-    table = Table(title=f"{len(rows)} projects")
+    table = Table(title=f"{len(found)} projects")
     for column in ("name", "id", "team", "owner", "priority", "paused", "pending"):
-        justify = "right" if column in ("priority", "pending") else "left"
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    for row in rows:
+        table.add_column(column, justify="right" if column in ("priority", "pending") else "left")
+    for project in found:
         table.add_row(
-            row["name"],
-            row["id"],
-            row["team"],
-            row["owner"] or "-",
-            str(row["priority"]),
-            "yes" if row["paused"] else "no",
-            str(row["pending_instances"]),
+            project.name,
+            project.id,
+            project.team_name,
+            project.owner.full_name if project.owner else "-",
+            str(project.priority),
+            "yes" if project.paused else "no",
+            str(project.pending_instances),
         )
     settings.out.print(table)
     return EXIT_OK

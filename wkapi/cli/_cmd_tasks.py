@@ -64,16 +64,16 @@ def _summary(settings: Settings, report: wkapi.BulkTaskReport, seconds: float) -
     table.add_row("throughput", human_rate(report.created, seconds, "tasks"))
     settings.out.print(table)
     for warning in report.warnings:
-        settings.out.print(f"warning: {warning}", markup=False)
+        settings.say(f"warning: {warning}")
     if report.duplicate_task_ids:
         ids = ", ".join(report.duplicate_task_ids)
-        settings.out.print(f"DUPLICATE tasks found: {ids}", markup=False)
+        settings.say(f"DUPLICATE tasks found: {ids}")
     failures = report.failures
     for item in failures[:_MAX_FAILURES_SHOWN]:
         status = f" ({item.status})" if item.status else ""
-        settings.out.print(f"failed: item {item.index + 1}{status}: {item.error}", markup=False)
+        settings.say(f"failed: item {item.index + 1}{status}: {item.error}")
     if len(failures) > _MAX_FAILURES_SHOWN:
-        settings.out.print(f"... and {len(failures) - _MAX_FAILURES_SHOWN} more failures")
+        settings.say(f"... and {len(failures) - _MAX_FAILURES_SHOWN} more failures")
 
 
 @tasks.command("create")

@@ -128,6 +128,6 @@ def upload(ctx: click.Context, files: tuple[Path, ...], group_per_file: bool) ->
             {"typ": str(result.typ), "id": result.annotation_id, "url": link, "messages": messages}
         )
         return EXIT_OK
-    settings.out.print(f"uploaded {len(files)} file(s) as annotation {result.annotation_id}")
-    settings.out.print(link, markup=False)
+    settings.say(f"uploaded {len(files)} file(s) as annotation {result.annotation_id}")
+    settings.say(link)
     return EXIT_OK

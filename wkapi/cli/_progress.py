@@ -78,9 +78,16 @@ class Meter:
     """One counter of a :class:`ProgressView`; pass it as a wkapi ``progress`` argument."""
 
     def __init__(
-        self, view: ProgressView, label: str, unit: Unit, noun: str, task: TaskID | None
+        self,
+        view: ProgressView,
+        label: str,
+        unit: Unit,
+        noun: str,
+        task: TaskID | None,
+        milestones: bool,
     ) -> None:
         self._view = view
+        self._milestones = milestones
         self._label = label
         self._unit = unit
         self._noun = noun
@@ -96,7 +103,7 @@ class Meter:
         self._done, self._total = done, total
         if self._task is not None and self._view.bars is not None:
             self._view.bars.update(self._task, completed=done, total=total)
-        elif self._view.mode is ProgressMode.LINES:
+        elif self._view.mode is ProgressMode.LINES and self._milestones:
             self._maybe_line()
 
     def _maybe_line(self) -> None:
@@ -172,12 +179,15 @@ class ProgressView:
         if self.bars is not None:
             self.bars.stop()
 
-    def meter(self, label: str, *, unit: Unit = "items", noun: str = "items") -> Meter:
-        """A new counter labelled ``label`` (``noun`` names what an item is)."""
+    def meter(
+        self, label: str, *, unit: Unit = "items", noun: str = "items", milestones: bool = True
+    ) -> Meter:
+        """A new counter labelled ``label`` (``noun`` names what an item is). In lines mode it
+        prints its milestones (``milestones=False``: only its final line)."""
         task = None
         if self.bars is not None:
             task = self.bars.add_task(label, total=None, unit=unit, noun=noun)
-        return Meter(self, label, unit, noun, task)
+        return Meter(self, label, unit, noun, task, milestones)
 
     def note(self, text: str) -> None:
         """One line of progress (above the bars in bars mode); nothing with ``--quiet``."""

@@ -7,6 +7,7 @@ The options are accepted both before the command (``wkapi --json info``) and aft
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -24,8 +25,10 @@ from ._progress import ProgressMode, ProgressView
 __all__ = [
     "Settings",
     "json_option",
+    "quiet_library_log",
     "server_options",
     "settings_of",
+    "show_library_log",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -70,6 +73,10 @@ class Settings:
     def err(self) -> Console:
         """Progress and error lines (stderr)."""
         return _stderr()
+
+    def say(self, text: str) -> None:
+        """One line of human output on stdout, as is (no markup, no wrapping)."""
+        self.out.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def progress(self) -> ProgressView:
         """Bars when stderr is a terminal, plain lines otherwise, nothing with ``--quiet``."""
@@ -140,8 +147,38 @@ def server_options(command: F) -> F:
     return json_option(command)
 
 
+def _verbosity(ctx: click.Context, param: click.Parameter, value: int) -> int:
+    if value:
+        show_library_log(logging.DEBUG if value > 1 else logging.INFO)
+    return value
+
+
+def quiet_library_log() -> None:
+    """Keep wkapi's log records off stderr: the commands report failures themselves."""
+    library = logging.getLogger("wkapi")
+    if not any(isinstance(handler, logging.NullHandler) for handler in library.handlers):
+        library.addHandler(logging.NullHandler())
+
+
+def show_library_log(level: int) -> None:
+    """Print wkapi's log records of ``level`` and above on stderr (``-v``: info, ``-vv``: debug)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    library = logging.getLogger("wkapi")
+    library.addHandler(handler)
+    library.setLevel(level)
+
+
 def json_option(command: F) -> F:
-    """``--json`` and ``--quiet`` for a command."""
+    """``--json``, ``--quiet`` and ``--verbose`` for a command."""
+    command = click.option(
+        "--verbose",
+        "-v",
+        count=True,
+        expose_value=False,
+        callback=_verbosity,
+        help="Show wkapi's log (-v: info, retries and failures; -vv: every request).",
+    )(command)
     command = click.option(
         "--quiet",
         "-q",

@@ -213,7 +213,7 @@ def _print_table(settings: Settings, stages: list[Stage], total: float) -> None:
             stage.detail,
         )
     settings.out.print(table)
-    settings.out.print(f"total {human_seconds(total)}")
+    settings.say(f"total {human_seconds(total)}")
 
 
 @click.command()
@@ -277,5 +277,5 @@ def demo(
     else:
         _print_table(settings, stages, total)
         if out is not None:
-            settings.out.print(f"exported files are in {out}", markup=False)
+            settings.say(f"exported files are in {out}")
     return EXIT_OK if ok else EXIT_FAILED

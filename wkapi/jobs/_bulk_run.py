@@ -6,8 +6,9 @@ Every batch is delivered by its own worker (at most ``concurrency`` at a time):
    server).
 2. An answer with per-item results settles every item: created, or refused by the server
    (recorded with its status and message, never sent again).
-3. Otherwise, look up which of the batch's markers now exist in their projects (scanning back
-   only to the batch's send time), and record those items as created. Then:
+3. Otherwise (after the client's backoff, unless the answer was an error status), look up
+   which of the batch's markers now exist in their projects, scanning back only to the batch's
+   send time, and record those items as created. Then:
    - after a lost answer (connection cut after sending, timeout, 5xx, 429, unreadable 200), send
      the missing items again, up to ``attempts`` sends in all;
    - after an error status (400, 403, 404, 413, ...), fail the missing items with it: a 400
@@ -197,13 +198,15 @@ class BulkRun:
         attempts = self._settings.attempts
         last: APIError | None = None
         for attempt in range(1, attempts + 1):
-            if attempt > 1:
-                await self._settings.sleep(self._settings.backoff(attempt - 1))
             error = await self._send(batch)
             if error is None:
                 return
             last = error
             fate = _fate(error)
+            if fate is not _Fate.REFUSED:
+                # Pace the next send, and give a server still working on the batch (behind a
+                # timeout) time to finish before looking for its tasks.
+                await self._settings.sleep(self._settings.backoff(attempt))
             if fate is _Fate.NOT_SENT:
                 continue
             missing = await self._reconcile(batch, error)

@@ -22,6 +22,7 @@ import anyio
 import attrs
 
 from wkapi._errors import AuthenticationError, InputError, WebknossosError
+from wkapi._pagination import Pager
 from wkapi.models import Annotation, AnnotationState, AnnotationType, Task
 from wkapi.resources._base import check_id
 from wkapi.resources.annotations import AnnotationTypeLike, annotation_type
@@ -246,14 +247,18 @@ class _Lister:
             pending.release()
 
     async def _user_annotations(self, user_id: str, is_finished: bool | None) -> None:
-        for pager in (
-            self._users.tasks(user_id, is_finished),
-            self._users.annotations(user_id, is_finished),
-        ):
-            async with _closing(aiter(pager)) as annotations:
-                async for annotation in annotations:
-                    if _wanted(annotation, is_finished):
-                        await self.emit(_target(annotation))
+        # The two lists are read side by side: downloads start with whichever answers first.
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._drain, self._users.tasks(user_id, is_finished), is_finished)
+            group.start_soon(
+                self._drain, self._users.annotations(user_id, is_finished), is_finished
+            )
+
+    async def _drain(self, pager: Pager[Annotation], is_finished: bool | None) -> None:
+        async with _closing(aiter(pager)) as annotations:
+            async for annotation in annotations:
+                if _wanted(annotation, is_finished):
+                    await self.emit(_target(annotation))
 
 
 @asynccontextmanager

@@ -54,7 +54,7 @@ class ExportReport:
     """The outcome of :meth:`ExportJobs.annotations` or :meth:`ExportJobs.compound`.
 
     Attributes:
-        items: every annotation found, in the order it was found.
+        items: every annotation found, in the order they were settled.
         succeeded: downloaded in this run.
         skipped: already complete from an earlier run.
         failed: failed in this run (see :attr:`failures`).

@@ -12,16 +12,17 @@ How a run goes:
    lists are still being read.
 2. **Resume**: an annotation is skipped, with no request, when the manifest's last line for it
    says ``ok`` and its file exists with the recorded size (and the recorded SHA-256 with
-   ``verify=True``), unless the listing shows it was modified since. Everything else, failures of
-   earlier runs included, is downloaded again.
+   ``verify=True``), unless the listing shows it was modified since (lists carry each
+   annotation's modification time; explicit ids do not, so they are not checked for changes).
+   Everything else, failures of earlier runs included, is downloaded again.
 3. **Download**: each file goes through ``wk.annotations.download`` (streamed, ``.part`` and
    rename, body-level retries), at most ``concurrency`` requests at once (anyio task group and a
    ``CapacityLimiter`` shared with the per-task listing calls). The client's own limit
    (``Client(concurrency=...)``, 8 by default) applies on top: ask for more there too.
 4. **Manifest**: after each file is in place, one line goes to ``manifest.jsonl`` (see
-   ``_export_manifest``), flushed and fsynced; a failure is a line with its reason. One annotation
-   that fails (403, 404, a body still broken after the retries, a disk error) does not stop the
-   others. A rejected token (401) stops the run.
+   ``_export_manifest``), flushed and fsynced; a failure is a line with its reason. One
+   annotation that fails (403, 404, a body still broken after the retries, a disk error) does not
+   stop the others. A rejected token (401) stops the run. (``_export_run`` does steps 2 to 4.)
 
 Layout of the destination, stable across runs so that resume is exact::
 
@@ -34,20 +35,18 @@ Cancelling a run (Ctrl-C, a cancel scope) leaves no partial file (the download r
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import anyio
 import anyio.abc
 import anyio.to_thread
 
-from wkapi._errors import AuthenticationError, InputError, WebknossosError
-from wkapi._progress import ProgressCallback, ProgressFunction, progress_function
+from wkapi._errors import InputError
+from wkapi._progress import ProgressCallback, progress_function
 from wkapi.resources.annotations import AnnotationsResource, AnnotationTypeLike
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
@@ -64,25 +63,17 @@ from ._export_listing import (
 )
 from ._export_manifest import (
     MANIFEST_NAME,
-    STATUS_FAILED,
-    STATUS_OK,
-    ManifestEntry,
     ManifestWriter,
-    now_utc,
     read_manifest,
 )
 from ._export_report import ExportItem, ExportReport, ExportStatus
+from ._export_run import ExportRun, ItemCallback
 
 __all__ = ["MANIFEST_NAME", "ExportJobs", "ItemCallback"]
 
 logger = logging.getLogger("wkapi.export")
 
-ItemCallback = Callable[[ExportItem], object]
-"""Told each annotation's outcome as soon as it is settled (on the event loop; keep it quick)."""
-
 PathLike = str | os.PathLike[str]
-
-_HASH_CHUNK = 1 << 20
 
 
 def _check_concurrency(value: object) -> int:
@@ -91,242 +82,12 @@ def _check_concurrency(value: object) -> int:
     return value
 
 
-def _error_text(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text if isinstance(exc, WebknossosError) else f"{type(exc).__name__}: {text}"
-
-
-def _inside(root: Path, relative: str) -> Path | None:
-    """``root / relative`` if it stays inside ``root`` (a manifest is data, not trusted paths)."""
-    candidate = Path(os.path.normpath(root / relative))
-    try:
-        candidate.relative_to(os.path.normpath(root))
-    except ValueError:
-        return None
-    return candidate
-
-
 def _prepare_destination(to: PathLike) -> Path:
     destination = Path(to)
     if destination.exists() and not destination.is_dir():
         raise InputError(f"export destination {destination} exists and is not a directory")
     destination.mkdir(parents=True, exist_ok=True)
     return destination
-
-
-def _file_matches(path: Path, size: int, sha256: str | None) -> bool:
-    """Whether ``path`` is a regular file of ``size`` bytes (and that SHA-256, if given)."""
-    try:
-        if not path.is_file() or path.stat().st_size != size:
-            return False
-        if sha256 is None:
-            return True
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            while block := handle.read(_HASH_CHUNK):
-                digest.update(block)
-        return digest.hexdigest() == sha256
-    except OSError:
-        return False
-
-
-def _remove_quietly(path: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()
-
-
-class _ByteCounter:
-    """Sums the bytes of all downloads of a run for one ``byte_progress`` callback."""
-
-    def __init__(self, report: ProgressFunction | None) -> None:
-        self._report = report
-        self._finished = 0
-        self._in_flight: dict[tuple[str, str], int] = {}
-
-    @property
-    def done(self) -> int:
-        return self._finished + sum(self._in_flight.values())
-
-    def callback(self, key: tuple[str, str]) -> ProgressFunction:
-        def update(done: int, total: int | None) -> None:
-            # ``done`` restarts at 0 when a broken download restarts: the sum follows it.
-            self._in_flight[key] = done
-            self._emit()
-
-        return update
-
-    def finish(self, key: tuple[str, str], size: int) -> None:
-        self._in_flight.pop(key, None)
-        self._finished += size
-        self._emit()
-
-    def abandon(self, key: tuple[str, str]) -> None:
-        self._in_flight.pop(key, None)
-        self._emit()
-
-    def _emit(self) -> None:
-        if self._report is not None:
-            self._report(self.done, None)
-
-
-class _Run:
-    """One export run: the destination, the previous manifest, the counters and the items."""
-
-    def __init__(
-        self,
-        *,
-        annotations: AnnotationsResource,
-        destination: Path,
-        previous: dict[tuple[str, str], ManifestEntry],
-        writer: ManifestWriter,
-        limiter: anyio.CapacityLimiter,
-        resume: bool,
-        verify: bool,
-        progress: ProgressFunction | None,
-        byte_progress: ProgressFunction | None,
-        on_item: ItemCallback | None,
-    ) -> None:
-        self._annotations = annotations
-        self._destination = destination
-        self._previous = previous
-        self._writer = writer
-        self._limiter = limiter
-        self._resume = resume
-        self._verify = verify
-        self._progress = progress
-        self._on_item = on_item
-        self._bytes = _ByteCounter(byte_progress)
-        self.items: list[ExportItem] = []
-        self.found = 0
-        self.listing_done = False
-
-    @property
-    def downloaded_bytes(self) -> int:
-        return self._bytes.done
-
-    # progress
-
-    def found_one(self) -> None:
-        self.found += 1
-
-    def listing_finished(self) -> None:
-        self.listing_done = True
-        self._report_items()
-
-    def _report_items(self) -> None:
-        if self._progress is not None:
-            self._progress(len(self.items), self.found if self.listing_done else None)
-
-    def _settle(self, item: ExportItem) -> None:
-        self.items.append(item)
-        if self._on_item is not None:
-            self._on_item(item)
-        self._report_items()
-
-    # work
-
-    async def worker(self, targets: anyio.abc.ObjectReceiveStream[ExportTarget]) -> None:
-        async with targets:
-            async for target in targets:
-                self._settle(await self._process(target))
-
-    async def _process(self, target: ExportTarget) -> ExportItem:
-        previous = self._previous.get(target.key)
-        if self._resume and previous is not None:
-            skipped = await self._complete(target, previous)
-            if skipped is not None:
-                return skipped
-        return await self._download(target, previous)
-
-    async def _complete(self, target: ExportTarget, entry: ManifestEntry) -> ExportItem | None:
-        """The skipped item if ``entry`` proves the file complete and current, else ``None``."""
-        if not entry.ok or entry.path is None or entry.size is None:
-            return None
-        if (
-            target.modified is not None
-            and entry.modified is not None
-            and target.modified != entry.modified
-        ):
-            return None  # changed on the server since it was exported
-        path = _inside(self._destination, entry.path)
-        if path is None:
-            return None
-        expected_hash = entry.sha256 if self._verify else None
-        if not await anyio.to_thread.run_sync(_file_matches, path, entry.size, expected_hash):
-            return None
-        return ExportItem(
-            target.typ,
-            target.id,
-            ExportStatus.SKIPPED,
-            path=path,
-            size=entry.size,
-            sha256=entry.sha256,
-        )
-
-    async def _download(self, target: ExportTarget, previous: ManifestEntry | None) -> ExportItem:
-        directory = self._destination / target.typ / target.id
-        try:
-            await anyio.to_thread.run_sync(lambda: directory.mkdir(parents=True, exist_ok=True))
-            async with self._limiter:
-                result = await self._annotations.download(
-                    target.typ,
-                    target.id,
-                    directory,
-                    overwrite=True,
-                    progress=self._bytes.callback(target.key),
-                )
-        except AuthenticationError:
-            raise
-        except (WebknossosError, OSError) as exc:
-            self._bytes.abandon(target.key)
-            error = _error_text(exc)
-            logger.warning("export of %s %s failed: %s", target.typ, target.id, error)
-            await self._record(
-                ManifestEntry(
-                    typ=target.typ,
-                    id=target.id,
-                    status=STATUS_FAILED,
-                    error=error,
-                    modified=target.modified,
-                    recorded=now_utc(),
-                )
-            )
-            return ExportItem(target.typ, target.id, ExportStatus.FAILED, error=error)
-        self._bytes.finish(target.key, result.size)
-        relative = f"{target.typ}/{target.id}/{result.path.name}"
-        await self._record(
-            ManifestEntry(
-                typ=target.typ,
-                id=target.id,
-                status=STATUS_OK,
-                path=relative,
-                size=result.size,
-                sha256=result.sha256,
-                modified=target.modified,
-                recorded=now_utc(),
-            )
-        )
-        if previous is not None and previous.path not in (None, relative):
-            await self._remove_replaced(previous.path)
-        return ExportItem(
-            target.typ,
-            target.id,
-            ExportStatus.OK,
-            path=result.path,
-            size=result.size,
-            sha256=result.sha256,
-        )
-
-    async def _record(self, entry: ManifestEntry) -> None:
-        # The file is in place: its line must land even if the run is being cancelled.
-        with anyio.CancelScope(shield=True):
-            await self._writer.append(entry)
-
-    async def _remove_replaced(self, relative: str | None) -> None:
-        """Delete the file an earlier run recorded for this annotation under another name."""
-        stale = _inside(self._destination, relative) if relative else None
-        if stale is not None:
-            await anyio.to_thread.run_sync(_remove_quietly, stale)
 
 
 class ExportJobs:
@@ -385,7 +146,10 @@ class ExportJobs:
                 ``None`` for both. Explicit ids are not filtered.
             concurrency: requests in flight at once (downloads and per-task lists); the
                 client's own concurrency limit applies too.
-            resume: skip annotations the manifest shows complete (``False`` fetches all again).
+            resume: skip annotations the manifest shows complete and unchanged since
+                (``False`` fetches all again). Listed annotations carry their modification
+                time, so a changed one is fetched again; explicit ids are not checked for
+                changes.
             verify: when skipping, also check each file's SHA-256 against the manifest.
             progress: told ``(annotations settled, total)``; the total is ``None`` while the
                 lists are still being read.
@@ -487,7 +251,7 @@ class ExportJobs:
         limiter = anyio.CapacityLimiter(concurrency)
         log = ListingLog()
         async with ManifestWriter(manifest_path) as writer:
-            run = _Run(
+            run = ExportRun(
                 annotations=self._annotations,
                 destination=destination,
                 previous=previous,
@@ -500,15 +264,12 @@ class ExportJobs:
                 on_item=on_item,
             )
             send, receive = anyio.create_memory_object_stream[ExportTarget](concurrency)
-            async with anyio.create_task_group() as group:
-                async with receive:
-                    for _ in range(concurrency):
-                        group.start_soon(run.worker, receive.clone())
 
-                async def sink(target: ExportTarget) -> None:
-                    run.found_one()
-                    await send.send(target)
+            async def sink(target: ExportTarget) -> None:
+                run.found_one()
+                await send.send(target)
 
+            async def produce() -> None:
                 async with send:
                     await list_targets(
                         source,
@@ -520,7 +281,26 @@ class ExportJobs:
                         log=log,
                     )
                 run.listing_finished()
+
+            try:
+                async with anyio.create_task_group() as group:
+                    async with receive:
+                        for _ in range(concurrency):
+                            group.start_soon(run.worker, receive.clone())
+                    group.start_soon(produce)
+            except Exception as exc:
+                raise _first_error(exc) from None
         return _report(run.items, run.downloaded_bytes, started, manifest_path, log)
+
+
+def _first_error(exc: Exception) -> Exception:
+    """The error inside the (nested) exception groups of task groups, so callers can catch
+    ``AuthenticationError`` and the like directly."""
+    while True:
+        inner = getattr(exc, "exceptions", None)
+        if not inner or not isinstance(inner[0], Exception):
+            return exc
+        exc = inner[0]
 
 
 def _report(

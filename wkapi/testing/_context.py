@@ -38,10 +38,12 @@ class Context:
     faults: FaultInjector = field(default_factory=FaultInjector)
     requests: list[RecordedRequest] = field(default_factory=list)
 
-    @property
-    def new(self) -> bool:
-        """Whether the release is of the newer generation (23.09 and later)."""
-        return release_key(self.release) >= _FIRST_NEW_RELEASE
+    new: bool = field(init=False)
+    """Whether the release is of the newer generation (23.09 and later); decided once, since
+    every rendered entity asks."""
+
+    def __post_init__(self) -> None:
+        self.new = release_key(self.release) >= _FIRST_NEW_RELEASE
 
     @property
     def api_versions(self) -> tuple[int, int]:
@@ -51,7 +53,6 @@ class Context:
     def store_url(self, url: str | None) -> str:
         """A datastore's or tracingstore's URL; ``None`` means this server's own."""
         return self.base_url if url is None else url
-
 
     def user_for_token(self, token: str | None) -> User | None:
         user_id = self.state.users_by_token.get(token) if token else None

@@ -104,8 +104,9 @@ def sha256_of(state: State, annotation: Annotation) -> str:
     source = body_source(state, annotation)
     if isinstance(source, BytesSource):
         return hashlib.sha256(source.data).hexdigest()
+    assert isinstance(source, FileSource)
     digest = hashlib.sha256()
-    with Path(annotation.upload_path or "").open("rb") as handle:
+    with source.path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()

@@ -174,52 +174,96 @@ def task_type_json(ctx: Context, task_type: TaskType) -> JsonDict:
     }
 
 
-def task_status_json(ctx: Context, task: Task) -> JsonDict:
-    first = "pending" if ctx.new else "open"
-    return {first: task.pending, "active": task.active, "finished": task.finished}
-
-
 def task_json(ctx: Context, task: Task, *, with_data_set: bool = False) -> JsonDict:
     """A task; ``with_data_set`` adds ``dataSet`` on the new generation (the v5 adapter's doing)."""
-    state = ctx.state
-    project = state.projects[task.project_id]
-    script = state.scripts.get(task.script_id) if task.script_id else None
-    domain, value = task.needed_experience
-    data: JsonDict = {
-        "id": task.id,
-        "formattedHash": task.id[-6:],
-        "projectId": project.id,
-        "projectName": project.name,
-        "team": state.teams[project.team_id].name,
-        "type": task_type_json(ctx, state.task_types[task.task_type_id]),
-    }
-    if ctx.new:
-        data["datasetName"] = task.dataset
-        dataset = state.datasets.get(task.dataset)
-        data["datasetId"] = dataset.id if dataset is not None else None
-    if not ctx.new or with_data_set:
-        data["dataSet"] = task.dataset
-    data.update(
-        {
-            "neededExperience": {"domain": domain, "value": value},
-            "created": task.created,
-            "status": task_status_json(ctx, task),
-            "script": None
-            if script is None
-            else {
-                "id": script.id,
-                "name": script.name,
-                "gist": script.gist,
-                "owner": script.owner_id,
-            },
-            "tracingTime": task.tracing_time,
-            "creationInfo": task.creation_info,
-            "boundingBox": task.bounding_box,
-            "editPosition": list(task.edit_position),
-            "editRotation": list(task.edit_rotation),
+    return TaskRenderer(ctx, with_data_set=with_data_set).render(task)
+
+
+class TaskRenderer:
+    """Renders the tasks of one response (a page, the results of ``POST /tasks``).
+
+    The parts tasks share (task type, project, team, script, dataset id) are rendered once per
+    renderer and the same objects reused: state does not change while one response is rendered.
+    Make a new renderer per response, so later changes to the state show.
+    """
+
+    def __init__(self, ctx: Context, *, with_data_set: bool = False) -> None:
+        self._ctx = ctx
+        self._state = ctx.state
+        self._new = ctx.new
+        self._data_set = not ctx.new or with_data_set
+        self._first_status_key = "pending" if ctx.new else "open"
+        self._projects: dict[str, tuple[str, str, str]] = {}
+        self._types: dict[str, JsonDict] = {}
+        self._scripts: dict[str, JsonDict | None] = {}
+        self._dataset_ids: dict[str, str | None] = {}
+
+    def _project(self, project_id: str) -> tuple[str, str, str]:
+        found = self._projects.get(project_id)
+        if found is None:
+            project = self._state.projects[project_id]
+            team = self._state.teams[project.team_id].name
+            found = self._projects[project_id] = (project.id, project.name, team)
+        return found
+
+    def _type(self, task_type_id: str) -> JsonDict:
+        found = self._types.get(task_type_id)
+        if found is None:
+            task_type = self._state.task_types[task_type_id]
+            found = self._types[task_type_id] = task_type_json(self._ctx, task_type)
+        return found
+
+    def _script(self, script_id: str) -> JsonDict | None:
+        if script_id not in self._scripts:
+            script = self._state.scripts.get(script_id)
+            self._scripts[script_id] = (
+                None
+                if script is None
+                else {
+                    "id": script.id,
+                    "name": script.name,
+                    "gist": script.gist,
+                    "owner": script.owner_id,
+                }
+            )
+        return self._scripts[script_id]
+
+    def _dataset_id(self, name: str) -> str | None:
+        if name not in self._dataset_ids:
+            dataset = self._state.datasets.get(name)
+            self._dataset_ids[name] = dataset.id if dataset is not None else None
+        return self._dataset_ids[name]
+
+    def render(self, task: Task) -> JsonDict:
+        project_id, project_name, team = self._project(task.project_id)
+        domain, value = task.needed_experience
+        data: JsonDict = {
+            "id": task.id,
+            "formattedHash": task.id[-6:],
+            "projectId": project_id,
+            "projectName": project_name,
+            "team": team,
+            "type": self._type(task.task_type_id),
         }
-    )
-    return data
+        if self._new:
+            data["datasetName"] = task.dataset
+            data["datasetId"] = self._dataset_id(task.dataset)
+        if self._data_set:
+            data["dataSet"] = task.dataset
+        data["neededExperience"] = {"domain": domain, "value": value}
+        data["created"] = task.created
+        data["status"] = {
+            self._first_status_key: task.pending,
+            "active": task.active,
+            "finished": task.finished,
+        }
+        data["script"] = self._script(task.script_id) if task.script_id else None
+        data["tracingTime"] = task.tracing_time
+        data["creationInfo"] = task.creation_info
+        data["boundingBox"] = task.bounding_box
+        data["editPosition"] = list(task.edit_position)
+        data["editRotation"] = list(task.edit_rotation)
+        return data
 
 
 def project_json(ctx: Context, project: Project, *, with_status: bool = False) -> JsonDict:

@@ -3,26 +3,28 @@
 from __future__ import annotations
 
 import hashlib
-import uuid
+from functools import lru_cache
 
 from ._access import administrates_annotation, annotation_team_ids, can_read_annotation
 from ._context import Context
 from ._json import (
     JsonDict,
+    TaskRenderer,
     compact_user_json,
     datastore_json,
     settings_json,
-    task_json,
     team_json,
     tracingstore_json,
 )
 from ._state import Annotation, User
 
 
-def tracing_id(annotation: Annotation, layer: str) -> str:
-    """A stable UUID-shaped tracing id per annotation layer."""
-    digest = hashlib.md5(f"{annotation.id}:{annotation.content_seed}:{layer}".encode()).digest()
-    return str(uuid.UUID(bytes=digest))
+@lru_cache(maxsize=1 << 16)
+def tracing_id(annotation_id: str, content_seed: int, layer: str) -> str:
+    """A stable UUID-shaped tracing id per annotation layer (the md5 of its identity, formatted
+    as ``uuid.UUID(bytes=digest)`` prints it; memoized, as every listing asks again)."""
+    digest = hashlib.md5(f"{annotation_id}:{content_seed}:{layer}".encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:]}"
 
 
 def _skeleton_stats(annotation: Annotation) -> JsonDict:
@@ -41,7 +43,7 @@ def _layers_json(ctx: Context, annotation: Annotation) -> list[JsonDict]:
     layers: list[JsonDict] = []
     if annotation.skeleton:
         layer: JsonDict = {
-            "tracingId": tracing_id(annotation, "Skeleton"),
+            "tracingId": tracing_id(annotation.id, annotation.content_seed, "Skeleton"),
             "typ": "Skeleton",
             "name": "Skeleton",
         }
@@ -49,7 +51,11 @@ def _layers_json(ctx: Context, annotation: Annotation) -> list[JsonDict]:
             layer["stats"] = _skeleton_stats(annotation)
         layers.append(layer)
     for name in annotation.volume_layers:
-        layer = {"tracingId": tracing_id(annotation, name), "typ": "Volume", "name": name}
+        layer = {
+            "tracingId": tracing_id(annotation.id, annotation.content_seed, name),
+            "typ": "Volume",
+            "name": name,
+        }
         if ctx.new:
             layer["stats"] = {}
         layers.append(layer)
@@ -82,70 +88,147 @@ def _restrictions_json(ctx: Context, annotation: Annotation, viewer: User | None
     }
 
 
-def _owner(ctx: Context, annotation: Annotation) -> User | None:
-    return ctx.state.users.get(annotation.owner_id) if annotation.owner_id else None
-
-
 def compact_annotation_json(ctx: Context, annotation: Annotation) -> JsonDict:
     """The list form of ``/user/annotations`` and ``/users/:id/annotations``."""
-    owner = _owner(ctx, annotation)
-    dataset = ctx.state.datasets.get(annotation.dataset)
-    data: JsonDict = {
-        "id": annotation.id,
-        "typ": annotation.typ,
-        "state": annotation.state,
-        "name": annotation.name,
-        "description": annotation.description,
-        "modified": annotation.modified,
-        "stats": _stats_json(ctx, annotation),
-        "annotationLayers": _layers_json(ctx, annotation),
-        "dataSetName": annotation.dataset,
-        "organization": ctx.state.organization,
-        "visibility": annotation.visibility,
-        "tracingTime": annotation.tracing_time,
-        "teams": [
-            team_json(ctx, ctx.state.teams[t]) for t in annotation_team_ids(ctx.state, annotation)
-        ],
-        "tags": list(annotation.tags),
-        "owner": None
-        if owner is None
-        else {"id": owner.id, "firstName": owner.first_name, "lastName": owner.last_name},
-        "othersMayEdit": annotation.others_may_edit,
-    }
-    if not ctx.new:
-        data["formattedHash"] = annotation.id[-6:]
-    else:
-        data["isLockedByOwner"] = False
-        data["datasetId"] = dataset.id if dataset is not None else None
-    return data
+    return AnnotationRenderer(ctx, None).compact(annotation)
 
 
 def annotation_json(ctx: Context, annotation: Annotation, viewer: User | None) -> JsonDict:
     """The full form (info, finish, createExplorational, task annotation lists, ...)."""
-    state = ctx.state
-    data = compact_annotation_json(ctx, annotation)
-    owner = _owner(ctx, annotation)
-    owner_json = compact_user_json(ctx, owner) if owner is not None else None
-    task = state.tasks.get(annotation.task_id) if annotation.task_id else None
-    task_type = state.task_types[task.task_type_id] if task is not None else None
-    dataset = state.datasets.get(annotation.dataset)
-    store_name = dataset.datastore_name if dataset is not None else next(iter(state.datastores))
-    data.update(
-        {
-            "viewConfiguration": None,
-            "task": task_json(ctx, task) if task is not None else None,
-            "restrictions": _restrictions_json(ctx, annotation, viewer),
-            "dataStore": datastore_json(ctx, state.datastores[store_name]),
-            "tracingStore": tracingstore_json(ctx, next(iter(state.tracingstores.values()))),
-            "settings": settings_json(
-                ctx, task_type.tracing_type if task_type else _tracing_type(annotation)
-            ),
-            "user": owner_json,
-            "owner": owner_json,
-            "contributors": [],
+    return AnnotationRenderer(ctx, viewer).full(annotation)
+
+
+class AnnotationRenderer:
+    """Renders the annotations of one response for one viewer.
+
+    What annotations share (owners, datasets, teams, stores, settings, tasks) is rendered once per
+    renderer and the same objects reused: state does not change while one response is rendered.
+    Make a new renderer per response, so later changes to the state show.
+    """
+
+    def __init__(self, ctx: Context, viewer: User | None) -> None:
+        self._ctx = ctx
+        self._state = ctx.state
+        self._new = ctx.new
+        self._viewer = viewer
+        self._tasks = TaskRenderer(ctx)
+        self._owners: dict[str, JsonDict | None] = {}
+        self._users: dict[str, JsonDict | None] = {}
+        self._dataset_ids: dict[str, str | None] = {}
+        self._teams: dict[str, list[JsonDict]] = {}
+        self._stores: dict[str, JsonDict] = {}
+        self._settings: dict[str, JsonDict] = {}
+        self._tracingstore: JsonDict | None = None
+
+    def _owner(self, owner_id: str | None) -> JsonDict | None:
+        if not owner_id:
+            return None
+        if owner_id not in self._owners:
+            owner = self._state.users.get(owner_id)
+            self._owners[owner_id] = (
+                None
+                if owner is None
+                else {"id": owner.id, "firstName": owner.first_name, "lastName": owner.last_name}
+            )
+        return self._owners[owner_id]
+
+    def _user(self, owner_id: str | None) -> JsonDict | None:
+        if not owner_id:
+            return None
+        if owner_id not in self._users:
+            owner = self._state.users.get(owner_id)
+            self._users[owner_id] = None if owner is None else compact_user_json(self._ctx, owner)
+        return self._users[owner_id]
+
+    def _dataset_id(self, name: str) -> str | None:
+        if name not in self._dataset_ids:
+            dataset = self._state.datasets.get(name)
+            self._dataset_ids[name] = dataset.id if dataset is not None else None
+        return self._dataset_ids[name]
+
+    def _team_list(self, annotation: Annotation) -> list[JsonDict]:
+        if annotation.task_id is None:
+            return []
+        found = self._teams.get(annotation.task_id)
+        if found is None:
+            teams = self._state.teams
+            found = [
+                team_json(self._ctx, teams[t]) for t in annotation_team_ids(self._state, annotation)
+            ]
+            self._teams[annotation.task_id] = found
+        return list(found)
+
+    def _datastore(self, dataset_name: str) -> JsonDict:
+        found = self._stores.get(dataset_name)
+        if found is None:
+            state = self._state
+            dataset = state.datasets.get(dataset_name)
+            store_name = (
+                dataset.datastore_name if dataset is not None else next(iter(state.datastores))
+            )
+            found = self._stores[dataset_name] = datastore_json(
+                self._ctx, state.datastores[store_name]
+            )
+        return found
+
+    def _tracingstore_json(self) -> JsonDict:
+        if self._tracingstore is None:
+            store = next(iter(self._state.tracingstores.values()))
+            self._tracingstore = tracingstore_json(self._ctx, store)
+        return self._tracingstore
+
+    def _settings_json(self, tracing_type: str) -> JsonDict:
+        found = self._settings.get(tracing_type)
+        if found is None:
+            found = self._settings[tracing_type] = settings_json(self._ctx, tracing_type)
+        return found
+
+    def compact(self, annotation: Annotation) -> JsonDict:
+        """The list form."""
+        data: JsonDict = {
+            "id": annotation.id,
+            "typ": annotation.typ,
+            "state": annotation.state,
+            "name": annotation.name,
+            "description": annotation.description,
+            "modified": annotation.modified,
+            "stats": _stats_json(self._ctx, annotation),
+            "annotationLayers": _layers_json(self._ctx, annotation),
+            "dataSetName": annotation.dataset,
+            "organization": self._state.organization,
+            "visibility": annotation.visibility,
+            "tracingTime": annotation.tracing_time,
+            "teams": self._team_list(annotation),
+            "tags": list(annotation.tags),
+            "owner": self._owner(annotation.owner_id),
+            "othersMayEdit": annotation.others_may_edit,
         }
-    )
-    return data
+        if not self._new:
+            data["formattedHash"] = annotation.id[-6:]
+        else:
+            data["isLockedByOwner"] = False
+            data["datasetId"] = self._dataset_id(annotation.dataset)
+        return data
+
+    def full(self, annotation: Annotation) -> JsonDict:
+        """The full form."""
+        state = self._state
+        data = self.compact(annotation)
+        owner_json = self._user(annotation.owner_id)
+        task = state.tasks.get(annotation.task_id) if annotation.task_id else None
+        task_type = state.task_types[task.task_type_id] if task is not None else None
+        data["viewConfiguration"] = None
+        data["task"] = self._tasks.render(task) if task is not None else None
+        data["restrictions"] = _restrictions_json(self._ctx, annotation, self._viewer)
+        data["dataStore"] = self._datastore(annotation.dataset)
+        data["tracingStore"] = self._tracingstore_json()
+        data["settings"] = self._settings_json(
+            task_type.tracing_type if task_type else _tracing_type(annotation)
+        )
+        data["user"] = owner_json
+        data["owner"] = owner_json
+        data["contributors"] = []
+        return data
 
 
 def compound_annotation_json(

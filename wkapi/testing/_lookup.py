@@ -107,8 +107,8 @@ def compound_for_admin(request: web.Request, typ: str, entity_id: str) -> Compou
         project = state.projects.get(entity_id)
         if project is None:
             raise not_found("Project could not be found")
-        task_ids = state.tasks_by_project.get(entity_id) or []
-        dataset = state.tasks[task_ids[0]].dataset if task_ids else ""
+        first_task = next(iter(state.tasks_by_project.get(entity_id, ())), None)
+        dataset = state.tasks[first_task].dataset if first_task is not None else ""
         found = Compound(typ, entity_id, project.name, dataset, project.team_id)
     else:
         task_type = state.task_types.get(entity_id)

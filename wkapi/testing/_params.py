@@ -7,7 +7,7 @@ import re
 import orjson
 from aiohttp import web
 
-from ._errors import ApiError, html_error, invalid_id
+from ._errors import html_error, invalid_id
 
 _ID = re.compile(r"[0-9a-f]{24}")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
@@ -58,8 +58,3 @@ async def json_body(request: web.Request) -> object:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise html_error(request, 400, f"Invalid Json: {exc}") from None
-
-
-def raise_if(condition: bool, error: ApiError) -> None:
-    if condition:
-        raise error

@@ -20,12 +20,12 @@ from ._errors import (
     not_found,
     success_messages,
 )
-from ._json import project_json, task_json
+from ._json import TaskRenderer, project_json
 from ._lookup import project_for_admin, project_for_read
 from ._paging import paged_response
 from ._params import json_body, object_id, query_int
 from ._routing import Route
-from ._state import User
+from ._state import IdIndex, NewestFirst, User
 from ._validation import Field, field_errors, form_fields
 
 _NAME = re.compile(r"[a-zA-Z0-9_-]{3,}")
@@ -141,10 +141,11 @@ async def tasks(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     ctx = context(request)
     project = project_for_read(request, request.match_info["id"], user)
-    task_ids = ctx.state.tasks_by_project.get(project.id, [])
-    newest_first = task_ids[::-1]
+    newest_first = NewestFirst(ctx.state.tasks_by_project.get(project.id) or IdIndex())
+    render = TaskRenderer(ctx).render
+    tasks_by_id = ctx.state.tasks
     return paged_response(
-        request, newest_first, lambda t: task_json(ctx, ctx.state.tasks[t]), default_limit=None
+        request, newest_first, lambda t: render(tasks_by_id[t]), default_limit=None
     )
 
 

@@ -20,8 +20,8 @@ from ._errors import (
     success_messages,
     with_messages,
 )
-from ._json import task_json, task_type_json
-from ._json_annotations import annotation_json
+from ._json import TaskRenderer, task_json, task_type_json
+from ._json_annotations import AnnotationRenderer
 from ._lookup import task_for_admin, task_for_read, task_type_for_read
 from ._params import json_body, object_id
 from ._routing import Route
@@ -89,7 +89,8 @@ async def task_annotations(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     task = task_for_read(request, request.match_info["id"], user)
     found = [a for a in ctx.state.annotations_of_task(task.id) if a.state != "Cancelled"]
-    return json_response([annotation_json(ctx, a, user) for a in found])
+    render = AnnotationRenderer(ctx, user).full
+    return json_response([render(a) for a in found])
 
 
 async def assign(request: web.Request) -> web.StreamResponse:
@@ -114,8 +115,9 @@ async def assign(request: web.Request) -> web.StreamResponse:
 def _candidates(request: web.Request, body: dict[str, object]) -> Iterable[Task]:
     """Tasks matching the filters, from the smallest index that applies, in id order."""
     state = context(request).state
-    if body.get("ids") is not None:
-        ids = sorted({object_id(str(i)) for i in body["ids"]})  # type: ignore[attr-defined]
+    raw_ids = body.get("ids")
+    if isinstance(raw_ids, list):
+        ids = sorted({object_id(str(i)) for i in raw_ids})
         tasks: Iterable[Task] = (state.tasks[i] for i in ids if i in state.tasks)
     elif body.get("project") is not None:
         project_id = object_id(str(body["project"]))
@@ -156,7 +158,8 @@ async def list_tasks(request: web.Request) -> web.StreamResponse:
             if len(found) == LIST_LIMIT:
                 break
             found.append(task)
-    return json_response([task_json(ctx, t) for t in found])
+    render = TaskRenderer(ctx).render
+    return json_response([render(t) for t in found])
 
 
 async def list_task_types(request: web.Request) -> web.StreamResponse:

@@ -9,7 +9,7 @@ from ._auth import require_user
 from ._context import context
 from ._errors import forbidden, json_response, not_found
 from ._json import team_json, user_json
-from ._json_annotations import annotation_json, compact_annotation_json
+from ._json_annotations import AnnotationRenderer
 from ._paging import finished_filter, paged_response
 from ._params import object_id, query_bool
 from ._routing import Route
@@ -60,8 +60,8 @@ def _annotations_of(request: web.Request, user: User, typ: str) -> list[Annotati
     """The user's annotations of ``typ`` passing ``isFinished``, newest first."""
     state = context(request).state
     keep = finished_filter(request)
-    ids = state.annotations_by_owner.get(user.id, [])
-    found = (state.annotations[a] for a in reversed(ids))
+    ids = state.annotations_by_owner.get(user.id)
+    found = (state.annotations[a] for a in reversed(ids or ()))
     return [a for a in found if a.typ == typ and keep(a.state)]
 
 
@@ -71,7 +71,7 @@ def _explorationals(request: web.Request, user: User) -> web.Response:
     return paged_response(
         request,
         annotations,
-        lambda a: compact_annotation_json(ctx, a),
+        AnnotationRenderer(ctx, None).compact,
         default_limit=ANNOTATION_LIST_LIMIT,
     )
 
@@ -82,7 +82,7 @@ def _task_annotations(request: web.Request, user: User, viewer: User) -> web.Res
     return paged_response(
         request,
         annotations,
-        lambda a: annotation_json(ctx, a, viewer),
+        AnnotationRenderer(ctx, viewer).full,
         default_limit=ANNOTATION_LIST_LIMIT,
     )
 

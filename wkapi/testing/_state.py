@@ -21,6 +21,10 @@ Collections (all ``dict`` keyed by id unless said otherwise):
   ``name``, ``visibility``, ``volume_layers``, ``skeleton``, ...)
 - ``scripts``: :class:`Script`
 
+Indexes (read-only for tests): ``tasks_by_project``, ``annotations_by_task`` and
+``annotations_by_owner`` map an id to an :class:`IdIndex`, a list-like sequence of ids, oldest
+first.
+
 Ids are 24 lowercase hex characters from one counter, so a later entity always has a greater id
 ("newest id first" is descending id order). Times come from a logical clock (epoch milliseconds,
 one second per tick) so that a seed reproduces everything, downloads included.
@@ -29,8 +33,11 @@ one second per tick) so that a seed reproduces everything, downloads included.
 from __future__ import annotations
 
 import hashlib
+import itertools
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 ANNOTATION_STATES = ("Active", "Finished", "Cancelled", "Initializing")
 TRACING_TYPES = ("skeleton", "volume", "hybrid")
@@ -187,6 +194,85 @@ class Annotation:
     others_may_edit: bool = False
 
 
+class IdIndex(Sequence[str]):
+    """Ids in insertion order (oldest first) with O(1) add and remove; reads like a list."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, None] = {}
+
+    def add(self, entity_id: str) -> None:
+        self._ids[entity_id] = None
+
+    def discard(self, entity_id: str) -> None:
+        self._ids.pop(entity_id, None)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._ids)
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._ids
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return list(self._ids)[index]
+        ordered = iter(self._ids) if index >= 0 else reversed(self._ids)
+        position = index if index >= 0 else -index - 1
+        found = next(itertools.islice(ordered, position, None), None)
+        if found is None:
+            raise IndexError(index)
+        return found
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"IdIndex({list(self._ids)!r})"
+
+
+class NewestFirst(Sequence[str]):
+    """A read-only view of an :class:`IdIndex` newest first; a page of it costs O(offset + page)
+    instead of a copy of the whole index."""
+
+    def __init__(self, index: IdIndex) -> None:
+        self._index = index
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def __iter__(self) -> Iterator[str]:
+        return reversed(self._index)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self._index))
+            if step != 1:
+                return list(reversed(self._index))[index]
+            return list(itertools.islice(reversed(self._index), start, max(start, stop)))
+        return self._index[-index - 1]
+
+
 class State:
     """Everything the fake server knows, plus the indexes its routes need to stay O(result)."""
 
@@ -204,9 +290,9 @@ class State:
         self.annotations: dict[str, Annotation] = {}
         self.scripts: dict[str, Script] = {}
         self.users_by_token: dict[str, str] = {}
-        self.tasks_by_project: dict[str, list[str]] = {}
-        self.annotations_by_task: dict[str, list[str]] = {}
-        self.annotations_by_owner: dict[str, list[str]] = {}
+        self.tasks_by_project: dict[str, IdIndex] = {}
+        self.annotations_by_task: dict[str, IdIndex] = {}
+        self.annotations_by_owner: dict[str, IdIndex] = {}
         self._counter = 0
         self._ticks = 0
         self._id_prefix = 0x64C00000 + (seed * 2_654_435_761) % 0x100000
@@ -267,15 +353,15 @@ class State:
 
     def add_task(self, task: Task) -> Task:
         self.tasks[task.id] = task
-        self.tasks_by_project.setdefault(task.project_id, []).append(task.id)
+        self.tasks_by_project.setdefault(task.project_id, IdIndex()).add(task.id)
         return task
 
     def add_annotation(self, annotation: Annotation) -> Annotation:
         self.annotations[annotation.id] = annotation
         if annotation.owner_id is not None:
-            self.annotations_by_owner.setdefault(annotation.owner_id, []).append(annotation.id)
+            self.annotations_by_owner.setdefault(annotation.owner_id, IdIndex()).add(annotation.id)
         if annotation.task_id is not None:
-            self.annotations_by_task.setdefault(annotation.task_id, []).append(annotation.id)
+            self.annotations_by_task.setdefault(annotation.task_id, IdIndex()).add(annotation.id)
             self._count(annotation, +1)
         return annotation
 
@@ -301,9 +387,9 @@ class State:
         annotation = self.annotations.pop(annotation_id)
         self._count(annotation, -1)
         if annotation.owner_id is not None:
-            self.annotations_by_owner[annotation.owner_id].remove(annotation_id)
+            self.annotations_by_owner[annotation.owner_id].discard(annotation_id)
         if annotation.task_id is not None:
-            self.annotations_by_task[annotation.task_id].remove(annotation_id)
+            self.annotations_by_task[annotation.task_id].discard(annotation_id)
 
     def remove_task(self, task_id: str) -> None:
         """Delete a task and all its annotations."""
@@ -311,7 +397,7 @@ class State:
             self.remove_annotation(annotation_id)
         self.annotations_by_task.pop(task_id, None)
         task = self.tasks.pop(task_id)
-        self.tasks_by_project[task.project_id].remove(task_id)
+        self.tasks_by_project[task.project_id].discard(task_id)
 
     def remove_project(self, project_id: str) -> None:
         """Delete a project with its tasks and their annotations."""

@@ -18,10 +18,10 @@ from ._access import manages
 from ._build import new_task
 from ._context import Context, context
 from ._errors import NOT_AUTHORIZED, bad_request, json_response, not_found
-from ._json import task_json
+from ._json import TaskRenderer
 from ._params import object_id
 from ._routes_datasets import can_read_dataset, dataset_not_found
-from ._state import Project, Task, User
+from ._state import Project, State, Task, User
 from ._validation import Field
 
 MAX_TASKS = 1000
@@ -137,8 +137,7 @@ def _check_whole_request(request: web.Request, user: User, specs: Sequence[TaskS
             raise dataset_not_found(name)
 
 
-def _refusal(request: web.Request, user: User, spec: TaskSpec, project: Project) -> str | None:
-    state = context(request).state
+def _refusal(state: State, user: User, spec: TaskSpec, project: Project) -> str | None:
     if spec.refusal is not None:
         return spec.refusal
     if not manages(user, project.team_id):
@@ -174,6 +173,7 @@ def create_tasks(request: web.Request, user: User, specs: Sequence[TaskSpec]) ->
     state = ctx.state
     _check_whole_request(request, user, specs)
     projects: dict[str, Project | None] = {}
+    render = TaskRenderer(ctx, with_data_set=True).render
     results: list[dict[str, Any]] = []
     created: list[Task] = []
     unknown_project = False
@@ -185,7 +185,7 @@ def create_tasks(request: web.Request, user: User, specs: Sequence[TaskSpec]) ->
             unknown_project = True
             results.append({"status": 404, "error": "Project could not be found"})
             continue
-        refusal = _refusal(request, user, spec, project)
+        refusal = _refusal(state, user, spec, project)
         if refusal is not None:
             results.append({"status": 400, "error": refusal})
             continue
@@ -204,7 +204,7 @@ def create_tasks(request: web.Request, user: User, specs: Sequence[TaskSpec]) ->
             description=spec.description,
         )
         created.append(task)
-        results.append({"status": 200, "success": task_json(ctx, task, with_data_set=True)})
+        results.append({"status": 200, "success": render(task)})
     if unknown_project:
         raise bad_request("Project could not be found")
     return json_response({"tasks": results, "warnings": _warnings(request, created)})

@@ -1,0 +1,209 @@
+"""Throughput of the fake WEBKNOSSOS server's hot routes, with its own CPU time per request.
+
+The server runs in a subprocess without added latency; plain aiohttp requests hit one route at a
+time and the script prints, per route, requests per second and the server's CPU milliseconds per
+request (read from the subprocess, so the client's own work is not counted):
+
+- ``POST /tasks`` with 1000 skeleton tasks per request (sequential)
+- ``GET /projects/:id/tasks`` pages of 1000 and ``GET /user/annotations`` (1000 annotations)
+- ``GET /buildinfo`` and ``GET /user`` (small GETs, 8 in flight)
+- downloads of distinct small NMLs and volume ZIPs (16 in flight; every annotation once, as an
+  export does) and of one ``--synthetic-mb`` synthetic body
+
+    python benchmarks/bench_fake_server.py [--posts 10] [--gets 300] [--downloads 1000]
+                                           [--synthetic-mb 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import IO, Any
+
+import aiohttp
+
+SERVER = r"""
+import asyncio, json, sys, time
+from wkapi.testing import FakeWebknossos
+
+async def main():
+    downloads, synthetic_mb, paged = (int(a) for a in sys.argv[1:4])
+    async with FakeWebknossos() as server:
+        owner = server.add_user(first_name="Bench", last_name="Owner")
+        nmls = [server.add_annotation(owner_id=owner, state="Finished") for _ in range(downloads)]
+        zips = [server.add_annotation(owner_id=owner, volume_layers=("Volume",))
+                for _ in range(downloads // 4)]
+        synthetic = server.add_synthetic_annotation(synthetic_mb << 20, owner_id=owner)
+        task_type = server.add_task_type("bench skeleton")
+        project = server.add_project("bench_paged")
+        for i in range(paged):
+            server.add_task(project, task_type, "l4_sample", edit_position=(i, 0, 0))
+        server.add_project("bench_posts")
+        print(json.dumps({
+            "url": server.url, "token": server.tokens["admin"], "owner_token":
+            server.token_for(owner), "task_type": task_type, "project": project,
+            "nmls": nmls, "zips": zips, "synthetic": synthetic,
+        }), flush=True)
+        loop = asyncio.get_running_loop()
+        while (await loop.run_in_executor(None, sys.stdin.readline)).strip() == "cpu":
+            print(time.process_time(), flush=True)
+
+asyncio.run(main())
+"""
+
+
+class ServerProcess:
+    """The fake server subprocess; ``cpu()`` reads its CPU seconds so far."""
+
+    def __init__(self, downloads: int, synthetic_mb: int, paged: int) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(downloads), str(synthetic_mb), str(paged)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        self.info: dict[str, Any] = json.loads(self._readline())
+
+    def _readline(self) -> str:
+        stdout: IO[str] | None = self._process.stdout
+        assert stdout is not None
+        line = stdout.readline()
+        if not line:
+            raise RuntimeError("the fake server subprocess ended early")
+        return line
+
+    def cpu(self) -> float:
+        assert self._process.stdin is not None
+        self._process.stdin.write("cpu\n")
+        self._process.stdin.flush()
+        return float(self._readline())
+
+    def stop(self) -> None:
+        if self._process.stdin is not None:
+            self._process.stdin.close()
+        self._process.wait(timeout=30)
+
+
+def task_items(task_type: str, project: str, first: int, count: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "taskTypeId": task_type,
+            "neededExperience": {"domain": "", "value": 0},
+            "openInstances": 1,
+            "pendingInstances": 1,
+            "projectName": project,
+            "dataSet": "l4_sample",
+            "editPosition": [first + i, 0, 0],
+            "editRotation": [0, 0, 0],
+            "creationInfo": f"bench-{first + i}",
+        }
+        for i in range(count)
+    ]
+
+
+async def measure(
+    server: ServerProcess,
+    label: str,
+    jobs: list[Callable[[], Awaitable[int]]],
+    concurrency: int,
+) -> None:
+    """Run the jobs (each returns the bytes it received) with ``concurrency`` in flight."""
+    queue = list(reversed(jobs))
+    received = 0
+
+    async def worker() -> None:
+        nonlocal received
+        while queue:
+            size = await queue.pop()()
+            received += size
+
+    cpu, started = server.cpu(), time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    seconds, cpu = time.perf_counter() - started, server.cpu() - cpu
+    rate = len(jobs) / seconds
+    per_request = cpu * 1000 / len(jobs)
+    print(
+        f"{label:<34} {len(jobs):>6} in {seconds:6.2f} s {rate:9.1f}/s  "
+        f"server CPU {per_request:8.3f} ms/request  {received / seconds / 1e6:8.1f} MB/s"
+    )
+
+
+async def run(server: ServerProcess, args: argparse.Namespace) -> None:
+    info = server.info
+    admin = {"X-Auth-Token": info["token"]}
+    owner = {"X-Auth-Token": info["owner_token"]}
+    connector = aiohttp.TCPConnector(limit=32)
+    async with aiohttp.ClientSession(info["url"], connector=connector) as http:
+
+        def get(path: str, headers: dict[str, str]) -> Callable[[], Awaitable[int]]:
+            async def job() -> int:
+                size = 0
+                async with http.get(path, headers=headers) as response:
+                    if response.status not in (200, 206):
+                        raise RuntimeError(f"GET {path}: {response.status}")
+                    async for chunk in response.content.iter_chunked(1 << 20):
+                        size += len(chunk)
+                return size
+
+            return job
+
+        def post(items: list[dict[str, Any]]) -> Callable[[], Awaitable[int]]:
+            async def job() -> int:
+                async with http.post("/api/tasks", json=items, headers=admin) as response:
+                    body = await response.read()
+                    if response.status != 200:
+                        raise RuntimeError(f"POST /tasks: {response.status} {body[:200]!r}")
+                return len(body)
+
+            return job
+
+        await get("/api/buildinfo", admin)()  # warm up the connection
+        posts = [
+            post(task_items(info["task_type"], "bench_posts", n * 1000, 1000))
+            for n in range(args.posts)
+        ]
+        await measure(server, "POST /tasks (1000 items)", posts, 1)
+        pages = args.paged // 1000
+        page_path = f"/api/projects/{info['project']}/tasks?limit=1000&pageNumber="
+        page_jobs = [get(f"{page_path}{n % pages}", admin) for n in range(args.gets // 10)]
+        await measure(server, "GET /projects/:id/tasks (1000)", page_jobs, 1)
+        own = [get("/api/user/annotations", owner) for _ in range(args.gets // 10)]
+        await measure(server, "GET /user/annotations (1000)", own, 1)
+        small = [get("/api/buildinfo", admin) for _ in range(args.gets * 10)]
+        await measure(server, "GET /buildinfo", small, 8)
+        user = [get("/api/user", admin) for _ in range(args.gets * 10)]
+        await measure(server, "GET /user", user, 8)
+        nmls = [get(f"/api/annotations/Explorational/{a}/download", owner) for a in info["nmls"]]
+        await measure(server, "download NML (distinct)", nmls, 16)
+        await measure(server, "download NML (again)", nmls, 16)
+        zips = [get(f"/api/annotations/Explorational/{a}/download", owner) for a in info["zips"]]
+        await measure(server, "download volume ZIP (distinct)", zips, 16)
+        synthetic = get(f"/api/annotations/Explorational/{info['synthetic']}/download", owner)
+        await measure(server, f"download synthetic {args.synthetic_mb} MiB", [synthetic], 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=10, help="POST /tasks of 1000 items")
+    parser.add_argument("--gets", type=int, default=300, help="scale of the GET measurements")
+    parser.add_argument("--downloads", type=int, default=1000, help="distinct small NMLs")
+    parser.add_argument("--synthetic-mb", type=int, default=256)
+    parser.add_argument("--paged", type=int, default=5000, help="tasks in the paged project")
+    args = parser.parse_args()
+    server = ServerProcess(args.downloads, args.synthetic_mb, args.paged)
+    try:
+        print(f"fake server {server.info['url']} (python {sys.version.split()[0]})")
+        asyncio.run(run(server, args))
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
