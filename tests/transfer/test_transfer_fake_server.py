@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from wkapi._client import Client
-from wkapi._errors import APIConnectionError, IncompleteDownloadError, UploadInputError
-from wkapi._retry import RetryPolicy
+from wkapi import (
+    APIConnectionError,
+    Client,
+    IncompleteDownloadError,
+    RetryPolicy,
+    UploadInputError,
+)
 from wkapi.testing import FakeWebknossos, FaultKind
 
 DOWNLOADS = "/annotations/*/download"

@@ -15,7 +15,7 @@ from . import (
     _routes_users,
 )
 from ._context import CONTEXT, Context
-from ._middleware import errors_and_versions, record_and_inject
+from ._middleware import record_and_inject
 from ._params import JSON_BODY_LIMIT
 from ._routing import register
 
@@ -33,9 +33,7 @@ _ROUTE_MODULES = (
 
 def build_app(ctx: Context) -> web.Application:
     """The application serving every route under ``/api`` and ``/api/vN``."""
-    app = web.Application(
-        middlewares=[record_and_inject, errors_and_versions], client_max_size=JSON_BODY_LIMIT
-    )
+    app = web.Application(middlewares=[record_and_inject], client_max_size=JSON_BODY_LIMIT)
     app[CONTEXT] = ctx
     for module in _ROUTE_MODULES:
         register(app, module.ROUTES)

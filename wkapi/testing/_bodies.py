@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Protocol
@@ -28,10 +29,17 @@ class BytesSource:
     def __init__(self, data: bytes, content_type: str) -> None:
         self.data = data
         self.content_type = content_type
+        self._sha256: str | None = None
 
     @property
     def size(self) -> int:
         return len(self.data)
+
+    def sha256(self) -> str:
+        """The sha256 hex of the body (computed once)."""
+        if self._sha256 is None:
+            self._sha256 = hashlib.sha256(self.data).hexdigest()
+        return self._sha256
 
     async def chunks(self, start: int = 0) -> AsyncIterator[bytes]:
         view = memoryview(self.data)

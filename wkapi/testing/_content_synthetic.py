@@ -27,6 +27,7 @@ from wkapi.testing._content_crc import zero_shift
 from wkapi.testing._content_nml import (
     XML_DECLARATION,
     AnnotationContent,
+    below_function,
     node_line,
     render_meta,
     render_parameters,
@@ -247,19 +248,22 @@ def _random_template(seed: int) -> tuple[int, bytes]:
 def _node_template_parts(seed: int) -> tuple[bytes, ...]:
     """One block of node lines with a placeholder for the stamp, split at the placeholders."""
     rng = random.Random(f"synthetic-nml/{seed}")
+    below, draw = below_function(rng), rng.random
     placeholder = _STAMP_PLACEHOLDER.decode()
     lines: list[bytes] = []
     total = 0
     x, y, z = 5000, 5000, 1000
     time_ms = _CREATED_MS
     while True:
-        x += rng.randint(-30, 30)
-        y += rng.randint(-30, 30)
-        z += rng.randint(-6, 6)
-        time_ms += rng.randint(100, 3000)
-        radius = rng.uniform(20.0, 400.0)
+        # rng.randint(-30, 30) twice, randint(-6, 6), randint(100, 3000),
+        # uniform(20.0, 400.0) and randrange(4), drawn as those would draw them
+        x += -30 + below(61)
+        y += -30 + below(61)
+        z += -6 + below(13)
+        time_ms += 100 + below(2901)
+        radius = 20.0 + (400.0 - 20.0) * draw()
         node_id = f"{placeholder}{len(lines):05d}"
-        line = node_line(node_id, x, y, z, radius, time_ms, rng.randrange(4)).encode()
+        line = node_line(node_id, x, y, z, radius, time_ms, below(4)).encode()
         if total + len(line) > BLOCK_SIZE:
             break
         lines.append(line)

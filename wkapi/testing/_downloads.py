@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Literal
 
 from ._bodies import BodySource, BytesSource, FileSource, GeneratedSource
+from ._cache import ByteBudgetCache
 from ._content import AnnotationContent, SyntheticBody, render_download, write_zip
 from ._state import Annotation, State, SyntheticSpec
 
@@ -55,12 +56,22 @@ def content_of(state: State, annotation: Annotation) -> AnnotationContent:
     )
 
 
-@lru_cache(maxsize=256)
+# Rendered downloads are pure functions of their content, so every server in the process shares
+# them; an export downloads each annotation once or twice and the checksum asks once more.
+RENDER_CACHE_BYTES = 64 << 20
+_rendered_cache: ByteBudgetCache[tuple[AnnotationContent, bool, str], BytesSource] = (
+    ByteBudgetCache(RENDER_CACHE_BYTES, lambda source: source.size)
+)
+
+
 def _rendered(content: AnnotationContent, skip_volume_data: bool, zip_format: str) -> BytesSource:
-    body, content_type = render_download(
-        content, skip_volume_data=skip_volume_data, zip_format=zip_format
-    )
-    return BytesSource(body, content_type)
+    def render() -> BytesSource:
+        body, content_type = render_download(
+            content, skip_volume_data=skip_volume_data, zip_format=zip_format
+        )
+        return BytesSource(body, content_type)
+
+    return _rendered_cache.get((content, skip_volume_data, zip_format), render)
 
 
 @lru_cache(maxsize=64)
@@ -103,7 +114,7 @@ def sha256_of(state: State, annotation: Annotation) -> str:
         return synthetic.sha256()
     source = body_source(state, annotation)
     if isinstance(source, BytesSource):
-        return hashlib.sha256(source.data).hexdigest()
+        return source.sha256()
     assert isinstance(source, FileSource)
     digest = hashlib.sha256()
     with source.path.open("rb") as handle:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 import orjson
 from aiohttp import web
+
+from ._gc import gc_paused
 
 NOT_AUTHORIZED = "You are not authorized to view or edit this resource"
 NOT_FOUND_GENERIC = "Couldn't find the requested resource."
@@ -24,6 +27,7 @@ ANNOTATION_NOT_PUBLIC = (
     "Annotation could not be found. If the annotation is not public, you need to log in to see it."
 )
 
+T = TypeVar("T")
 _HTML_TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -48,6 +52,18 @@ def json_response(
     return web.Response(
         body=orjson.dumps(data), status=status, content_type="application/json", headers=headers
     )
+
+
+def json_list_response(
+    items: Iterable[T], render: Callable[[T], object], headers: Mapping[str, str] | None = None
+) -> web.Response:
+    """A JSON array of ``render(item)`` for each item (a page of a list route).
+
+    Rendered with the collector paused (see :func:`gc_paused`): a thousand rendered objects
+    alive at once would otherwise be promoted and then trigger full collections over the store.
+    """
+    with gc_paused():
+        return json_response([render(item) for item in items], headers=headers)
 
 
 def with_messages(data: Mapping[str, object], success: str) -> dict[str, object]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 import fnmatch
 import random
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -54,6 +56,8 @@ class Fault:
     json_body: bool = True
     hits: int = 0
     _rng: random.Random = field(init=False, repr=False)
+    # the compiled glob, and the path it was compiled from (rules may be edited after adding)
+    _glob: tuple[str, Callable[[str], object]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.kind = FaultKind(self.kind)
@@ -62,10 +66,17 @@ class Fault:
         if self.times is not None and self.times < 0:
             raise ValueError("times must be >= 0")
         self._rng = random.Random(0 if self.seed is None else self.seed)
+        self._glob = (self.path, _compile_glob(self.path))
 
     def matches(self, method: str, route: str) -> bool:
-        method_ok = self.method == "*" or self.method.upper() == method.upper()
-        return method_ok and fnmatch.fnmatchcase(route, self.path)
+        """Whether the rule applies to ``method`` (any case) and ``route`` (``fnmatchcase``)."""
+        if self.method != "*" and self.method.upper() != method.upper():
+            return False
+        source, match = self._glob
+        if source != self.path:
+            match = _compile_glob(self.path)
+            self._glob = (self.path, match)
+        return match(route) is not None
 
     def fires(self) -> bool:
         """Decide for one matching request (advances the seeded sequence); counts a hit."""
@@ -75,6 +86,11 @@ class Fault:
             return False
         self.hits += 1
         return True
+
+
+def _compile_glob(pattern: str) -> Callable[[str], object]:
+    """What ``fnmatch.fnmatchcase(name, pattern)`` tests, compiled once."""
+    return re.compile(fnmatch.translate(pattern)).match
 
 
 class FaultInjector:
@@ -138,6 +154,8 @@ class FaultInjector:
 
     def pick(self, method: str, route: str) -> Fault | None:
         """The rule that hits this request, if any."""
+        if not self.rules:
+            return None
         for rule in self.rules:
             if rule.matches(method, route) and rule.fires():
                 return rule

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 _SECRET_QUERY_KEYS = frozenset({"token"})
 
 
-@dataclass
+@dataclass(slots=True)
 class RecordedRequest:
     """One request as the server saw it; secrets are never stored.
 
@@ -32,4 +32,6 @@ class RecordedRequest:
 
 def masked_query(query: Mapping[str, str]) -> dict[str, str]:
     """The query with secret values replaced by ``***``."""
+    if not query:
+        return {}
     return {k: "***" if k.lower() in _SECRET_QUERY_KEYS else v for k, v in query.items()}

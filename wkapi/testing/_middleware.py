@@ -1,5 +1,5 @@
-"""The two middlewares every request passes: the outer one records the request and injects
-faults, the inner one checks the API version and turns refusals and crashes into the real
+"""The middleware every request passes: it records the request and injects faults around
+:func:`answer`, which checks the API version and turns refusals and crashes into the real
 server's error bodies."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from http import HTTPStatus
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from ._context import context
+from ._context import Context, context
 from ._errors import ApiError, action_not_found, html_response, json_response
 from ._faults import Fault, FaultKind
 from ._log import RecordedRequest, masked_query
@@ -39,7 +39,8 @@ def split_api_path(path: str) -> tuple[int | None, str]:
 
 @web.middleware
 async def record_and_inject(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Log the request, resolve its token, apply ``latency`` and any fault rule that fires."""
+    """Log the request, resolve its token, apply ``latency`` and any fault rule that fires; the
+    request itself is answered by :func:`answer`."""
     ctx = context(request)
     version, route = split_api_path(request.path)
     token = request.headers.get("X-Auth-Token")
@@ -69,7 +70,7 @@ async def record_and_inject(request: web.Request, handler: Handler) -> web.Strea
             replacement = _fault_response(fault)
             record.status = replacement.status
             return replacement
-    response = await handler(request)
+    response = await answer(request, handler, ctx, version)
     if fault is not None and fault.kind is FaultKind.PROCESS_THEN_DROP:
         cut_connection(request)
         return web.Response()
@@ -108,11 +109,10 @@ def _reason(status: int) -> str:
         return "Error"
 
 
-@web.middleware
-async def errors_and_versions(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def answer(
+    request: web.Request, handler: Handler, ctx: Context, version: int | None
+) -> web.StreamResponse:
     """Refuse unsupported API versions; map refusals, router misses and crashes to responses."""
-    ctx = context(request)
-    version, _route = split_api_path(request.path)
     oldest, current = ctx.api_versions
     if version is not None and not oldest <= version <= current:
         text = (

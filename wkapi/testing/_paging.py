@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from ._errors import json_response
+from ._errors import json_list_response
 from ._params import query_bool, query_int
 
 T = TypeVar("T")
@@ -33,7 +33,7 @@ def paged_response(
         start = max(page_number, 0) * max(limit, 0)
         selected = newest_first[start : start + max(limit, 0)]
     headers = {"X-Total-Count": str(len(newest_first))} if include_total else None
-    return json_response([render(item) for item in selected], headers=headers)
+    return json_list_response(selected, render, headers)
 
 
 def finished_filter(request: web.Request) -> Callable[[str], bool]:

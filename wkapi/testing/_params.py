@@ -51,9 +51,19 @@ def require_query_int(request: web.Request, name: str) -> int:
 
 async def json_body(request: web.Request) -> object:
     """The parsed JSON body; malformed JSON is Play's HTML 400, too large an HTML 413."""
+    return parse_json(request, await json_body_bytes(request))
+
+
+async def json_body_bytes(request: web.Request) -> bytes:
+    """The raw body of a JSON request (HTML 413 if it is too large); parse it with
+    :func:`parse_json`."""
     if request.content_length is not None and request.content_length > JSON_BODY_LIMIT:
         raise html_error(request, 413, "Request Entity Too Large")
-    raw = await request.read()
+    return await request.read()
+
+
+def parse_json(request: web.Request, raw: bytes) -> object:
+    """The parsed body; malformed JSON is Play's HTML 400."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

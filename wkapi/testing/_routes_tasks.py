@@ -14,20 +14,22 @@ from ._context import context
 from ._errors import (
     bad_request,
     html_error,
+    json_list_response,
     json_response,
     not_found,
     play_map_error,
     success_messages,
     with_messages,
 )
+from ._gc import gc_paused
 from ._json import TaskRenderer, task_json, task_type_json
 from ._json_annotations import AnnotationRenderer
 from ._lookup import task_for_admin, task_for_read, task_type_for_read
-from ._params import json_body, object_id
+from ._params import json_body, json_body_bytes, object_id, parse_json
 from ._routing import Route
-from ._state import Task
+from ._state import Task, User
 from ._task_creation import TaskSpec, create_tasks, instances_key, task_fields
-from ._validation import Field, field_errors
+from ._validation import Field, field_errors, is_valid
 
 LIST_LIMIT = 1000
 _LIST_FIELDS = (
@@ -41,17 +43,26 @@ _LIST_FIELDS = (
 
 async def create(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
+    raw = await json_body_bytes(request)
+    with gc_paused():
+        return _create(request, user, raw)
+
+
+def _create(request: web.Request, user: User, raw: bytes) -> web.Response:
     ctx = context(request)
-    body = await json_body(request)
+    body = parse_json(request, raw)
     if not isinstance(body, list):
         raise play_map_error({"obj": ["error.expected.jsarray"]})
     fields = task_fields(ctx)
     errors: dict[str, list[str]] = {}
     for index, item in enumerate(body):
-        errors.update(field_errors(item, fields, path=f"obj[{index}]"))
+        if not is_valid(item, fields):
+            errors.update(field_errors(item, fields, path=f"obj[{index}]"))
     if errors:
         raise play_map_error(errors)
-    return create_tasks(request, user, [TaskSpec.from_json(ctx, item) for item in body])
+    specs = [TaskSpec.from_json(ctx, item) for item in body]
+    del body  # free the parsed items before the tasks are created
+    return create_tasks(request, user, specs)
 
 
 async def read(request: web.Request) -> web.StreamResponse:
@@ -89,8 +100,7 @@ async def task_annotations(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     task = task_for_read(request, request.match_info["id"], user)
     found = [a for a in ctx.state.annotations_of_task(task.id) if a.state != "Cancelled"]
-    render = AnnotationRenderer(ctx, user).full
-    return json_response([render(a) for a in found])
+    return json_list_response(found, AnnotationRenderer(ctx, user).full)
 
 
 async def assign(request: web.Request) -> web.StreamResponse:
@@ -158,8 +168,7 @@ async def list_tasks(request: web.Request) -> web.StreamResponse:
             if len(found) == LIST_LIMIT:
                 break
             found.append(task)
-    render = TaskRenderer(ctx).render
-    return json_response([render(t) for t in found])
+    return json_list_response(found, TaskRenderer(ctx).render)
 
 
 async def list_task_types(request: web.Request) -> web.StreamResponse:

@@ -8,6 +8,7 @@ unknown project name fails the whole request only **after** the other items were
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,20 +54,30 @@ def instances_key(ctx: Context) -> str:
 
 def form_fields(ctx: Context) -> tuple[Field, ...]:
     """The keys of createFromFiles' ``formJSON``."""
+    return _form_fields(ctx.new)
+
+
+def task_fields(ctx: Context) -> tuple[Field, ...]:
+    """The keys of one ``POST /tasks`` item (and of ``PUT /tasks/:id``)."""
+    return _task_fields(ctx.new)
+
+
+@functools.cache
+def _form_fields(new: bool) -> tuple[Field, ...]:
     return (
         Field("taskTypeId", "string"),
         _EXPERIENCE,
-        Field(instances_key(ctx), "int"),
+        Field("pendingInstances" if new else "openInstances", "int"),
         Field("projectName", "string"),
         Field("scriptId", "string", required=False),
         _BOUNDING_BOX,
     )
 
 
-def task_fields(ctx: Context) -> tuple[Field, ...]:
-    """The keys of one ``POST /tasks`` item (and of ``PUT /tasks/:id``)."""
+@functools.cache
+def _task_fields(new: bool) -> tuple[Field, ...]:
     return (
-        *form_fields(ctx),
+        *_form_fields(new),
         Field("dataSet", "string"),
         Field("editPosition", "vec3"),
         Field("editRotation", "vec3"),
