@@ -24,14 +24,18 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import wkapi  # noqa: E402
+import wkapi
 
 SERVER = r"""
 import sys
 from aiohttp import web
 
 BODY = b'{"id":"5a0f7b0e6d00006d00c7a1f2","name":"team_x","organization":"sample_organization"}'
-INFO = b'{"webknossos":{"name":"webknossos","version":"25.01"},"httpApiVersioning":{"currentApiVersion":9,"oldestSupportedApiVersion":5}}'
+INFO = (
+    b'{"webknossos":{"name":"webknossos","version":"25.01"},'
+    b'"schemaVersion":120,"localDataStoreEnabled":true,"localTracingStoreEnabled":true,'
+    b'"httpApiVersioning":{"currentApiVersion":9,"oldestSupportedApiVersion":5}}'
+)
 
 async def thing(request):
     return web.Response(body=BODY, content_type="application/json")
@@ -114,15 +118,19 @@ async def main() -> None:
         server.wait(timeout=10)
 
     best_bare, best_ours = min(bare), min(ours)
-    print(f"bench_requests: {args.n} JSON GETs at concurrency {args.c}, best of {args.rounds} rounds")
+    print(
+        f"bench_requests: {args.n} JSON GETs at concurrency {args.c}, best of {args.rounds} rounds"
+    )
     print(f"{'client':<12}{'seconds':>10}{'req/s':>12}")
     print(f"{'aiohttp':<12}{best_bare:>10.3f}{args.n / best_bare:>12.0f}")
     print(f"{'wkapi':<12}{best_ours:>10.3f}{args.n / best_ours:>12.0f}")
     ratio = best_ours / best_bare
-    median_ratio = sorted(o / b for o, b in zip(ours, bare))[len(ours) // 2]
+    median_ratio = sorted(o / b for o, b in zip(ours, bare, strict=True))[len(ours) // 2]
     verdict = "OK" if ratio <= 1.15 else "ABOVE TARGET"
-    print(f"time ratio wkapi/aiohttp: {ratio:.3f} (median of paired rounds {median_ratio:.3f}); "
-          f"target <= 1.15: {verdict}")
+    print(
+        f"time ratio wkapi/aiohttp: {ratio:.3f} (median of paired rounds {median_ratio:.3f}); "
+        f"target <= 1.15: {verdict}"
+    )
 
 
 if __name__ == "__main__":

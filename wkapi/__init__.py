@@ -97,6 +97,7 @@ from .models import (
     Task,
     TaskCreationReport,
     TaskCreationResult,
+    TaskFromFilesParams,
     TaskSpec,
     TaskStatus,
     TaskType,
@@ -111,9 +112,6 @@ from .models import (
     Vec3Int,
     Visibility,
     WebknossosVersion,
-)
-from .resources import (
-    TaskFromFilesParams,
 )
 
 __all__ = [

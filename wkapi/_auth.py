@@ -39,7 +39,8 @@ class TokenAuth:
         return f"TokenAuth(token={'***' if self._token else None}, origins={len(self._origins)})"
 
     def trust(self, url: str | yarl.URL) -> None:
-        """Also send the token to this URL's origin (a datastore or tracingstore the server named)."""
+        """Also send the token to this URL's origin (a datastore or tracingstore the server
+        named)."""
         try:
             origin = origin_of(url)
         except (TypeError, ValueError):

@@ -85,9 +85,9 @@ class ClientConfig:
     url: yarl.URL = attrs.field(converter=_normalize_url)
     token: str | None = attrs.field(default=None, repr=False)
     api_version: int | None = 5
-    timeouts: Timeouts = Timeouts()
-    limits: Limits = Limits()
-    retry: RetryPolicy = RetryPolicy()
+    timeouts: Timeouts = attrs.field(factory=Timeouts)
+    limits: Limits = attrs.field(factory=Limits)
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     verify_tls: bool = True
     strict_models: bool = False
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES

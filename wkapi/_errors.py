@@ -94,7 +94,8 @@ class VersionNotSupportedError(WebknossosError):
         self.client_range = client_range
         super().__init__(
             f"API version v{requested} is not supported by this server, which serves "
-            f"v{oldest_supported}..v{current}; wkapi supports v{client_range[0]}..v{client_range[1]}"
+            f"v{oldest_supported}..v{current}; "
+            f"wkapi supports v{client_range[0]}..v{client_range[1]}"
         )
 
 

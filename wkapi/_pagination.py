@@ -61,7 +61,9 @@ class Pager(Generic[T]):
     def __repr__(self) -> str:
         return f"<Pager {self._path} page_size={self.page_size} limit={self.limit}>"
 
-    async def _fetch(self, page_number: int, *, count: bool = False, size: int | None = None) -> tuple[list[Any], str | None]:
+    async def _fetch(
+        self, page_number: int, *, count: bool = False, size: int | None = None
+    ) -> tuple[list[Any], str | None]:
         params: dict[str, QueryValue] = {
             **self._params,
             "limit": size or self.page_size,

@@ -1,8 +1,8 @@
 """One client's request-rate bucket, concurrency limit and shared pause.
 
-All calls of one client share a :class:`RateLimiter`: at most ``concurrency`` requests are in flight,
-at most ``rate`` start per second (with a burst), and a 429/503 answer carrying ``Retry-After``
-pauses every request of the client until then, not only the one that received it.
+All calls of one client share a :class:`RateLimiter`: at most ``concurrency`` requests are in
+flight, at most ``rate`` start per second (with a burst), and a 429/503 answer carrying
+``Retry-After`` pauses every request of the client until then, not only the one that received it.
 """
 
 from __future__ import annotations

@@ -135,7 +135,9 @@ def _map_client_error(exc: BaseException, method: str, url: yarl.URL) -> APIErro
             request_sent=False,
         )
     if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        return APITimeoutError(f"{where}: timed out waiting for the server", method=method, url=public_url)
+        return APITimeoutError(
+            f"{where}: timed out waiting for the server", method=method, url=public_url
+        )
     if isinstance(exc, aiohttp.TooManyRedirects):
         return APIConnectionError(
             f"{where}: too many redirects", method=method, url=public_url, transient=False
@@ -273,11 +275,12 @@ class Session:
         if requested is not None and isinstance(versioning, dict):
             oldest = versioning.get("oldestSupportedApiVersion")
             current = versioning.get("currentApiVersion")
-            if isinstance(oldest, int) and isinstance(current, int):
-                if not oldest <= requested <= current:
-                    raise VersionNotSupportedError(
-                        requested, oldest, current, SUPPORTED_API_VERSIONS
-                    )
+            if (
+                isinstance(oldest, int)
+                and isinstance(current, int)
+                and not oldest <= requested <= current
+            ):
+                raise VersionNotSupportedError(requested, oldest, current, SUPPORTED_API_VERSIONS)
         self.build_info = info
         self._version_checked = True
         return info

@@ -117,13 +117,16 @@ async def test_error_bodies_become_typed_errors(
     assert error.status == status
     assert error.messages == messages
     assert error.method == "GET"
-    assert error.url is not None and error.url.endswith("/api/v5/thing/x")
+    assert error.url is not None
+    assert error.url.endswith("/api/v5/thing/x")
     assert "?" not in error.url
     text = str(error)
-    assert str(status) in text and "/api/v5/thing/x" in text
+    assert str(status) in text
+    assert "/api/v5/thing/x" in text
     for message in messages:
         assert message in text
-    assert TOKEN not in text and TOKEN not in repr(error)
+    assert TOKEN not in text
+    assert TOKEN not in repr(error)
 
 
 async def test_error_bodies_are_read_with_a_cap(serve, make_session) -> None:

@@ -10,7 +10,13 @@ import pytest
 from aiohttp import web
 
 from tests.core.support import TOKEN, fast_retry, json_response
-from wkapi._errors import APIConnectionError, APITimeoutError, RateLimitError, ServerError
+from wkapi._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    RateLimitError,
+    ServerError,
+)
 from wkapi._retry import RetryBudget, RetryPolicy, parse_retry_after
 
 
@@ -58,9 +64,9 @@ async def test_get_gives_up_after_the_configured_attempts(serve, make_session) -
 async def test_post_is_not_retried_once_sent(serve, make_session, status: int) -> None:
     server = await serve({("POST", "/api/v5/tasks"): failing_then_ok(status)})
     session = make_session(server.url)
-    with pytest.raises(Exception) as caught:
+    with pytest.raises(APIStatusError) as caught:
         await session.request_json("POST", "/tasks", json=[{"a": 1}])
-    assert getattr(caught.value, "status", None) == status
+    assert caught.value.status == status
     assert len(server.hits("/api/v5/tasks")) == 1
 
 

@@ -49,8 +49,11 @@ async def test_version_outside_the_server_range_is_refused(
     with pytest.raises(VersionNotSupportedError) as caught:
         await session.request_json("GET", "/user")
     text = str(caught.value)
-    assert f"v{api_version}" in text and "v5..v9" in text and "wkapi supports v5..v5" in text
-    assert caught.value.oldest_supported == 5 and caught.value.current == 9
+    assert f"v{api_version}" in text
+    assert "v5..v9" in text
+    assert "wkapi supports v5..v5" in text
+    assert caught.value.oldest_supported == 5
+    assert caught.value.current == 9
     assert server.hits(f"/api/v{api_version}/user") == []  # refused before the call went out
 
 
@@ -67,7 +70,8 @@ async def test_version_check_runs_once_lazily_before_versioned_calls(serve, make
     results = await asyncio.gather(*(session.request_json("GET", "/user") for _ in range(5)))
     assert results == [{"path": "/api/v5/user"}] * 5
     assert len(server.hits("/api/buildinfo")) == 1
-    assert session.build_info is not None and session.build_info["schemaVersion"] == 120
+    assert session.build_info is not None
+    assert session.build_info["schemaVersion"] == 120
 
 
 async def test_servers_without_versioning_key_are_accepted(serve, make_session) -> None:

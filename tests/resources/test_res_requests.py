@@ -11,9 +11,8 @@ import orjson
 import pytest
 
 from tests.resources.recording_proxy import RecordingProxy
-from wkapi import Client
+from wkapi import Client, TaskFromFilesParams
 from wkapi.models import TaskSpec
-from wkapi.resources import TaskFromFilesParams
 from wkapi.testing import FakeWebknossos
 
 ClientFactory = Callable[..., Client]

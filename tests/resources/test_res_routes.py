@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from wkapi import Client
+from wkapi import Client, TaskFromFilesParams
 from wkapi.models import TaskSpec
-from wkapi.resources import TaskFromFilesParams
 from wkapi.testing import FakeWebknossos
 
 ClientFactory = Callable[..., Client]

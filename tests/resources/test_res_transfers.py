@@ -17,10 +17,10 @@ from wkapi import (
     InputError,
     NotFoundError,
     PermissionDeniedError,
+    TaskFromFilesParams,
     UploadInputError,
 )
 from wkapi.models import AnnotationType
-from wkapi.resources import TaskFromFilesParams
 from wkapi.testing import FakeWebknossos
 
 ClientFactory = Callable[..., Client]

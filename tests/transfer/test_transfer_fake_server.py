@@ -171,7 +171,7 @@ async def test_create_tasks_from_files(fake_wk, tmp_path) -> None:
     task_type = fake_wk.add_task_type("from files")
     fake_wk.add_project("from_files")
     paths = [write_nml(fake_wk, tmp_path / f"{i}.nml") for i in range(2)]
-    from wkapi.resources.tasks import TaskFromFilesParams
+    from wkapi import TaskFromFilesParams
 
     async with client(fake_wk) as wk:
         report = await wk.tasks.create_from_files(

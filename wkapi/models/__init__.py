@@ -41,7 +41,7 @@ from wkapi.models.task import (
     TaskType,
     TracingType,
 )
-from wkapi.models.task_spec import TaskSpec
+from wkapi.models.task_spec import TaskFromFilesParams, TaskSpec
 from wkapi.models.team import Team, TeamMembership
 from wkapi.models.user import CompactUser, User, UserRef
 
@@ -75,6 +75,7 @@ __all__ = [
     "Task",
     "TaskCreationReport",
     "TaskCreationResult",
+    "TaskFromFilesParams",
     "TaskSpec",
     "TaskStatus",
     "TaskType",

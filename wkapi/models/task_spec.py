@@ -19,7 +19,7 @@ import attrs
 from wkapi._errors import InputError
 from wkapi.models.common import BoundingBox, JsonObject, NeededExperience, Vec3Int
 
-__all__ = ["TaskSpec"]
+__all__ = ["TaskFromFilesParams", "TaskSpec"]
 
 Number = int | float
 NeededExperienceLike = NeededExperience | tuple[str, int] | Mapping[str, Any]
@@ -100,26 +100,14 @@ class TaskSpec:
         The instance count goes out as ``openInstances`` and as ``pendingInstances``: servers
         before 23.09 need the first, newer ones the second, and both ignore the other.
         """
-        body: JsonObject = {
-            "taskTypeId": self.task_type_id,
-            "neededExperience": {
-                "domain": self.needed_experience.domain,
-                "value": self.needed_experience.value,
-            },
-            "openInstances": self.open_instances,
-            "pendingInstances": self.open_instances,
-            "projectName": self.project_name,
-        }
-        if self.script_id is not None:
-            body["scriptId"] = self.script_id
-        if self.bounding_box is not None:
-            box = self.bounding_box
-            body["boundingBox"] = {
-                "topLeft": list(box.top_left),
-                "width": box.width,
-                "height": box.height,
-                "depth": box.depth,
-            }
+        body = task_parameters_json(
+            self.task_type_id,
+            self.project_name,
+            self.needed_experience,
+            self.open_instances,
+            self.script_id,
+            self.bounding_box,
+        )
         body["dataSet"] = self.dataset
         body["editPosition"] = list(self.edit_position)
         body["editRotation"] = list(self.edit_rotation)
@@ -423,3 +411,123 @@ def _parse_scalar(field: str, value: Any, kind: Callable[[str], Number]) -> Any:
     if isinstance(number, float) and not math.isfinite(number):
         raise InputError(f"{field} must hold finite numbers, got {value!r}")
     return number
+
+
+def task_parameters_json(
+    task_type_id: str,
+    project_name: str,
+    needed_experience: NeededExperience,
+    open_instances: int,
+    script_id: str | None,
+    bounding_box: BoundingBox | None,
+) -> JsonObject:
+    """The keys a task body and a ``formJSON`` share. The instance count goes out as
+    ``openInstances`` and as ``pendingInstances``: servers before 23.09 need the first, newer
+    ones the second, and both ignore the other."""
+    body: JsonObject = {
+        "taskTypeId": task_type_id,
+        "neededExperience": {"domain": needed_experience.domain, "value": needed_experience.value},
+        "openInstances": open_instances,
+        "pendingInstances": open_instances,
+        "projectName": project_name,
+    }
+    if script_id is not None:
+        body["scriptId"] = script_id
+    if bounding_box is not None:
+        body["boundingBox"] = {
+            "topLeft": list(bounding_box.top_left),
+            "width": bounding_box.width,
+            "height": bounding_box.height,
+            "depth": bounding_box.depth,
+        }
+    return body
+
+
+@attrs.frozen(init=False)
+class TaskFromFilesParams:
+    """What ``POST /tasks/createFromFiles`` needs besides the files (its ``formJSON``).
+
+    The dataset and start position come from each annotation file; one task is created per file.
+
+    Args:
+        task_type_id: id of the task type.
+        project_name: name of the project.
+        needed_experience: ``(domain, value)``, a dict or a
+            :class:`~wkapi.models.NeededExperience`; ``("", 0)`` means none needed.
+        open_instances: how many annotators get each task (>= 1).
+        script_id: id of a user script to attach.
+        bounding_box: a :class:`~wkapi.models.BoundingBox`, a dict or
+            ``(x, y, z, width, height, depth)``.
+
+    Raises:
+        InputError: a value is not valid; the message names it.
+    """
+
+    task_type_id: str
+    project_name: str
+    needed_experience: NeededExperience
+    open_instances: int
+    script_id: str | None
+    bounding_box: BoundingBox | None
+
+    def __init__(
+        self,
+        task_type_id: str,
+        project_name: str,
+        *,
+        needed_experience: NeededExperienceLike = ("", 0),
+        open_instances: int = 1,
+        script_id: str | None = None,
+        bounding_box: BoundingBoxLike | None = None,
+    ) -> None:
+        self.__attrs_init__(
+            task_type_id=_object_id("task_type_id", task_type_id),
+            project_name=_name("project_name", project_name),
+            needed_experience=_needed_experience(needed_experience),
+            open_instances=_count("open_instances", open_instances, minimum=1),
+            script_id=None if script_id is None else _object_id("script_id", script_id),
+            bounding_box=None if bounding_box is None else _bounding_box(bounding_box),
+        )
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> TaskFromFilesParams:
+        """Build the parameters from a mapping with snake_case or camelCase keys
+        (``taskTypeId``, ``projectName``, ``neededExperience``, ``openInstances`` or
+        ``pendingInstances``, ``scriptId``, ``boundingBox``)."""
+        kwargs: dict[str, Any] = {}
+        for key, value in values.items():
+            name = _PARAM_KEYS.get(key)
+            if name is None:
+                raise InputError(f"unknown task parameter: {key!r}")
+            if name in kwargs:
+                raise InputError(f"{name} is given twice")
+            kwargs[name] = value
+        for required in ("task_type_id", "project_name"):
+            if required not in kwargs:
+                raise InputError(f"{required} is missing")
+        return cls(kwargs.pop("task_type_id"), kwargs.pop("project_name"), **kwargs)
+
+    def to_json(self) -> JsonObject:
+        """The ``formJSON`` object."""
+        return task_parameters_json(
+            self.task_type_id,
+            self.project_name,
+            self.needed_experience,
+            self.open_instances,
+            self.script_id,
+            self.bounding_box,
+        )
+
+
+_PARAM_KEYS = {
+    **{name: name for name in ("task_type_id", "project_name", "needed_experience")},
+    **{name: name for name in ("open_instances", "script_id", "bounding_box")},
+    "taskTypeId": "task_type_id",
+    "projectName": "project_name",
+    "neededExperience": "needed_experience",
+    "openInstances": "open_instances",
+    "pendingInstances": "open_instances",
+    "pending_instances": "open_instances",
+    "scriptId": "script_id",
+    "boundingBox": "bounding_box",
+}

@@ -9,7 +9,7 @@ from .datasets import DatasetsResource, LayerSpec
 from .datastores import DatastoresResource, TracingstoresResource
 from .projects import ProjectsResource
 from .task_types import TaskTypesResource
-from .tasks import MAX_TASKS_PER_REQUEST, TaskFromFilesParams, TasksResource
+from .tasks import MAX_TASKS_PER_REQUEST, TasksResource
 from .teams import TeamsResource
 from .tokens import TokensResource
 from .users import UsersResource
@@ -22,7 +22,6 @@ __all__ = [
     "DatastoresResource",
     "LayerSpec",
     "ProjectsResource",
-    "TaskFromFilesParams",
     "TaskTypesResource",
     "TasksResource",
     "TeamsResource",

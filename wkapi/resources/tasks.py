@@ -4,141 +4,32 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-import attrs
 import orjson
 
 from wkapi._errors import InputError
 from wkapi._transfer import ProgressCallback, post_files
 from wkapi.models import (
     Annotation,
-    BoundingBox,
-    NeededExperience,
     ServerMessage,
     Task,
     TaskCreationReport,
+    TaskFromFilesParams,
     TaskSpec,
 )
-from wkapi.models.task_spec import _bounding_box, _needed_experience
+from wkapi.models.task_spec import task_parameters_json
 
-from ._base import Resource, check_bool, check_id, check_int, check_str
+from ._base import Resource, check_bool, check_id, check_int
 
-__all__ = ["MAX_TASKS_PER_REQUEST", "TaskFromFilesParams", "TasksResource"]
+__all__ = ["MAX_TASKS_PER_REQUEST", "TasksResource"]
 
 #: The most tasks the server creates in one ``POST /tasks`` (100 when any task type is volume
 #: or hybrid, which only the server checks here).
 MAX_TASKS_PER_REQUEST = 1000
 
 PathLike = str | os.PathLike[str]
-
-
-@attrs.frozen(init=False)
-class TaskFromFilesParams:
-    """What ``POST /tasks/createFromFiles`` needs besides the files (its ``formJSON``).
-
-    The dataset and start position come from each annotation file; one task is created per file.
-
-    Args:
-        task_type_id: id of the task type.
-        project_name: name of the project.
-        needed_experience: ``(domain, value)``, a dict or a
-            :class:`~wkapi.models.NeededExperience`; ``("", 0)`` means none needed.
-        open_instances: how many annotators get each task (>= 1).
-        script_id: id of a user script to attach.
-        bounding_box: a :class:`~wkapi.models.BoundingBox`, a dict or
-            ``(x, y, z, width, height, depth)``.
-
-    Raises:
-        InputError: a value is not valid; the message names it.
-    """
-
-    task_type_id: str
-    project_name: str
-    needed_experience: NeededExperience
-    open_instances: int
-    script_id: str | None
-    bounding_box: BoundingBox | None
-
-    def __init__(
-        self,
-        task_type_id: str,
-        project_name: str,
-        *,
-        needed_experience: NeededExperience | tuple[str, int] | Mapping[str, Any] = ("", 0),
-        open_instances: int = 1,
-        script_id: str | None = None,
-        bounding_box: BoundingBox | Mapping[str, Any] | Sequence[int] | None = None,
-    ) -> None:
-        self.__attrs_init__(
-            task_type_id=check_id(task_type_id, "task_type_id"),
-            project_name=check_str(project_name, "project_name"),
-            needed_experience=_needed_experience(needed_experience),
-            open_instances=check_int(open_instances, "open_instances", minimum=1),
-            script_id=None if script_id is None else check_id(script_id, "script_id"),
-            bounding_box=None if bounding_box is None else _bounding_box(bounding_box),
-        )
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> TaskFromFilesParams:
-        """Build the parameters from a mapping with snake_case or camelCase keys
-        (``taskTypeId``, ``projectName``, ``neededExperience``, ``openInstances`` or
-        ``pendingInstances``, ``scriptId``, ``boundingBox``)."""
-        kwargs: dict[str, Any] = {}
-        for key, value in values.items():
-            name = _PARAM_KEYS.get(key)
-            if name is None:
-                raise InputError(f"unknown task parameter: {key!r}")
-            if name in kwargs:
-                raise InputError(f"{name} is given twice")
-            kwargs[name] = value
-        for required in ("task_type_id", "project_name"):
-            if required not in kwargs:
-                raise InputError(f"{required} is missing")
-        return cls(kwargs.pop("task_type_id"), kwargs.pop("project_name"), **kwargs)
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``formJSON`` object; the instance count goes out under both generations' names
-        (``openInstances`` and ``pendingInstances``)."""
-        body: dict[str, Any] = {
-            "taskTypeId": self.task_type_id,
-            "neededExperience": {
-                "domain": self.needed_experience.domain,
-                "value": self.needed_experience.value,
-            },
-            "openInstances": self.open_instances,
-            "pendingInstances": self.open_instances,
-            "projectName": self.project_name,
-        }
-        if self.script_id is not None:
-            body["scriptId"] = self.script_id
-        if self.bounding_box is not None:
-            body["boundingBox"] = _box_json(self.bounding_box)
-        return body
-
-
-_PARAM_KEYS = {
-    **{name: name for name in ("task_type_id", "project_name", "needed_experience")},
-    **{name: name for name in ("open_instances", "script_id", "bounding_box")},
-    "taskTypeId": "task_type_id",
-    "projectName": "project_name",
-    "neededExperience": "needed_experience",
-    "openInstances": "open_instances",
-    "pendingInstances": "open_instances",
-    "pending_instances": "open_instances",
-    "scriptId": "script_id",
-    "boundingBox": "bounding_box",
-}
-
-
-def _box_json(box: BoundingBox) -> dict[str, Any]:
-    return {
-        "topLeft": list(box.top_left),
-        "width": box.width,
-        "height": box.height,
-        "depth": box.depth,
-    }
 
 
 def _spec(value: TaskSpec | Mapping[str, Any]) -> TaskSpec:
@@ -158,23 +49,17 @@ def _ids(values: Iterable[str], what: str) -> builtins.list[str]:
 def _update_body(task: Task, open_instances: int) -> dict[str, Any]:
     """The full task body ``PUT /tasks/:id`` validates, mirroring ``task`` with only the
     instance count (under both generations' names) changed."""
-    body: dict[str, Any] = {
-        "taskTypeId": task.type.id,
-        "neededExperience": {
-            "domain": task.needed_experience.domain,
-            "value": task.needed_experience.value,
-        },
-        "openInstances": open_instances,
-        "pendingInstances": open_instances,
-        "projectName": task.project_name,
-        "dataSet": task.dataset_name,
-        "editPosition": list(task.edit_position),
-        "editRotation": list(task.edit_rotation),
-    }
-    if task.script is not None:
-        body["scriptId"] = task.script.id
-    if task.bounding_box is not None:
-        body["boundingBox"] = _box_json(task.bounding_box)
+    body = task_parameters_json(
+        task.type.id,
+        task.project_name,
+        task.needed_experience,
+        open_instances,
+        None if task.script is None else task.script.id,
+        task.bounding_box,
+    )
+    body["dataSet"] = task.dataset_name
+    body["editPosition"] = list(task.edit_position)
+    body["editRotation"] = list(task.edit_rotation)
     if task.creation_info is not None:
         body["creationInfo"] = task.creation_info
     if task.description is not None:
