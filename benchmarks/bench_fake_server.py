@@ -2,16 +2,18 @@
 
 The server runs in a subprocess without added latency; plain aiohttp requests hit one route at a
 time and the script prints, per route, requests per second and the server's CPU milliseconds per
-request (read from the subprocess, so the client's own work is not counted):
+request (read from the subprocess, so the client's own work is not counted). Paths are under
+``/api/v5``, as the wkapi client sends them.
 
 - ``POST /tasks`` with 1000 skeleton tasks per request (sequential)
 - ``GET /projects/:id/tasks`` pages of 1000 and ``GET /user/annotations`` (1000 annotations)
 - ``GET /buildinfo`` and ``GET /user`` (small GETs, 8 in flight)
 - downloads of distinct small NMLs and volume ZIPs (16 in flight; every annotation once, as an
-  export does) and of one ``--synthetic-mb`` synthetic body
+  export does), the same NMLs again (rendered ones are cached) and one ``--synthetic-mb``
+  synthetic body
 
     python benchmarks/bench_fake_server.py [--posts 10] [--gets 300] [--downloads 1000]
-                                           [--synthetic-mb 256]
+                                           [--synthetic-mb 256] [--paged 5000]
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
+
+API = "/api/v5"  # the routes as the wkapi client sends them by default
 
 SERVER = r"""
 import asyncio, json, sys, time
@@ -156,7 +160,7 @@ async def run(server: ServerProcess, args: argparse.Namespace) -> None:
 
         def post(items: list[dict[str, Any]]) -> Callable[[], Awaitable[int]]:
             async def job() -> int:
-                async with http.post("/api/tasks", json=items, headers=admin) as response:
+                async with http.post(f"{API}/tasks", json=items, headers=admin) as response:
                     body = await response.read()
                     if response.status != 200:
                         raise RuntimeError(f"POST /tasks: {response.status} {body[:200]!r}")
@@ -164,28 +168,28 @@ async def run(server: ServerProcess, args: argparse.Namespace) -> None:
 
             return job
 
-        await get("/api/buildinfo", admin)()  # warm up the connection
+        await get(f"{API}/buildinfo", admin)()  # warm up the connection
         posts = [
             post(task_items(info["task_type"], "bench_posts", n * 1000, 1000))
             for n in range(args.posts)
         ]
         await measure(server, "POST /tasks (1000 items)", posts, 1)
         pages = args.paged // 1000
-        page_path = f"/api/projects/{info['project']}/tasks?limit=1000&pageNumber="
+        page_path = f"{API}/projects/{info['project']}/tasks?limit=1000&pageNumber="
         page_jobs = [get(f"{page_path}{n % pages}", admin) for n in range(args.gets // 10)]
         await measure(server, "GET /projects/:id/tasks (1000)", page_jobs, 1)
-        own = [get("/api/user/annotations", owner) for _ in range(args.gets // 10)]
+        own = [get(f"{API}/user/annotations", owner) for _ in range(args.gets // 10)]
         await measure(server, "GET /user/annotations (1000)", own, 1)
-        small = [get("/api/buildinfo", admin) for _ in range(args.gets * 10)]
+        small = [get(f"{API}/buildinfo", admin) for _ in range(args.gets * 10)]
         await measure(server, "GET /buildinfo", small, 8)
-        user = [get("/api/user", admin) for _ in range(args.gets * 10)]
+        user = [get(f"{API}/user", admin) for _ in range(args.gets * 10)]
         await measure(server, "GET /user", user, 8)
-        nmls = [get(f"/api/annotations/Explorational/{a}/download", owner) for a in info["nmls"]]
+        nmls = [get(f"{API}/annotations/Explorational/{a}/download", owner) for a in info["nmls"]]
         await measure(server, "download NML (distinct)", nmls, 16)
         await measure(server, "download NML (again)", nmls, 16)
-        zips = [get(f"/api/annotations/Explorational/{a}/download", owner) for a in info["zips"]]
+        zips = [get(f"{API}/annotations/Explorational/{a}/download", owner) for a in info["zips"]]
         await measure(server, "download volume ZIP (distinct)", zips, 16)
-        synthetic = get(f"/api/annotations/Explorational/{info['synthetic']}/download", owner)
+        synthetic = get(f"{API}/annotations/Explorational/{info['synthetic']}/download", owner)
         await measure(server, f"download synthetic {args.synthetic_mb} MiB", [synthetic], 1)
 
 

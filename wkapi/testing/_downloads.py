@@ -1,9 +1,10 @@
 """What an annotation download sends: its file name, its body source and its checksum.
 
-Bodies are made lazily: seeded annotations are rendered by ``_content`` on first request (and a
-few recent renders are cached), synthetic ones are generated while streaming, uploaded ones are
-read from the server's temporary directory. Compound downloads are written to a temporary ZIP
-file first, as the real server builds them fully before sending.
+Bodies are made lazily: seeded annotations are rendered by ``_content`` on first request (renders
+are cached up to ``RENDER_CACHE_BYTES``, shared by every server of the process), synthetic ones
+are generated while streaming, uploaded ones are read from the server's temporary directory.
+Compound downloads are written to a temporary ZIP file first, as the real server builds them
+fully before sending.
 """
 
 from __future__ import annotations

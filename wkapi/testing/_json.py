@@ -2,6 +2,8 @@
 
 Written here by hand, independent of the client's models, for both server generations: the old
 one (before 23.09) and the new one (``ctx.new``). Annotations are in ``_json_annotations``.
+Lists of tasks go through a :class:`TaskRenderer`, which renders what the tasks share once per
+response.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Annotation JSON: the full form, the compact list form and the compound (merged) form."""
+"""Annotation JSON: the full form, the compact list form and the compound (merged) form.
+
+Lists go through an :class:`AnnotationRenderer`, which renders what annotations share once per
+response.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from ._json import (
 from ._state import Annotation, User
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def tracing_id(annotation_id: str, content_seed: int, layer: str) -> str:
     """A stable UUID-shaped tracing id per annotation layer (the md5 of its identity, formatted
     as ``uuid.UUID(bytes=digest)`` prints it; memoized, as every listing asks again)."""

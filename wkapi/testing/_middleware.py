@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from http import HTTPStatus
 
 from aiohttp import web
@@ -16,25 +15,16 @@ from ._context import Context, context
 from ._errors import ApiError, action_not_found, html_response, json_response
 from ._faults import Fault, FaultKind
 from ._log import RecordedRequest, masked_query
+from ._routing import split_api_path
 from ._writer import cut_connection, send
 
 logger = logging.getLogger("wkapi.testing")
 
-_API_PATH = re.compile(r"^/api(?:/v(\d+))?(/.*)?$")
 _NGINX_PAGE = (
     "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
     "<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n"
     "</body>\r\n</html>\r\n"
 )
-
-
-def split_api_path(path: str) -> tuple[int | None, str]:
-    """``/api/v5/tasks`` -> ``(5, "/tasks")``; ``/api/tasks`` -> ``(None, "/tasks")``."""
-    match = _API_PATH.match(path)
-    if match is None:
-        return None, path
-    version = int(match.group(1)) if match.group(1) else None
-    return version, match.group(2) or "/"
 
 
 @web.middleware

@@ -20,7 +20,7 @@ from ._errors import (
 from ._json_annotations import annotation_json, compound_annotation_json
 from ._lookup import annotation_type, compound_for_admin, readable_annotation
 from ._params import json_body, object_id, require_query_int
-from ._routing import Route
+from ._routing import Route, split_api_path
 from ._state import Annotation, User
 from ._validation import Field, field_errors
 
@@ -35,8 +35,8 @@ _EDIT_FIELDS = (
 
 def _require_timestamp(request: web.Request) -> None:
     """``timestamp`` is required from API v3 on (and on the unversioned newest routes)."""
-    version = request.match_info.get("api_version")
-    if version is None or int(version) >= 3:
+    version, _ = split_api_path(request.path)
+    if version is None or version >= 3:
         require_query_int(request, "timestamp")
 
 

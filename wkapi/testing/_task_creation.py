@@ -49,7 +49,11 @@ _EXPERIENCE = Field(
 
 def instances_key(ctx: Context) -> str:
     """The instance-count key the generation requires (``openInstances`` before 23.09)."""
-    return "pendingInstances" if ctx.new else "openInstances"
+    return _instances_key(ctx.new)
+
+
+def _instances_key(new: bool) -> str:
+    return "pendingInstances" if new else "openInstances"
 
 
 def form_fields(ctx: Context) -> tuple[Field, ...]:
@@ -67,7 +71,7 @@ def _form_fields(new: bool) -> tuple[Field, ...]:
     return (
         Field("taskTypeId", "string"),
         _EXPERIENCE,
-        Field("pendingInstances" if new else "openInstances", "int"),
+        Field(_instances_key(new), "int"),
         Field("projectName", "string"),
         Field("scriptId", "string", required=False),
         _BOUNDING_BOX,
