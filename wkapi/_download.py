@@ -159,7 +159,8 @@ async def download_to(
     The body is written to ``<file>.part``, checked against ``Content-Length``, fsynced and
     renamed. On any failure or cancellation the ``.part`` file is removed and nothing appears
     at the final path. Raises :class:`~wkapi.IncompleteDownloadError` when the body stays short
-    after the retries.
+    after the retries, and :class:`~wkapi.InvalidResponseError` when the server answers with an
+    HTML page or JSON instead of the file (a proxy's or a login page).
     """
     report = progress_function(progress)
     directory, name = await anyio.to_thread.run_sync(_resolve_target, to, overwrite)

@@ -18,7 +18,8 @@ from types import TracebackType
 import aiohttp
 from aiohttp import hdrs
 
-from ._errors import APIError, APIStatusError, IncompleteDownloadError
+from ._error_body import ERROR_BODY_CAP, parse_error_body
+from ._errors import APIError, APIStatusError, IncompleteDownloadError, InvalidResponseError
 from ._session import QueryValue, Session, _map_client_error, logger
 
 __all__ = ["Fetch", "RestartHook"]
@@ -27,6 +28,23 @@ _BODY_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 _CONTENT_RANGE = re.compile(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*", re.IGNORECASE)
 
 RestartHook = Callable[[], Awaitable[None]]
+
+# An annotation file is never sent as these: a 200 with one is a proxy's or a login page, or
+# an error in JSON, and must not be saved as the file.
+_NOT_A_FILE = frozenset({"application/json", "text/html"})
+
+
+#: asyncio's socket transports read at most 256 KiB per call; a bulk body arrives in fewer,
+#: larger reads (half the CPU per GiB on 127.0.0.1) when the transport may read 1 MiB at once.
+_READ_SIZE = 1 << 20
+
+
+def _read_in_big_pieces(response: aiohttp.ClientResponse) -> None:
+    """Let the connection's transport read up to :data:`_READ_SIZE` per call, where it can."""
+    connection = response.connection
+    transport = connection.transport if connection is not None else None
+    if transport is not None and getattr(transport, "max_size", _READ_SIZE) < _READ_SIZE:
+        transport.max_size = _READ_SIZE  # type: ignore[attr-defined]
 
 
 class Fetch:
@@ -80,7 +98,26 @@ class Fetch:
             await stack.aclose()
             raise
         self._stack, self._response = stack, response
+        _read_in_big_pieces(response)
+        if response.content_type in _NOT_A_FILE:
+            raise await self._not_a_file(response)
         return response
+
+    async def _not_a_file(self, response: aiohttp.ClientResponse) -> InvalidResponseError:
+        """The error for a 2xx answer that is a page or JSON instead of the file (closes it)."""
+        try:
+            raw = await response.content.read(ERROR_BODY_CAP)
+        except _BODY_ERRORS:
+            raw = b""
+        finally:
+            await self._close()
+        parsed = parse_error_body(raw, response.content_type)
+        detail = "; ".join(parsed.messages) if parsed.messages else "(empty)"
+        return InvalidResponseError(
+            f"GET {self._path}: expected a file, got {response.content_type}: {detail}",
+            method="GET",
+            url=self._url,
+        )
 
     async def _close(self) -> None:
         stack, self._stack, self._response = self._stack, None, None

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from ._errors import InputError, InvalidResponseError
-from ._session import QueryValue, Session
+from ._session import QueryValue, Session, logger
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Pager"]
 
@@ -110,18 +110,29 @@ class Pager(Generic[T]):
         page_number = 0
         while remaining is None or remaining > 0:
             items, _ = await self._fetch(page_number)
+            fresh = 0
             for raw in items:
                 key = raw.get("id") if isinstance(raw, dict) else None
                 if key is not None:
                     if key in seen:
                         continue
                     seen.add(key)
+                fresh += 1
                 yield self._decode(raw)
                 if remaining is not None:
                     remaining -= 1
                     if remaining == 0:
                         return
             if len(items) < self.page_size:
+                return
+            if not fresh:
+                # A full page of items already seen: the server ignores pageNumber (or the
+                # list shifted by a whole page). Going on could loop forever.
+                logger.warning(
+                    "GET %s: page %d repeated items already listed; stopping",
+                    self._path,
+                    page_number,
+                )
                 return
             page_number += 1
 

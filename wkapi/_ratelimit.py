@@ -98,7 +98,11 @@ class _Slot:
         self._limiter = limiter
 
     async def __aenter__(self) -> None:
-        await self._limiter.acquire()
+        limiter = self._limiter
+        if limiter._paused_until or limiter._interval is not None:
+            await limiter.acquire()
+        else:  # the common case, without a further coroutine
+            await limiter._semaphore.acquire()
 
     async def __aexit__(self, *exc_info: object) -> None:
         self._limiter.release()

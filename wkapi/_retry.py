@@ -17,6 +17,7 @@ The rules (see the README's "Reliability" section):
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 import time
 from collections import deque
@@ -120,17 +121,20 @@ class RetryBudget:
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date; ``None`` if absent
-    or unparsable. Negative results become 0."""
+    or unparsable (``nan`` and ``inf`` included). Negative results become 0."""
     if not value:
         return None
     value = value.strip()
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # "nan" and "inf" parse as floats but are no delay a server can mean.
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
+        when = email.utils.parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError, OSError):
+        return None  # not a date, or one beyond what datetime can hold
     current = time.time() if now is None else now
-    return max(when.timestamp() - current, 0.0)
+    return max(when - current, 0.0)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import ssl
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -181,6 +180,14 @@ class Session:
         self.budget = RetryBudget(config.retry)
         self._http: aiohttp.ClientSession | None = None
         self._origin = str(config.url.origin())
+        if not config.verify_tls:
+            # Said once, when the client is built, not when the pool (re)opens.
+            warnings.warn(
+                "TLS certificate verification is disabled (verify_tls=False): "
+                "the connection can be intercepted",
+                stacklevel=3,
+            )
+            logger.warning("TLS certificate verification is disabled for %s", self._origin)
         self._urls: dict[tuple[str, bool], yarl.URL] = {}
         self._version_checked = config.api_version is None or not config.check_version
         self._version_lock: asyncio.Lock | None = None
@@ -203,20 +210,11 @@ class Session:
         return self._http is None or self._http.closed
 
     def _new_http(self) -> aiohttp.ClientSession:
-        ssl_setting: ssl.SSLContext | bool = True
-        if not self.config.verify_tls:
-            warnings.warn(
-                "TLS certificate verification is disabled (verify_tls=False): "
-                "the connection can be intercepted",
-                stacklevel=4,
-            )
-            logger.warning("TLS certificate verification is disabled for %s", self._origin)
-            ssl_setting = False
         connector = aiohttp.TCPConnector(
             limit=self.config.limits.concurrency,
             limit_per_host=0,
             ttl_dns_cache=300,
-            ssl=ssl_setting,
+            ssl=self.config.verify_tls,
         )
         return aiohttp.ClientSession(
             connector=connector,
@@ -347,8 +345,14 @@ class Session:
         idempotent: bool | None = None,
     ) -> Any:
         """:meth:`request`, then the body decoded as JSON."""
-        response = await self.request(
-            method, path, params=params, json=json, versioned=versioned, idempotent=idempotent
+        if versioned and not self._version_checked:
+            await self._ensure_version()
+        response = await self._request(
+            method,
+            self.url(path, versioned=versioned),
+            params=params,
+            json=json,
+            idempotent=idempotent,
         )
         return response.json()
 
@@ -397,7 +401,11 @@ class Session:
                 finally:
                     self._log(method, url, status, number, started)
 
-        return await self.with_retries(method, url, attempt, idempotent=idempotent, policy=retry)
+        self.budget.record_request()
+        try:  # the first attempt inline: most requests need no retry machinery
+            return await attempt(1)
+        except APIError as exc:
+            return await self._retry(method, url, attempt, exc, idempotent, retry)
 
     @asynccontextmanager
     async def stream(
@@ -483,36 +491,52 @@ class Session:
         client's retry budget; each retry is logged at INFO with its reason (never the token or
         the query string).
         """
-        policy = policy or self.config.retry
         self.budget.record_request()
+        try:
+            return await attempt(1)
+        except APIError as exc:
+            return await self._retry(method, url, attempt, exc, idempotent, policy)
+
+    async def _retry(
+        self,
+        method: str,
+        url: yarl.URL,
+        attempt: Callable[[int], Awaitable[T]],
+        error: APIError,
+        idempotent: bool | None,
+        policy: RetryPolicy | None,
+    ) -> T:
+        """Attempts 2, 3, ... after ``error`` ended attempt 1, as the policy allows."""
+        policy = policy or self.config.retry
         number = 1
         while True:
+            if (
+                number >= policy.attempts
+                or not self._retryable(error, method, idempotent, policy)
+                or not self.budget.try_spend()
+            ):
+                raise error
+            retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+            delay = policy.backoff(number, retry_after=retry_after)
+            logger.info(
+                "retrying %s %s in %.2fs (attempt %d of %d): %s",
+                method,
+                url.path,
+                delay,
+                number + 1,
+                policy.attempts,
+                error.message,
+            )
+            if retry_after is None:
+                await self.sleep(delay)
+            else:
+                # The shared pause (set when the answer arrived) also holds this retry.
+                await self.sleep(self.limiter.paused_for)
+            number += 1
             try:
                 return await attempt(number)
             except APIError as exc:
-                if (
-                    number >= policy.attempts
-                    or not self._retryable(exc, method, idempotent, policy)
-                    or not self.budget.try_spend()
-                ):
-                    raise
-                retry_after = exc.retry_after if isinstance(exc, APIStatusError) else None
-                delay = policy.backoff(number, retry_after=retry_after)
-                logger.info(
-                    "retrying %s %s in %.2fs (attempt %d of %d): %s",
-                    method,
-                    url.path,
-                    delay,
-                    number + 1,
-                    policy.attempts,
-                    exc.message,
-                )
-                if retry_after is None:
-                    await self.sleep(delay)
-                else:
-                    # The shared pause (set when the answer arrived) also holds this retry.
-                    await self.sleep(self.limiter.paused_for)
-                number += 1
+                error = exc
 
     async def _status_error(
         self, resp: aiohttp.ClientResponse, method: str, url: yarl.URL

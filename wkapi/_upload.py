@@ -36,6 +36,10 @@ UPLOAD_SUFFIXES = (".nml", ".zip")
 READ_SIZE = 1 << 20
 
 _CONTENT_TYPES = {".nml": "application/xml", ".zip": "application/zip"}
+#: Bytes looked at to tell an NML from something else.
+_SNIFF_BYTES = 512
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 UploadFiles = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
 
@@ -96,15 +100,42 @@ def _check_all(files: UploadFiles, max_bytes: int) -> list[_UploadFile]:
     return checked
 
 
+def _check_contents(checked: Sequence[_UploadFile]) -> None:
+    """Refuse an NML whose first bytes show it is not XML (checked after the cheaper limits).
+
+    Only the start is looked at (an NML can be gigabytes); the server checks the rest, and
+    ZIPs whole.
+    """
+    for upload in checked:
+        if upload.path.suffix.lower() != ".nml":
+            continue
+        try:
+            with open(upload.path, "rb") as handle:
+                head = handle.read(_SNIFF_BYTES)
+        except OSError as exc:
+            shown = str(upload.path)
+            raise UploadInputError(f"cannot upload {shown}: {exc.strerror}", shown) from exc
+        if head.startswith(_UTF16_BOMS):
+            continue
+        if not head.removeprefix(_UTF8_BOM).lstrip().startswith(b"<"):
+            raise UploadInputError(
+                f"cannot upload {upload.path}: not an NML file (XML starts with '<')",
+                str(upload.path),
+            )
+
+
 def check_upload_files(files: UploadFiles, *, max_bytes: int) -> list[Path]:
     """Check upload inputs before anything is sent; return their absolute paths.
 
     Each must exist, be a regular readable file ending in ``.nml`` or ``.zip`` (any case) and
-    not be empty, and together they must stay within ``max_bytes``. A single path is accepted
-    as well as a sequence. Raises :class:`~wkapi.UploadInputError` naming the first bad file
-    (``path`` is ``None`` when only the total is too big).
+    not be empty, an NML must start like XML, and together they must stay within
+    ``max_bytes``. A single path is accepted as well as a sequence. Raises
+    :class:`~wkapi.UploadInputError` naming the first bad file (``path`` is ``None`` when only
+    the total is too big).
     """
-    return [f.path for f in _check_all(files, max_bytes)]
+    checked = _check_all(files, max_bytes)
+    _check_contents(checked)
+    return [f.path for f in checked]
 
 
 # -- the multipart body -------------------------------------------------------------------------
@@ -186,6 +217,12 @@ def _retrieve(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
+def _close_opened(future: asyncio.Future[Any]) -> None:
+    """Close the file an abandoned open returned (the body was cancelled meanwhile)."""
+    if not future.cancelled() and future.exception() is None:
+        future.result().close()
+
+
 class _MultipartBody(Payload):
     """One attempt's ``multipart/form-data`` body, streamed from disk; used once."""
 
@@ -235,7 +272,14 @@ class _MultipartBody(Payload):
             future.add_done_callback(_retrieve)
             return future
 
-        handle: BinaryIO = await in_worker(_open_unchanged, upload)
+        # The body is cancelled when the server answers before reading it all (a 503, a 413):
+        # the open and the final close then still finish in the worker, and the file is closed.
+        opening = in_worker(_open_unchanged, upload)
+        try:
+            handle: BinaryIO = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            opening.add_done_callback(_close_opened)
+            raise
         closed = False
         try:
             remaining = upload.size
@@ -252,7 +296,7 @@ class _MultipartBody(Payload):
                 )
                 await self._send(writer, chunk)
             closed = True
-            await in_worker(_finish_file, handle, upload)
+            await asyncio.shield(in_worker(_finish_file, handle, upload))
         finally:
             if not closed:
                 # Queued after any read still running, so the file is never closed under it.
@@ -297,6 +341,7 @@ async def post_files(
             f"cannot upload: the request body would be {plan.size} bytes, over the server's "
             f"upload limit of {limit} bytes"
         )
+    await anyio.to_thread.run_sync(_check_contents, checked)
     report = progress_function(progress)
     try:
         return await session.request(

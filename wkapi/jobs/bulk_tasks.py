@@ -120,11 +120,18 @@ class BulkTasksResource(TasksResource):
         return await run.run(checked)
 
     async def _post_batch(self, bodies: list[JsonObject]) -> TaskCreationReport:
-        """``POST /tasks`` of one batch, retried by the core only if it never left the client."""
+        """``POST /tasks`` of one batch, retried by the core only if it never left the client.
+
+        It waits with the transfer timeouts (no total, only a limit on silence): a batch the
+        server is still committing when the client gives up is the one case reconciliation can
+        miss, so the client waits as long as the connection is alive.
+        """
         policy = attrs.evolve(
             self._session.config.retry,
             idempotent_statuses=frozenset(),
             unprocessed_statuses=frozenset(),
         )
-        response = await self._session.request("POST", "/tasks", json=bodies, retry=policy)
+        response = await self._session.request(
+            "POST", "/tasks", json=bodies, retry=policy, transfer=True
+        )
         return self._structure(response.json(), TaskCreationReport)

@@ -1,0 +1,240 @@
+"""Secrets: the token never shows up in logs, exception texts, reprs or URLs; it never follows
+a redirect to another origin; TLS verification is on unless explicitly turned off (which warns).
+
+``tests/core/test_auth_and_limits.py`` proves the redirect rule on the core session; here it is
+proven through the public client, for API calls and downloads.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+import shutil
+import ssl
+import subprocess
+import traceback
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+import wkapi
+from tests.reliability.rel_support import FAST_RETRY, Origin, client, settle, write_nml
+from wkapi.models import TaskSpec
+from wkapi.testing import FakeWebknossos, FaultKind
+
+OriginFactory = Callable[
+    [Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[Origin]
+]
+ID = "5f0000000000000000000001"
+
+
+def _texts_of(exc: BaseException) -> list[str]:
+    """Everything an exception shows: its traceback text (with its causes), repr and attributes."""
+    texts = ["".join(traceback.format_exception(exc)), repr(exc)]
+    current: BaseException | None = exc
+    while current is not None:
+        texts += [repr(current), str(current), repr(vars(current))]
+        current = current.__cause__ or current.__context__
+    return texts
+
+
+async def test_a_busy_run_never_shows_the_token(
+    fake_wk: FakeWebknossos, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = fake_wk
+    token = server.tokens["admin"]
+    caplog.set_level(logging.DEBUG)  # every logger: wkapi, aiohttp, asyncio
+    task_type = server.add_task_type("secret skeleton")
+    project_id = server.add_project("secret_project")
+    task_id = server.add_task(project_id, task_type, "l4_sample")
+    annotation = server.add_synthetic_annotation(200_000, "zip")
+    for kind, options in [
+        (FaultKind.STATUS, {"status": 503, "retry_after": 1}),
+        (FaultKind.DROP, {}),
+        (FaultKind.TRUNCATE, {"after_bytes": 50}),
+        (FaultKind.HTML_ERROR, {"status": 502}),
+        (FaultKind.PROCESS_THEN_DROP, {}),
+    ]:
+        server.faults.add(kind, probability=0.15, seed=len(options), **options)
+    caught: list[BaseException] = []
+
+    calls: list[Callable[[wkapi.Client], Awaitable[object]]] = [
+        lambda wk: wk.users.current(),
+        lambda wk: wk.tasks.get(task_id),
+        lambda wk: wk.projects.tasks(project_id, page_size=2).to_list(),
+        lambda wk: wk.annotations.download("Explorational", annotation, tmp_path, overwrite=True),
+        lambda wk: wk.annotations.upload(write_nml(server, tmp_path / "up.nml")),
+        lambda wk: wk.tasks.create_many(
+            [TaskSpec(task_type, "l4_sample", "secret_project", (i, 0, 0)) for i in range(3)]
+        ),
+        lambda wk: wk.tasks.get("ffffffffffffffffffffffff"),  # 404
+        lambda wk: wk.tasks.get("not an id"),  # InputError
+        lambda wk: wk.annotations.info("Explorational", annotation, timestamp=-1),
+    ]
+    async with client(server, timeouts=wkapi.Timeouts(api_total=2)) as wk:
+        texts = [repr(wk), str(wk), repr(wk.config), str(wk.config), repr(wk._session.auth)]
+        for _ in range(6):
+            for call in calls:
+                try:
+                    result = await call(wk)
+                except wkapi.WebknossosError as exc:
+                    caught.append(exc)
+                else:
+                    texts.append(repr(result))
+    await settle(server)
+    # Every request carried the token, as a header (the URLs above do not have it).
+    assert all(r.authenticated for r in server.requests)
+    # A client with a wrong token: its error carries that token nowhere either.
+    async with wkapi.Client(server.url, token[::-1], retry=FAST_RETRY) as other:
+        with pytest.raises(wkapi.AuthenticationError) as refused:
+            await other.users.current()
+        texts += [*_texts_of(refused.value), repr(other)]
+        assert token[::-1] not in "\n".join(texts)
+
+    assert len(caught) >= 10  # errors of many kinds happened
+    assert {type(e) for e in caught} > {wkapi.NotFoundError, wkapi.InputError}
+    for exc in caught:
+        texts += _texts_of(exc)
+    texts += [caplog.text] + [str(record.args) for record in caplog.records]
+    texts += [f"{r.path}?{r.query}" for r in server.requests]  # every URL the server saw
+    everything = "\n".join(texts)
+    assert any(r.levelno == logging.DEBUG and r.name == "wkapi" for r in caplog.records)
+    assert token not in everything
+    assert token[:12] not in everything  # nor a recognisable part of it
+
+
+def _token_of(request: web.Request) -> str | None:
+    return request.headers.get("X-Auth-Token")
+
+
+async def test_a_redirect_to_another_port_does_not_carry_the_token(
+    origin: OriginFactory, tmp_path: Path
+) -> None:
+    async def elsewhere(request: web.Request) -> web.StreamResponse:
+        if request.path.endswith("/download"):
+            return web.Response(body=b"<things/>", content_type="application/xml")
+        return web.json_response({"token": "none"})
+
+    other = await origin(elsewhere)
+
+    async def moved(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(other.url + request.path)
+
+    server = await origin(moved)
+    assert other.port != server.port
+    async with wkapi.Client(server.url, "the-token", check_version=False, retry=FAST_RETRY) as wk:
+        assert await wk.tokens.personal() == "none"
+        saved = await wk.annotations.download("Explorational", ID, tmp_path)
+    assert saved.path.read_bytes() == b"<things/>"
+    assert [_token_of(r) for r in server.seen] == ["the-token", "the-token"]
+    assert [_token_of(r) for r in other.seen] == [None, None]
+
+
+async def test_a_redirect_to_another_host_name_does_not_carry_the_token(
+    origin: OriginFactory,
+) -> None:
+    other = await origin(lambda request: _json({"token": "none"}))
+
+    async def moved(request: web.Request) -> web.StreamResponse:
+        # Same address, other host name: another origin all the same.
+        raise web.HTTPFound(other.url.replace("127.0.0.1", "localhost") + request.path)
+
+    server = await origin(moved)
+    async with wkapi.Client(server.url, "the-token", check_version=False, retry=FAST_RETRY) as wk:
+        assert await wk.tokens.personal() == "none"
+    assert [_token_of(r) for r in other.seen] == [None]
+
+
+async def test_a_same_origin_redirect_keeps_the_token(origin: OriginFactory) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        if request.path == "/api/v5/auth/token":
+            raise web.HTTPFound("/api/v5/moved/auth/token")
+        return await _json({"token": _token_of(request)})
+
+    server = await origin(handler)
+    async with wkapi.Client(server.url, "the-token", check_version=False) as wk:
+        assert await wk.tokens.personal() == "the-token"
+    assert [r.path for r in server.seen] == ["/api/v5/auth/token", "/api/v5/moved/auth/token"]
+    assert [_token_of(r) for r in server.seen] == ["the-token", "the-token"]
+
+
+async def _json(data: object) -> web.StreamResponse:
+    return web.json_response(data)
+
+
+@pytest.fixture
+async def tls_origin(tmp_path: Path) -> AsyncIterator[str]:
+    """An HTTPS server on 127.0.0.1 with a self-signed certificate (made by the openssl CLI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    app = web.Application()
+
+    async def token(request: web.Request) -> web.StreamResponse:
+        return await _json({"token": "over tls"})
+
+    app.router.add_get("/api/v5/auth/token", token)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"https://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_tls_is_verified_by_default(tls_origin: str) -> None:
+    async with wkapi.Client(tls_origin, "t", check_version=False, retry=FAST_RETRY) as wk:
+        assert wk.config.verify_tls is True
+        with pytest.raises(wkapi.APIConnectionError, match="TLS error") as caught:
+            await wk.tokens.personal()
+        assert wk._session.http.connector._ssl is True  # type: ignore[union-attr]
+    assert caught.value.transient is False  # not retried: a bad certificate stays bad
+
+
+async def test_turning_tls_verification_off_warns_and_logs(
+    tls_origin: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with pytest.warns(UserWarning, match="TLS certificate verification is disabled"):
+        wk = wkapi.Client(tls_origin, "t", check_version=False, verify_tls=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # said once, when the client is built; not per pool
+        token = await wk.tokens.personal()
+        await wk.close()
+        assert await wk.tokens.personal() == "over tls"  # a new pool after close: no new warning
+        await wk.close()
+    assert token == "over tls"
+    assert any(
+        r.levelno == logging.WARNING and "verification is disabled" in r.getMessage()
+        for r in caplog.records
+    )
