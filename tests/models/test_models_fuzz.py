@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import attrs
@@ -11,6 +10,7 @@ import wkmodel_samples as samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.json_mutation import json_paths, replaced_at
 from wkapi import models
 from wkapi._convert import structure, to_camel
 from wkapi._errors import InvalidResponseError
@@ -89,31 +89,6 @@ JSON = st.recursive(
 )
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
-def _replace(document: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
-    if not path:
-        return new
-    document = copy.deepcopy(document)
-    parent = document
-    for step in path[:-1]:
-        parent = parent[step]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = new
-    return document
-
-
 def _structure_or_invalid(data: Any, cls: type, strict: bool) -> None:
     """Either a ``cls`` comes out, or an InvalidResponseError whose path starts at ``cls``."""
     message = None
@@ -151,7 +126,7 @@ def test_valid_sample_with_one_part_replaced(
     cls: type, choice: st.DataObject, new: Any, delete: bool, strict: bool
 ) -> None:
     sample = SAMPLES[cls]
-    path = choice.draw(st.sampled_from(_paths(sample)))
-    mutated = _replace(sample, path, new, delete and bool(path))
+    path = choice.draw(st.sampled_from(json_paths(sample)))
+    mutated = replaced_at(sample, path, new, delete=delete and bool(path))
 
     _structure_or_invalid(mutated, cls, strict)

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import wkapi
+from tests.json_mutation import json_paths, replaced_at
 from wkapi._error_body import ERROR_BODY_CAP, parse_error_body
 from wkapi._errors import status_error_class
 from wkapi._retry import parse_retry_after
@@ -283,31 +284,6 @@ async def test_any_success_body_is_a_result_or_an_invalid_response(
     await _result_or_invalid(rig, call, strict)
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [prefix]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*prefix, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*prefix, index))
-    return found
-
-
-def _replaced(document: Any, path: tuple[Any, ...], new: Any, delete: bool) -> Any:
-    if not path:
-        return new
-    document = json.loads(json.dumps(document))
-    parent = document
-    for step in path[:-1]:
-        parent = parent[step]
-    if delete:
-        del parent[path[-1]]
-    else:
-        parent[path[-1]] = new
-    return document
-
-
 @FUZZ
 @given(
     call=st.sampled_from(sorted(CALLS)),
@@ -320,8 +296,8 @@ async def test_real_answers_with_one_part_broken_are_results_or_invalid_response
     rig: Rig, call: str, choice: st.DataObject, new: Any, delete: bool, strict: bool
 ) -> None:
     def mutate(answer: Any) -> Any:
-        path = choice.draw(st.sampled_from(_paths(answer)), label="path")
-        return _replaced(answer, path, new, delete and bool(path))
+        path = choice.draw(st.sampled_from(json_paths(answer)), label="path")
+        return replaced_at(answer, path, new, delete=delete and bool(path))
 
     _set(rig, Script(mutate=mutate))
     await _result_or_invalid(rig, call, strict)

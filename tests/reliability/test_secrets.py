@@ -8,11 +8,11 @@ proven through the public client, for API calls and downloads.
 from __future__ import annotations
 
 import logging
-import warnings
 import shutil
 import ssl
 import subprocess
 import traceback
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 

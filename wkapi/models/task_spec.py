@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -116,6 +116,17 @@ class TaskSpec:
         if self.description is not None:
             body["description"] = self.description
         return body
+
+    @staticmethod
+    def unknown_fields(names: Iterable[str]) -> list[str]:
+        """The names among ``names`` that :meth:`from_row` does not accept (in any spelling)."""
+        unknown = []
+        for name in names:
+            try:
+                _normalise_row({name: "x"})
+            except InputError:
+                unknown.append(name)
+        return unknown
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TaskSpec:
