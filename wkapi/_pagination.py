@@ -106,14 +106,14 @@ class Pager(Generic[T]):
 
     async def _iterate(self) -> AsyncIterator[T]:
         remaining = self.limit
-        seen: set[Any] = set()
+        seen: set[str] = set()
         page_number = 0
         while remaining is None or remaining > 0:
             items, _ = await self._fetch(page_number)
             fresh = 0
             for raw in items:
                 key = raw.get("id") if isinstance(raw, dict) else None
-                if key is not None:
+                if isinstance(key, str):  # anything else is the decoder's to refuse
                     if key in seen:
                         continue
                     seen.add(key)

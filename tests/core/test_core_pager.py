@@ -55,3 +55,19 @@ async def test_limit_stops_early_and_sizes_the_page(serve, make_session) -> None
 def test_bad_limits_are_refused_before_sending(make_session, kwargs, match) -> None:
     with pytest.raises(InputError, match=match):
         Pager(make_session("http://127.0.0.1:9"), "/user/tasks", lambda raw: raw, **kwargs)
+
+
+async def test_an_item_with_a_malformed_id_is_an_invalid_response(serve, make_session) -> None:
+    from wkapi._errors import InvalidResponseError
+
+    async def odd(request: web.Request) -> web.Response:
+        return json_response([{"id": []}])
+
+    def decode(raw: dict[str, object]) -> str:
+        if not isinstance(raw["id"], str):
+            raise InvalidResponseError("id: expected a string")
+        return raw["id"]
+
+    server = await serve({("GET", "/api/v5/user/tasks"): odd})
+    with pytest.raises(InvalidResponseError):
+        await Pager(make_session(server.url), "/user/tasks", decode).to_list()
