@@ -251,7 +251,8 @@ def make_converter(*, strict: bool, detailed: bool = True) -> cattrs.Converter:
     conv.register_structure_hook(int, _structure_int)
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook(bool, _structure_bool)
-    conv.register_structure_hook(typing.Any, _structure_any)
+    # A predicate, not a class: typing.Any is no class before Python 3.11 (singledispatch).
+    conv.register_structure_hook_func(lambda t: t is typing.Any, _structure_any)
     conv.register_structure_hook_factory(_is_enum, _enum_hook)
     factories = _StructureFactories(conv, strict)
     conv.register_structure_hook_factory(_is_union, factories.for_union)
