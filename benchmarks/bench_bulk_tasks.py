@@ -16,42 +16,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _fake_server_process import FakeServerProcess, serve
+
 from wkapi import Client, TaskSpec
 from wkapi.jobs import BulkTasksResource
-
-SERVER = r"""
-import asyncio, json, sys
 from wkapi.testing import FakeWebknossos
-
-async def main():
-    latency, rounds = float(sys.argv[1]), int(sys.argv[2])
-    async with FakeWebknossos(latency=latency) as server:
-        for n in range(rounds):
-            server.add_project(f"bench_many_{n}")
-            server.add_project(f"bench_loop_{n}")
-        info = {
-            "url": server.url,
-            "token": server.tokens["admin"],
-            "task_type": server.add_task_type("bench skeleton", tracing_type="skeleton"),
-        }
-        print(json.dumps(info), flush=True)
-        await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
 
 DATASET = "l4_sample"
 LOOP_BATCH = 1000
+
+
+def prepare(server: FakeWebknossos, rounds: int) -> dict[str, Any]:
+    """A skeleton task type and two empty projects per round."""
+    for n in range(rounds):
+        server.add_project(f"bench_many_{n}")
+        server.add_project(f"bench_loop_{n}")
+    task_type = server.add_task_type("bench skeleton", tracing_type="skeleton")
+    return {"token": server.tokens["admin"], "task_type": task_type}
 
 
 def specs(task_type: str, project: str, count: int) -> list[TaskSpec]:
@@ -86,7 +76,7 @@ async def timed(label: str, count: int, job: Callable[[], Awaitable[None]]) -> f
     return count / seconds
 
 
-async def run(info: dict[str, str], count: int, concurrency: int, rounds: int) -> None:
+async def run(info: dict[str, Any], count: int, concurrency: int, rounds: int) -> None:
     many_rates: list[float] = []
     loop_rates: list[float] = []
     async with Client(info["url"], info["token"]) as wk:
@@ -117,21 +107,16 @@ def main() -> None:
         "--concurrency", type=int, default=4, help="create_many's batches in flight"
     )
     parser.add_argument("--rounds", type=int, default=1, help="pairs of runs, alternating order")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(args.latency), str(args.rounds)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    try:
-        assert server.stdout is not None
-        info = json.loads(server.stdout.readline())
-        print(f"fake server {info['url']} with {args.latency * 1000:.0f} ms latency per request")
-        asyncio.run(run(info, args.tasks, args.concurrency, args.rounds))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    if args.serve:
+        asyncio.run(serve(lambda server: prepare(server, args.rounds), latency=args.latency))
+        return
+    options = (f"--rounds={args.rounds}", f"--latency={args.latency}")
+    with FakeServerProcess(__file__, *options) as server:
+        url, latency_ms = server.info["url"], args.latency * 1000
+        print(f"fake server {url} with {latency_ms:.0f} ms latency per request")
+        asyncio.run(run(server.info, args.tasks, args.concurrency, args.rounds))
 
 
 if __name__ == "__main__":

@@ -19,21 +19,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import attrs
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _fake_server_process import FakeServerProcess, serve
+
 import wkapi
+from wkapi.testing import FakeWebknossos
 
 TARGET_SPEEDUP = 12.0
 
@@ -41,76 +42,17 @@ TARGET_SPEEDUP = 12.0
 # -- the server side (runs in the subprocess) --------------------------------------------------
 
 
-async def serve(annotations: int, latency: float) -> None:
-    """Start the fake server, print its address as one JSON line, then answer stdin commands:
-    ``count`` prints the number of requests since the last ``count``; ``quit`` (or EOF) stops."""
-    from wkapi.testing import FakeWebknossos
-
-    async with FakeWebknossos(latency=latency) as server:
-        owner = server.add_user(first_name="Bench", last_name="Owner")
-        for _ in range(annotations):
-            # Rendered NMLs: the fake server's synthetic bodies cost it ~40 ms of CPU to
-            # prepare per annotation, which would measure the server, not the client.
-            server.add_annotation(owner_id=owner, state="Finished")
-        print(
-            json.dumps({"url": server.url, "token": server.token_for(owner), "user_id": owner}),
-            flush=True,
-        )
-        loop = asyncio.get_running_loop()
-        while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
-            command = line.strip()
-            if command == "count":
-                print(len(server.requests), flush=True)
-                server.clear_requests()
-            elif command in ("quit", ""):
-                return
+def prepare(server: FakeWebknossos, annotations: int) -> dict[str, Any]:
+    """``annotations`` finished annotations of one user; the info the client needs."""
+    owner = server.add_user(first_name="Bench", last_name="Owner")
+    for _ in range(annotations):
+        # Rendered NMLs: the fake server's synthetic bodies cost it ~40 ms of CPU to
+        # prepare per annotation, which would measure the server, not the client.
+        server.add_annotation(owner_id=owner, state="Finished")
+    return {"token": server.token_for(owner), "user_id": owner}
 
 
 # -- the client side -----------------------------------------------------------------------------
-
-
-class ServerProcess:
-    """The fake server subprocess and its stdin/stdout command channel."""
-
-    def __init__(self, annotations: int, latency: float) -> None:
-        self._process = subprocess.Popen(
-            [
-                sys.executable,
-                __file__,
-                "--serve",
-                "--annotations",
-                str(annotations),
-                "--latency",
-                str(latency),
-            ],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        self.info: dict[str, Any] = json.loads(self._readline())
-
-    def _readline(self) -> str:
-        stdout: IO[str] | None = self._process.stdout
-        assert stdout is not None
-        line = stdout.readline()
-        if not line:
-            raise RuntimeError("the fake server subprocess ended early")
-        return line
-
-    def count_requests(self) -> int:
-        """Requests since the last call (and reset the count)."""
-        stdin = self._process.stdin
-        assert stdin is not None
-        stdin.write("count\n")
-        stdin.flush()
-        return int(self._readline())
-
-    def stop(self) -> None:
-        if self._process.stdin is not None:
-            self._process.stdin.write("quit\n")
-            self._process.stdin.close()
-        self._process.wait(timeout=30)
 
 
 async def export_once(info: dict[str, Any], concurrency: int) -> tuple[float, wkapi.ExportReport]:
@@ -142,7 +84,7 @@ class Row:
         return statistics.median(self.seconds)
 
 
-def measure(server: ServerProcess, annotations: int, concurrency: int, rounds: int) -> Row:
+def measure(server: FakeServerProcess, annotations: int, concurrency: int, rounds: int) -> Row:
     """Export ``rounds`` times at ``concurrency``, each into a fresh directory."""
     times = []
     requests = downloaded = 0
@@ -199,19 +141,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        asyncio.run(serve(args.annotations, args.latency))
+        asyncio.run(serve(lambda server: prepare(server, args.annotations), latency=args.latency))
         return 0
 
     load_before = os.getloadavg()[0]
-    server = ServerProcess(args.annotations, args.latency)
-    try:
-        server.count_requests()  # forget the setup
+    options = ("--annotations", str(args.annotations), "--latency", str(args.latency))
+    with FakeServerProcess(__file__, *options) as server:
         rows = [
             measure(server, args.annotations, c, args.rounds if c > 1 else 1)
             for c in args.concurrency
         ]
-    finally:
-        server.stop()
     speedup = print_table(rows, args.annotations, args.latency)
     print(
         f"load average before {load_before:.2f}, after {os.getloadavg()[0]:.2f} "

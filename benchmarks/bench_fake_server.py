@@ -20,79 +20,48 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import aiohttp
 
-API = "/api/v5"  # the routes as the wkapi client sends them by default
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-SERVER = r"""
-import asyncio, json, sys, time
+from _fake_server_process import FakeServerProcess, serve
+
 from wkapi.testing import FakeWebknossos
 
-async def main():
-    downloads, synthetic_mb, paged = (int(a) for a in sys.argv[1:4])
-    async with FakeWebknossos() as server:
-        owner = server.add_user(first_name="Bench", last_name="Owner")
-        nmls = [server.add_annotation(owner_id=owner, state="Finished") for _ in range(downloads)]
-        zips = [server.add_annotation(owner_id=owner, volume_layers=("Volume",))
-                for _ in range(downloads // 4)]
-        synthetic = server.add_synthetic_annotation(synthetic_mb << 20, owner_id=owner)
-        task_type = server.add_task_type("bench skeleton")
-        project = server.add_project("bench_paged")
-        for i in range(paged):
-            server.add_task(project, task_type, "l4_sample", edit_position=(i, 0, 0))
-        server.add_project("bench_posts")
-        print(json.dumps({
-            "url": server.url, "token": server.tokens["admin"], "owner_token":
-            server.token_for(owner), "task_type": task_type, "project": project,
-            "nmls": nmls, "zips": zips, "synthetic": synthetic,
-        }), flush=True)
-        loop = asyncio.get_running_loop()
-        while (await loop.run_in_executor(None, sys.stdin.readline)).strip() == "cpu":
-            print(time.process_time(), flush=True)
-
-asyncio.run(main())
-"""
+API = "/api/v5"  # the routes as the wkapi client sends them by default
 
 
-class ServerProcess:
-    """The fake server subprocess; ``cpu()`` reads its CPU seconds so far."""
-
-    def __init__(self, downloads: int, synthetic_mb: int, paged: int) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(downloads), str(synthetic_mb), str(paged)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            cwd=Path(__file__).resolve().parents[1],
-        )
-        self.info: dict[str, Any] = json.loads(self._readline())
-
-    def _readline(self) -> str:
-        stdout: IO[str] | None = self._process.stdout
-        assert stdout is not None
-        line = stdout.readline()
-        if not line:
-            raise RuntimeError("the fake server subprocess ended early")
-        return line
-
-    def cpu(self) -> float:
-        assert self._process.stdin is not None
-        self._process.stdin.write("cpu\n")
-        self._process.stdin.flush()
-        return float(self._readline())
-
-    def stop(self) -> None:
-        if self._process.stdin is not None:
-            self._process.stdin.close()
-        self._process.wait(timeout=30)
+def prepare(
+    server: FakeWebknossos, downloads: int, synthetic_mb: int, paged: int
+) -> dict[str, Any]:
+    """The annotations to download, a project of ``paged`` tasks and one to post tasks into."""
+    owner = server.add_user(first_name="Bench", last_name="Owner")
+    nmls = [server.add_annotation(owner_id=owner, state="Finished") for _ in range(downloads)]
+    zips = [
+        server.add_annotation(owner_id=owner, volume_layers=("Volume",))
+        for _ in range(downloads // 4)
+    ]
+    synthetic = server.add_synthetic_annotation(synthetic_mb << 20, owner_id=owner)
+    task_type = server.add_task_type("bench skeleton")
+    project = server.add_project("bench_paged")
+    for i in range(paged):
+        server.add_task(project, task_type, "l4_sample", edit_position=(i, 0, 0))
+    server.add_project("bench_posts")
+    return {
+        "token": server.tokens["admin"],
+        "owner_token": server.token_for(owner),
+        "task_type": task_type,
+        "project": project,
+        "nmls": nmls,
+        "zips": zips,
+        "synthetic": synthetic,
+    }
 
 
 def task_items(task_type: str, project: str, first: int, count: int) -> list[dict[str, Any]]:
@@ -113,7 +82,7 @@ def task_items(task_type: str, project: str, first: int, count: int) -> list[dic
 
 
 async def measure(
-    server: ServerProcess,
+    server: FakeServerProcess,
     label: str,
     jobs: list[Callable[[], Awaitable[int]]],
     concurrency: int,
@@ -128,9 +97,9 @@ async def measure(
             size = await queue.pop()()
             received += size
 
-    cpu, started = server.cpu(), time.perf_counter()
+    cpu, started = server.cpu_seconds(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    seconds, cpu = time.perf_counter() - started, server.cpu() - cpu
+    seconds, cpu = time.perf_counter() - started, server.cpu_seconds() - cpu
     rate = len(jobs) / seconds
     per_request = cpu * 1000 / len(jobs)
     print(
@@ -139,7 +108,7 @@ async def measure(
     )
 
 
-async def run(server: ServerProcess, args: argparse.Namespace) -> None:
+async def run(server: FakeServerProcess, args: argparse.Namespace) -> None:
     info = server.info
     admin = {"X-Auth-Token": info["token"]}
     owner = {"X-Auth-Token": info["owner_token"]}
@@ -174,7 +143,7 @@ async def run(server: ServerProcess, args: argparse.Namespace) -> None:
             for n in range(args.posts)
         ]
         await measure(server, "POST /tasks (1000 items)", posts, 1)
-        pages = args.paged // 1000
+        pages = max(1, args.paged // 1000)  # full pages; page 0 when there is none
         page_path = f"{API}/projects/{info['project']}/tasks?limit=1000&pageNumber="
         page_jobs = [get(f"{page_path}{n % pages}", admin) for n in range(args.gets // 10)]
         await measure(server, "GET /projects/:id/tasks (1000)", page_jobs, 1)
@@ -200,13 +169,21 @@ def main() -> None:
     parser.add_argument("--downloads", type=int, default=1000, help="distinct small NMLs")
     parser.add_argument("--synthetic-mb", type=int, default=256)
     parser.add_argument("--paged", type=int, default=5000, help="tasks in the paged project")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    server = ServerProcess(args.downloads, args.synthetic_mb, args.paged)
-    try:
+    if args.serve:
+        asyncio.run(
+            serve(lambda server: prepare(server, args.downloads, args.synthetic_mb, args.paged))
+        )
+        return
+    options = (
+        f"--downloads={args.downloads}",
+        f"--synthetic-mb={args.synthetic_mb}",
+        f"--paged={args.paged}",
+    )
+    with FakeServerProcess(__file__, *options) as server:
         print(f"fake server {server.info['url']} (python {sys.version.split()[0]})")
         asyncio.run(run(server, args))
-    finally:
-        server.stop()
 
 
 if __name__ == "__main__":

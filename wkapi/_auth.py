@@ -48,10 +48,6 @@ class TokenAuth:
         if origin[0] in ("http", "https") and origin[1]:
             self._origins.add(origin)
 
-    def is_trusted(self, url: yarl.URL) -> bool:
-        """Whether requests to this URL carry the token."""
-        return origin_of(url) in self._origins
-
     async def __call__(self, request: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
         if self._token is not None and origin_of(request.url) in self._origins:
             request.headers[TOKEN_HEADER] = self._token

@@ -18,9 +18,9 @@ from types import TracebackType
 import aiohttp
 from aiohttp import hdrs
 
-from ._error_body import ERROR_BODY_CAP, parse_error_body
+from ._error_body import parse_error_body
 from ._errors import APIError, APIStatusError, IncompleteDownloadError, InvalidResponseError
-from ._session import QueryValue, Session, _map_client_error, logger
+from ._session import QueryValue, Session, _map_client_error, logger, read_error_body
 
 __all__ = ["Fetch", "RestartHook"]
 
@@ -106,9 +106,7 @@ class Fetch:
     async def _not_a_file(self, response: aiohttp.ClientResponse) -> InvalidResponseError:
         """The error for a 2xx answer that is a page or JSON instead of the file (closes it)."""
         try:
-            raw = await response.content.read(ERROR_BODY_CAP)
-        except _BODY_ERRORS:
-            raw = b""
+            raw = await read_error_body(response)
         finally:
             await self._close()
         parsed = parse_error_body(raw, response.content_type)

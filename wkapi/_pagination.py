@@ -90,8 +90,10 @@ class Pager(Generic[T]):
     async def total(self) -> int:
         """The total number of items the route has (ignoring ``limit``)."""
         _, header = await self._fetch(0, count=True, size=1)
+        if header is None:
+            raise InvalidResponseError(f"GET {self._path}: the server sent no X-Total-Count header")
         try:
-            return int(header) if header is not None else _missing_total(self._path)
+            return int(header)
         except ValueError:
             raise InvalidResponseError(
                 f"GET {self._path}: X-Total-Count is not a number: {header!r}"
@@ -135,7 +137,3 @@ class Pager(Generic[T]):
                 )
                 return
             page_number += 1
-
-
-def _missing_total(path: str) -> int:
-    raise InvalidResponseError(f"GET {path}: the server sent no X-Total-Count header")

@@ -42,11 +42,6 @@ class RateLimiter:
         self._clock = clock
         self._sleep = sleep
 
-    @property
-    def paused_for(self) -> float:
-        """Seconds until the client-wide pause ends (0 when not paused)."""
-        return max(self._paused_until - self._clock(), 0.0)
-
     def pause_for(self, seconds: float) -> None:
         """Hold every request that has not started yet for ``seconds`` (never shortens a pause)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)

@@ -103,7 +103,9 @@ class RetryBudget:
     def record_request(self) -> None:
         """Count one first attempt."""
         if self._policy.budget_ratio is not None:
-            self._requests.append(self._clock())
+            now = self._clock()
+            self._expire(now)  # here too: a client that never retries must not keep them all
+            self._requests.append(now)
 
     def try_spend(self) -> bool:
         """Take one retry from the budget; ``False`` when it is exhausted."""

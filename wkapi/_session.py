@@ -41,7 +41,7 @@ from ._ratelimit import RateLimiter
 from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy, parse_retry_after
 from ._version import __version__
 
-__all__ = ["Response", "Session", "encode_query", "logger"]
+__all__ = ["Response", "Session", "encode_query", "logger", "read_error_body"]
 
 logger = logging.getLogger("wkapi")
 
@@ -105,6 +105,23 @@ def encode_query(params: Mapping[str, QueryValue] | None) -> dict[str, str]:
     if not params:
         return {}
     return {k: _query_value(k, v) for k, v in params.items() if v is not None}
+
+
+async def read_error_body(response: aiohttp.ClientResponse) -> bytes:
+    """The start of an error body, up to :data:`ERROR_BODY_CAP` bytes (the rest is never read).
+
+    A body may arrive in several pieces; a connection that breaks meanwhile leaves what came.
+    """
+    raw = bytearray()
+    try:
+        while len(raw) < ERROR_BODY_CAP:
+            piece = await response.content.read(ERROR_BODY_CAP - len(raw))
+            if not piece:
+                break
+            raw += piece
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        pass
+    return bytes(raw)
 
 
 def _map_client_error(exc: BaseException, method: str, url: yarl.URL) -> APIError:
@@ -204,10 +221,6 @@ class Session:
     def strict_models(self) -> bool:
         """Whether responses are structured with the strict converter (unknown keys are errors)."""
         return self.config.strict_models
-
-    @property
-    def closed(self) -> bool:
-        return self._http is None or self._http.closed
 
     def _new_http(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -345,14 +358,8 @@ class Session:
         idempotent: bool | None = None,
     ) -> Any:
         """:meth:`request`, then the body decoded as JSON."""
-        if versioned and not self._version_checked:
-            await self._ensure_version()
-        response = await self._request(
-            method,
-            self.url(path, versioned=versioned),
-            params=params,
-            json=json,
-            idempotent=idempotent,
+        response = await self.request(
+            method, path, params=params, json=json, versioned=versioned, idempotent=idempotent
         )
         return response.json()
 
@@ -401,11 +408,7 @@ class Session:
                 finally:
                     self._log(method, url, status, number, started)
 
-        self.budget.record_request()
-        try:  # the first attempt inline: most requests need no retry machinery
-            return await attempt(1)
-        except APIError as exc:
-            return await self._retry(method, url, attempt, exc, idempotent, retry)
+        return await self.with_retries(method, url, attempt, idempotent=idempotent, policy=retry)
 
     @asynccontextmanager
     async def stream(
@@ -495,18 +498,7 @@ class Session:
         try:
             return await attempt(1)
         except APIError as exc:
-            return await self._retry(method, url, attempt, exc, idempotent, policy)
-
-    async def _retry(
-        self,
-        method: str,
-        url: yarl.URL,
-        attempt: Callable[[int], Awaitable[T]],
-        error: APIError,
-        idempotent: bool | None,
-        policy: RetryPolicy | None,
-    ) -> T:
-        """Attempts 2, 3, ... after ``error`` ended attempt 1, as the policy allows."""
+            error = exc
         policy = policy or self.config.retry
         number = 1
         while True:
@@ -527,11 +519,9 @@ class Session:
                 policy.attempts,
                 error.message,
             )
-            if retry_after is None:
-                await self.sleep(delay)
-            else:
-                # The shared pause (set when the answer arrived) also holds this retry.
-                await self.sleep(self.limiter.paused_for)
+            # A Retry-After on a 429 or 503 has also paused the whole client (until about now);
+            # on any other status it holds only this request.
+            await self.sleep(delay)
             number += 1
             try:
                 return await attempt(number)
@@ -542,11 +532,7 @@ class Session:
         self, resp: aiohttp.ClientResponse, method: str, url: yarl.URL
     ) -> APIStatusError:
         """Build the typed error of a non-2xx answer from its (capped) body."""
-        try:
-            raw = await resp.content.read(ERROR_BODY_CAP)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
-            raw = b""
-        parsed = parse_error_body(raw, resp.headers.get("Content-Type"))
+        parsed = parse_error_body(await read_error_body(resp), resp.headers.get("Content-Type"))
         retry_after = parse_retry_after(resp.headers.get("Retry-After"))
         status = resp.status
         if retry_after is not None and status in (429, 503):

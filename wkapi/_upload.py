@@ -14,7 +14,7 @@ import functools
 import os
 import secrets
 import stat
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,7 +41,7 @@ _SNIFF_BYTES = 512
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
-UploadFiles = Sequence[str | os.PathLike[str]] | str | os.PathLike[str]
+UploadFiles = Iterable[str | os.PathLike[str]] | str | os.PathLike[str]
 
 
 # -- checking inputs ----------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def check_upload_files(files: UploadFiles, *, max_bytes: int) -> list[Path]:
 
     Each must exist, be a regular readable file ending in ``.nml`` or ``.zip`` (any case) and
     not be empty, an NML must start like XML, and together they must stay within
-    ``max_bytes``. A single path is accepted as well as a sequence. Raises
+    ``max_bytes``. A single path is accepted as well as several. Raises
     :class:`~wkapi.UploadInputError` naming the first bad file (``path`` is ``None`` when only
     the total is too big).
     """

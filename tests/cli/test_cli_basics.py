@@ -50,6 +50,20 @@ def test_info_json(threaded_server: ThreadedServer) -> None:
     assert data["user"]["is_admin"] is True
 
 
+def test_info_asks_once_and_verbose_on_both_sides_logs_each_request_once(
+    threaded_server: ThreadedServer,
+) -> None:
+    before = len(threaded_server.server.requests)
+
+    result = run_cli("-vv", "info", "-vv", "--json", *_server_args(threaded_server))
+
+    assert result.returncode == 0, result.stderr
+    received = threaded_server.server.requests[before:]
+    assert [r.route for r in received].count("/buildinfo") == 1  # the version check's answer
+    logged = [line for line in result.stderr.splitlines() if line.startswith("DEBUG wkapi")]
+    assert len(logged) == len(received), result.stderr
+
+
 def test_info_human_from_the_environment(threaded_server: ThreadedServer) -> None:
     env = cli_env(WK_URL=threaded_server.url, WK_TOKEN=threaded_server.tokens["user"])
     result = run_cli("info", env=env)

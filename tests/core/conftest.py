@@ -1,18 +1,16 @@
-"""Fixtures for the core tests: a tiny scriptable aiohttp server on 127.0.0.1 and sessions."""
+"""Fixtures for the core tests: a tiny scriptable aiohttp server on 127.0.0.1 (``make_session``
+is in the suite's conftest)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.core.support import TOKEN, ScriptedServer, Seen, fast_retry
-from wkapi._config import ClientConfig
-from wkapi._session import Session
+from tests.core.support import ScriptedServer, Seen
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -51,22 +49,3 @@ async def serve() -> AsyncIterator[Callable[..., Awaitable[ScriptedServer]]]:
     yield start
     for server in servers:
         await server.close()
-
-
-@pytest.fixture
-async def make_session() -> AsyncIterator[Callable[..., Session]]:
-    """``make_session(url, **config)``: a core session with a token, tiny retry waits and no
-    version check unless asked; closed at teardown."""
-    sessions: list[Session] = []
-
-    def make(url: str, **config: Any) -> Session:
-        config.setdefault("token", TOKEN)
-        config.setdefault("retry", fast_retry())
-        config.setdefault("check_version", False)
-        session = Session(ClientConfig(url=url, **config))
-        sessions.append(session)
-        return session
-
-    yield make
-    for session in sessions:
-        await session.close()

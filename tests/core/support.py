@@ -1,4 +1,4 @@
-"""Plain helpers shared by the core tests (fixtures live in conftest.py)."""
+"""Plain helpers of the core and transfer tests (fixtures live in the conftest files)."""
 
 from __future__ import annotations
 

@@ -160,3 +160,28 @@ def test_session_and_config_reprs_hide_the_token(make_session) -> None:
     assert TOKEN not in repr(session.config)
     assert TOKEN not in repr(session.auth)
     assert "***" in repr(session.auth)
+
+
+async def test_datastores_the_server_names_receive_the_token(serve) -> None:
+    import wkapi
+
+    async def landing(request: web.Request) -> web.Response:
+        return echo_token(request)
+
+    datastore = await serve({("GET", "/data/x"): landing})
+
+    async def stores(request: web.Request) -> web.Response:
+        return json_response([{"name": "ds", "url": datastore.url, "allowsUpload": True}])
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"{datastore.url}/data/x")
+
+    server = await serve(
+        {("GET", "/api/v5/datastores"): stores, ("GET", "/api/v5/to-datastore"): redirect}
+    )
+    async with wkapi.Client(server.url, TOKEN, check_version=False) as wk:
+        before = await wk._session.request_json("GET", "/to-datastore")
+        assert [store.url for store in await wk.datastores.list()] == [datastore.url]
+        after = await wk._session.request_json("GET", "/to-datastore")
+    assert before == {"token": None}
+    assert after == {"token": TOKEN}

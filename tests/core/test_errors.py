@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp import web
 
@@ -141,6 +143,24 @@ async def test_error_bodies_are_read_with_a_cap(serve, make_session) -> None:
         await session.request_json("GET", "/huge")
     assert len(caught.value.body) <= ERROR_BODY_CAP
     assert len(caught.value.messages[0]) <= 500
+
+
+async def test_an_error_body_arriving_in_pieces_is_read_whole(serve, make_session) -> None:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(status=404, headers={"Content-Type": "application/json"})
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        await response.write(b'{"messages":[{"error":')
+        await asyncio.sleep(0.05)  # the rest comes in a later read
+        await response.write(b'"Annotation could not be found"}]}')
+        await response.write_eof()
+        return response
+
+    server = await serve({("GET", "/api/v5/x"): handler})
+    session = make_session(server.url, retry=RetryPolicy.disabled())
+    with pytest.raises(NotFoundError) as caught:
+        await session.request_json("GET", "/x")
+    assert caught.value.messages == ["Annotation could not be found"]
 
 
 async def test_non_json_success_body_is_an_invalid_response(serve, make_session) -> None:

@@ -136,6 +136,19 @@ async def test_retry_after_seconds_is_honoured_and_capped(serve, make_session) -
     assert elapsed < 1.0
 
 
+async def test_retry_after_on_another_status_holds_the_retry(serve, make_session) -> None:
+    server = await serve({("GET", "/api/v5/x"): failing_then_ok(502, retry_after="0.2")})
+    session = make_session(server.url, retry=fast_retry(retry_after_cap=5))
+    waits: list[float] = []
+
+    async def record_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    session.sleep = record_sleep
+    assert await session.request_json("GET", "/x") == {"ok": True}
+    assert waits == [0.2]  # the server's wait, not the 1 ms backoff, nor none at all
+
+
 async def test_429_with_retry_after_pauses_sibling_requests(serve, make_session) -> None:
     async def slow_ok(request: web.Request) -> web.Response:
         return json_response({"ok": True})
@@ -240,6 +253,16 @@ def test_retry_budget_limits_retry_storms() -> None:
     assert [budget.try_spend() for _ in range(4)] == [True, True, True, False]
     clock[0] = 11.0  # the window moved on: old retries and requests expired
     assert budget.try_spend() is True
+
+
+def test_retry_budget_forgets_requests_even_without_retries() -> None:
+    clock = [0.0]
+    budget = RetryBudget(RetryPolicy(budget_window=10), clock=lambda: clock[0])
+    for second in range(1000):
+        clock[0] = float(second)
+        budget.record_request()
+    # A long-lived client that never retries keeps only the window's requests, not all of them.
+    assert len(budget._requests) <= 11
 
 
 async def test_exhausted_budget_stops_retrying(serve, make_session) -> None:

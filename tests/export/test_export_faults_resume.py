@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import anyio
+import orjson
 import pytest
 
 from tests.export.conftest import (
@@ -161,8 +162,6 @@ async def test_a_torn_manifest_line_is_ignored_and_followed_by_whole_lines(
 
 
 def latest_entries_without_torn(manifest: Path) -> set[str]:
-    import orjson
-
     ids = set()
     for line in manifest.read_bytes().splitlines():
         try:
@@ -193,3 +192,30 @@ async def test_a_file_renamed_by_the_server_replaces_the_old_one(
     assert not old.exists()
     assert [p.name for p in files_under(tmp_path)] == ["second_name.nml"]
     assert second.items[0].status is ExportStatus.OK
+
+
+async def test_a_manifest_path_outside_a_relative_destination_is_never_touched(
+    fake_wk, connect: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "wkapi export -o ." with a manifest naming a file outside the destination: the export
+    # fetches the annotation again, and must not delete that file as the "replaced" one.
+    annotation = fake_wk.add_annotation(state="Finished")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not the export's")
+    destination = tmp_path / "export"
+    destination.mkdir()
+    outside = {"typ": "Explorational", "id": annotation, "status": "ok", "path": "../victim.txt"}
+    line = {**outside, "size": 1, "sha256": "0" * 64}
+    (destination / "manifest.jsonl").write_bytes(orjson.dumps(line) + b"\n")
+    monkeypatch.chdir(destination)
+    wk = connect(fake_wk)
+
+    report = await wk.export.annotations(".", annotation_ids=[annotation])
+
+    assert victim.read_text() == "not the export's"
+    (item,) = report.items
+    assert item.status is ExportStatus.OK
+    assert item.path is not None
+    assert item.path.is_absolute()  # as ExportItem documents, whatever ``to`` was
+    assert item.path.parent == destination / "Explorational" / annotation
+    assert sha256_of(item.path) == fake_wk.expected_sha256(annotation)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tests.json_mutation import json_paths, replaced_at
 from wkapi import models
-from wkapi._convert import structure, to_camel
+from wkapi._convert import _aliases, _json_key, structure
 from wkapi._errors import InvalidResponseError
 
 RESPONSE_MODELS: list[type] = [
@@ -67,8 +67,8 @@ def _all_keys() -> list[str]:
     keys = {"open", "dataSet", "success", "error", "chain", "factor", "unit"}
     for cls in RESPONSE_MODELS:
         for field in attrs.fields(cls):
-            keys.add(field.metadata.get("wkapi.key") or to_camel(field.name))
-            keys.update(field.metadata.get("wkapi.aliases", ()))
+            keys.add(_json_key(field))
+            keys.update(_aliases(field))
     return sorted(keys)
 
 

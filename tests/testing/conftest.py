@@ -4,7 +4,6 @@ helper over plain aiohttp (deliberately not the wkapi client)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import aiohttp
 import pytest
@@ -12,7 +11,11 @@ import pytest_asyncio
 from fakewk_helpers import Api
 
 from wkapi.testing import FakeWebknossos
-from wkapi.testing.pytest_plugin import fake_wk, fake_wk_factory  # noqa: F401
+from wkapi.testing.pytest_plugin import (  # noqa: F401
+    FakeWebknossosFactory,
+    fake_wk,
+    fake_wk_factory,
+)
 
 
 @pytest_asyncio.fixture
@@ -27,9 +30,8 @@ async def server(fake_wk: FakeWebknossos) -> FakeWebknossos:  # noqa: F811
 
 
 @pytest_asyncio.fixture
-async def old_server(fake_wk_factory: Any) -> FakeWebknossos:  # noqa: F811
-    server: FakeWebknossos = await fake_wk_factory(release="23.08")
-    return server
+async def old_server(fake_wk_factory: FakeWebknossosFactory) -> FakeWebknossos:  # noqa: F811
+    return await fake_wk_factory(release="23.08")
 
 
 @pytest.fixture
@@ -50,7 +52,7 @@ def release(request: pytest.FixtureRequest) -> str:
 @pytest_asyncio.fixture
 async def any_api(
     session: aiohttp.ClientSession,
-    fake_wk_factory: Any,  # noqa: F811
+    fake_wk_factory: FakeWebknossosFactory,  # noqa: F811
     release: str,
 ) -> Api:
     """The same test against both generations."""

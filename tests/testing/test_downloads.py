@@ -13,6 +13,7 @@ import pytest
 from fakewk_helpers import Api
 
 from wkapi.testing import FakeWebknossos
+from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 
 
 def _skeleton_only(server: FakeWebknossos) -> str:
@@ -103,8 +104,10 @@ async def test_range_request(api: Api) -> None:
     assert (ignored.status, ignored.body) == (200, whole)
 
 
-async def test_chunked_downloads(session: aiohttp.ClientSession, fake_wk_factory: object) -> None:
-    server: FakeWebknossos = await fake_wk_factory(chunked_downloads=True)  # type: ignore[operator]
+async def test_chunked_downloads(
+    session: aiohttp.ClientSession, fake_wk_factory: FakeWebknossosFactory
+) -> None:
+    server = await fake_wk_factory(chunked_downloads=True)
     annotation_id = _skeleton_only(server)
     api = Api(session, server)
     reply = await api.get(f"/annotations/Explorational/{annotation_id}/download")

@@ -10,6 +10,7 @@ import pytest
 from fakewk_helpers import Api, task_item
 
 from wkapi.testing import FakeWebknossos, FaultKind
+from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 
 
 def _download_path(server: FakeWebknossos) -> tuple[str, str]:
@@ -126,8 +127,10 @@ async def test_latency(api: Api) -> None:
     assert time.monotonic() - started >= 0.2
 
 
-async def test_server_wide_latency(session: aiohttp.ClientSession, fake_wk_factory: object) -> None:
-    server: FakeWebknossos = await fake_wk_factory(latency=0.15)  # type: ignore[operator]
+async def test_server_wide_latency(
+    session: aiohttp.ClientSession, fake_wk_factory: FakeWebknossosFactory
+) -> None:
+    server = await fake_wk_factory(latency=0.15)
     started = time.monotonic()
     assert (await Api(session, server).get("/buildinfo")).status == 200
     assert time.monotonic() - started >= 0.15
@@ -160,10 +163,10 @@ async def _hit_pattern(session: aiohttp.ClientSession, server: FakeWebknossos) -
 
 
 async def test_probability_is_seeded(
-    session: aiohttp.ClientSession, fake_wk_factory: object
+    session: aiohttp.ClientSession, fake_wk_factory: FakeWebknossosFactory
 ) -> None:
-    first = await _hit_pattern(session, await fake_wk_factory())  # type: ignore[operator]
-    second = await _hit_pattern(session, await fake_wk_factory())  # type: ignore[operator]
+    first = await _hit_pattern(session, await fake_wk_factory())
+    second = await _hit_pattern(session, await fake_wk_factory())
     assert first == second
     assert 3 <= sum(first) <= 25
 

@@ -11,6 +11,7 @@ import aiohttp
 
 import wkapi.testing
 from wkapi.testing import FakeWebknossos, serve_forever
+from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 
 
 async def test_fake_wk_fixture(fake_wk: FakeWebknossos) -> None:
@@ -19,9 +20,9 @@ async def test_fake_wk_fixture(fake_wk: FakeWebknossos) -> None:
         assert r.status == 200
 
 
-async def test_factory_passes_options(fake_wk_factory: object) -> None:
-    old = await fake_wk_factory(release="23.08", seed=3)  # type: ignore[operator]
-    new = await fake_wk_factory()  # type: ignore[operator]
+async def test_factory_passes_options(fake_wk_factory: FakeWebknossosFactory) -> None:
+    old = await fake_wk_factory(release="23.08", seed=3)
+    new = await fake_wk_factory()
     assert (old.release, new.release) == ("23.08", "25.01")
     assert old.url != new.url
     assert old.tokens != new.tokens

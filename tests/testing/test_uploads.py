@@ -12,6 +12,7 @@ import orjson
 from fakewk_helpers import Api, Reply
 
 from wkapi.testing import FakeWebknossos
+from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 
 
 def nml(dataset: str = "l4_sample", tree: str = "t") -> bytes:
@@ -111,9 +112,9 @@ async def test_upload_needs_login(api: Api) -> None:
 
 
 async def test_body_too_large_is_413(
-    session: aiohttp.ClientSession, fake_wk_factory: object
+    session: aiohttp.ClientSession, fake_wk_factory: FakeWebknossosFactory
 ) -> None:
-    server: FakeWebknossos = await fake_wk_factory(max_upload_bytes=64 * 1024)  # type: ignore[operator]
+    server = await fake_wk_factory(max_upload_bytes=64 * 1024)
     api = Api(session, server)
     big = nml() + b"<!--" + b"x" * (256 * 1024) + b"-->"
     reply = await upload(api, [("big.nml", big)], createGroupForEachFile="false")

@@ -1,17 +1,15 @@
-"""Fixtures for the transfer tests: a scriptable origin on 127.0.0.1 and core sessions."""
+"""Fixtures for the transfer tests: a scriptable origin on 127.0.0.1 (``make_session`` is in the
+suite's conftest)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.transfer.xfer_support import DOWNLOAD_PATH, UPLOAD_PATH, Origin, fast_retry
-from wkapi._config import ClientConfig
-from wkapi._session import Session
+from tests.transfer.xfer_support import DOWNLOAD_PATH, UPLOAD_PATH, Origin
 
 
 @pytest.fixture
@@ -33,21 +31,3 @@ async def serve_origin() -> AsyncIterator[Callable[[Origin], Awaitable[Origin]]]
     for server, origin in servers:
         origin.release.set()
         await server.close()
-
-
-@pytest.fixture
-async def make_session() -> AsyncIterator[Callable[..., Session]]:
-    """``make_session(url, **config)``: a core session with tiny retry waits and no version
-    check; closed at teardown."""
-    sessions: list[Session] = []
-
-    def make(url: str, **config: Any) -> Session:
-        config.setdefault("retry", fast_retry())
-        config.setdefault("check_version", False)
-        session = Session(ClientConfig(url=url, **config))
-        sessions.append(session)
-        return session
-
-    yield make
-    for session in sessions:
-        await session.close()

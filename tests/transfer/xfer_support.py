@@ -7,22 +7,12 @@ import hashlib
 import re
 import socket
 import struct
-from typing import Any
 
 import attrs
 from aiohttp import web
 
-from wkapi._retry import RetryPolicy
-
 DOWNLOAD_PATH = "/annotations/Explorational/5f0000000000000000000001/download"
 UPLOAD_PATH = "/annotations/upload"
-
-
-def fast_retry(**kwargs: Any) -> RetryPolicy:
-    """A retry policy with tiny waits, for tests."""
-    options: dict[str, Any] = {"backoff_initial": 0.001, "backoff_max": 0.002}
-    options.update(kwargs)
-    return RetryPolicy(**options)
 
 
 def sha256(data: bytes) -> str:

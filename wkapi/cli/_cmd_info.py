@@ -18,7 +18,8 @@ __all__ = ["info", "projects"]
 
 async def _gather_info(settings: Settings) -> dict[str, Any]:
     async with settings.client() as wk:
-        build = await wk.build_info()
+        # The version check reads GET /api/buildinfo anyway: its answer is the build info.
+        build = await wk.check_version()
         user = await wk.users.current() if settings.server_token() else None
     versioning = build.http_api_versioning
     return {

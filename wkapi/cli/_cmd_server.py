@@ -6,13 +6,15 @@ import asyncio
 import contextlib
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from wkapi.testing import FakeWebknossos
-
 from ._errors import EXIT_OK, CommandError
 from ._settings import Settings, json_option, settings_of
+
+if TYPE_CHECKING:
+    from wkapi.testing import FakeWebknossos
 
 __all__ = ["fake_server"]
 
@@ -66,6 +68,8 @@ def fake_server(
     ctx: click.Context, host: str, port: int, release: str | None, seed: int, latency: float
 ) -> int:
     """Run an in-memory fake WEBKNOSSOS server (for trying wkapi and testing pipelines)."""
+    from wkapi.testing import FakeWebknossos  # the fake server's import only where it runs
+
     settings = settings_of(ctx)
     server = FakeWebknossos(release, seed, host=host, port=port, latency=latency)
     try:

@@ -31,12 +31,12 @@ class CommandError(Exception):
     """A command cannot go on; its message is shown as one ``error:`` line (exit status 1)."""
 
 
-def _problem_lines(exc: wkapi.InputError) -> list[str] | None:
-    """``file:line: reason`` lines of an input file error (``TaskFileError.problems``)."""
-    problems = getattr(exc, "problems", None)
+def _problem_lines(exc: wkapi.TaskInputError) -> list[str] | None:
+    """``file:line: reason`` lines of bad task rows (``TaskInputError.problems``)."""
+    problems = exc.problems
     if not problems:
         return None
-    path = getattr(exc, "path", None)
+    path = exc.path if isinstance(exc, wkapi.TaskFileError) else None
     lines = []
     for line, reason in problems[:_MAX_PROBLEM_LINES]:
         # Line 0 stands for the whole file (unreadable, empty, unknown columns).
@@ -75,10 +75,9 @@ def expected_error_lines(exc: BaseException, url: str | None) -> list[str] | Non
         return [f"error: cannot reach {where}: {exc.message}"]
     if isinstance(exc, wkapi.InvalidResponseError):
         return [f"error: unexpected answer from {where}: {exc}"]
-    if isinstance(exc, FileExistsError) and isinstance(exc, wkapi.InputError):
-        path = getattr(exc, "path", None) or exc.filename
-        return [f"error: {path} exists; pass --overwrite to replace it"]
-    if isinstance(exc, wkapi.InputError):
+    if isinstance(exc, wkapi.DestinationExistsError):
+        return [f"error: {exc.path} exists; pass --overwrite to replace it"]
+    if isinstance(exc, wkapi.TaskInputError):
         return _problem_lines(exc) or [f"error: {exc}"]
     if isinstance(exc, wkapi.WebknossosError):
         return [f"error: {exc}"]

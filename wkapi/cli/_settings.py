@@ -35,6 +35,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_CLIENT_CONCURRENCY = 8
 _PIPED_WIDTH = 120
+_LOG_HANDLER_NAME = "wkapi-cli-stderr"
 
 
 @attrs.define
@@ -161,11 +162,17 @@ def quiet_library_log() -> None:
 
 
 def show_library_log(level: int) -> None:
-    """Print wkapi's log records of ``level`` and above on stderr (``-v``: info, ``-vv``: debug)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    """Print wkapi's log records of ``level`` and above on stderr (``-v``: info, ``-vv``: debug).
+
+    Called again (``-v`` before and after the command), it only changes the level: a second
+    handler would print every record twice.
+    """
     library = logging.getLogger("wkapi")
-    library.addHandler(handler)
+    if not any(handler.get_name() == _LOG_HANDLER_NAME for handler in library.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.set_name(_LOG_HANDLER_NAME)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        library.addHandler(handler)
     library.setLevel(level)
 
 

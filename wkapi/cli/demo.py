@@ -24,20 +24,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import click
 from rich.table import Table
 
 import wkapi
-from wkapi.testing import FakeWebknossos
 
 from ._cmd_export import run_export
 from ._errors import EXIT_FAILED, EXIT_OK, CommandError
 from ._format import human_bytes, human_seconds
 from ._progress import ProgressView
-from ._settings import Settings, json_option, settings_of
+from ._settings import DEFAULT_CLIENT_CONCURRENCY, Settings, json_option, settings_of
+
+if TYPE_CHECKING:
+    from wkapi.testing import FakeWebknossos
 
 __all__ = ["DemoOptions", "Stage", "demo", "run_demo"]
 
@@ -179,10 +181,12 @@ async def _run_stages(
 
 async def run_demo(options: DemoOptions, view: ProgressView, out: Path) -> list[Stage]:
     """Run every stage against a fresh in-process fake server; the stages in order."""
+    from wkapi.testing import FakeWebknossos  # the fake server's import only where it runs
+
     stages: list[Stage] = []
     async with FakeWebknossos(latency=options.latency) as server:
         view.note(f"fake WEBKNOSSOS {server.release} at {server.url} (latency {options.latency} s)")
-        client_concurrency = max(8, options.concurrency)
+        client_concurrency = max(DEFAULT_CLIENT_CONCURRENCY, options.concurrency)
         async with wkapi.Client(
             server.url, server.tokens["admin"], concurrency=client_concurrency
         ) as wk:

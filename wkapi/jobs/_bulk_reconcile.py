@@ -32,12 +32,7 @@ def floor_before(created_ms: int | None) -> int | None:
 
 
 async def scan_project(
-    projects: ProjectsResource,
-    project_id: str,
-    matcher: MarkerMatcher,
-    floor: int | None,
-    *,
-    page_size: int = SCAN_PAGE_SIZE,
+    projects: ProjectsResource, project_id: str, matcher: MarkerMatcher, floor: int | None
 ) -> dict[int, list[Task]]:
     """The project's tasks carrying a marker of this run, by input index (all copies).
 
@@ -48,7 +43,7 @@ async def scan_project(
     Tasks created while the scan runs shift later pages; a task seen twice that way is counted
     once (by id), so two entries for one index are two different tasks.
     """
-    pager = projects.tasks(project_id, page_size=page_size)
+    pager = projects.tasks(project_id, page_size=SCAN_PAGE_SIZE)
     found: dict[int, list[Task]] = {}
     seen: set[str] = set()
     number = 0
@@ -61,7 +56,7 @@ async def scan_project(
             index = matcher.index(task.creation_info)
             if index is not None:
                 found.setdefault(index, []).append(task)
-        if len(page) < page_size:
+        if len(page) < SCAN_PAGE_SIZE:
             return found
         if floor is not None and all(task.created < floor for task in page):
             return found

@@ -48,10 +48,14 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _inside(root: Path, relative: str) -> Path | None:
-    """``root / relative`` if it stays inside ``root`` (a manifest is data, not trusted paths)."""
-    candidate = Path(os.path.normpath(root / relative))
+    """``root / relative`` if it stays inside ``root`` (a manifest is data, not trusted paths).
+
+    Compared as absolute paths: every relative path, ``../x`` included, is "relative to" ``.``.
+    """
+    base = Path(os.path.abspath(root))
+    candidate = Path(os.path.abspath(base / relative))
     try:
-        candidate.relative_to(os.path.normpath(root))
+        candidate.relative_to(base)
     except ValueError:
         return None
     return candidate

@@ -47,6 +47,7 @@ import anyio.to_thread
 
 from wkapi._errors import InputError
 from wkapi._progress import ProgressCallback, progress_function
+from wkapi.resources._base import check_int
 from wkapi.resources.annotations import AnnotationsResource, AnnotationTypeLike
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
@@ -76,14 +77,8 @@ logger = logging.getLogger("wkapi.export")
 PathLike = str | os.PathLike[str]
 
 
-def _check_concurrency(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(f"concurrency must be an int >= 1, got {value!r}")
-    return value
-
-
 def _prepare_destination(to: PathLike) -> Path:
-    destination = Path(to)
+    destination = Path(to).absolute()  # the report's paths are absolute
     if destination.exists() and not destination.is_dir():
         raise InputError(f"export destination {destination} exists and is not a directory")
     destination.mkdir(parents=True, exist_ok=True)
@@ -177,7 +172,7 @@ class ExportJobs:
         return await self._run(
             to,
             source=source,
-            concurrency=_check_concurrency(concurrency),
+            concurrency=check_int(concurrency, "concurrency", minimum=1),
             resume=resume,
             verify=verify,
             progress=progress,

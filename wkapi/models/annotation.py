@@ -260,12 +260,7 @@ class AnnotationLayerParameters:
             body["fallbackLayerName"] = self.fallback_layer_name
         if self.resolution_restrictions is not None:
             limits = {
-                k: v
-                for k, v in (
-                    ("min", self.resolution_restrictions.min),
-                    ("max", self.resolution_restrictions.max),
-                )
-                if v is not None
+                k: v for k, v in attrs.asdict(self.resolution_restrictions).items() if v is not None
             }
             body["resolutionRestrictions"] = limits
             body["magRestrictions"] = dict(limits)

@@ -100,33 +100,24 @@ class TaskSpec:
         The instance count goes out as ``openInstances`` and as ``pendingInstances``: servers
         before 23.09 need the first, newer ones the second, and both ignore the other.
         """
-        body = task_parameters_json(
+        return task_json(
             self.task_type_id,
             self.project_name,
             self.needed_experience,
             self.open_instances,
             self.script_id,
             self.bounding_box,
+            dataset=self.dataset,
+            edit_position=self.edit_position,
+            edit_rotation=self.edit_rotation,
+            creation_info=self.creation_info,
+            description=self.description,
         )
-        body["dataSet"] = self.dataset
-        body["editPosition"] = list(self.edit_position)
-        body["editRotation"] = list(self.edit_rotation)
-        if self.creation_info is not None:
-            body["creationInfo"] = self.creation_info
-        if self.description is not None:
-            body["description"] = self.description
-        return body
 
     @staticmethod
     def unknown_fields(names: Iterable[str]) -> list[str]:
         """The names among ``names`` that :meth:`from_row` does not accept (in any spelling)."""
-        unknown = []
-        for name in names:
-            try:
-                _normalise_row({name: "x"})
-            except InputError:
-                unknown.append(name)
-        return unknown
+        return [name for name in names if _field_name(name) is None]
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> TaskSpec:
@@ -324,6 +315,13 @@ def _snake(key: str) -> str:
     return _SEPARATORS.sub("_", _CAMEL_BOUNDARY.sub("_", key.strip())).lower()
 
 
+def _field_name(key: str) -> str | None:
+    """The field a row key names (any spelling, aliases resolved), ``None`` if it names none."""
+    name = _snake(key)
+    name = _ROW_ALIASES.get(name, name)
+    return name if name in _ROW_FIELDS else None
+
+
 def _normalise_row(row: Mapping[str, Any]) -> dict[str, Any]:
     """Keys in snake_case with aliases resolved; empty cells dropped."""
     if not isinstance(row, Mapping):
@@ -333,9 +331,8 @@ def _normalise_row(row: Mapping[str, Any]) -> dict[str, Any]:
     for raw_key, value in row.items():
         if not isinstance(raw_key, str):
             raise InputError(f"field names must be strings, got {raw_key!r}")
-        key = _snake(raw_key)
-        key = _ROW_ALIASES.get(key, key)
-        if key not in _ROW_FIELDS:
+        key = _field_name(raw_key)
+        if key is None:
             raise InputError(f"unknown field: {raw_key!r}")
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
@@ -451,6 +448,35 @@ def task_parameters_json(
             "height": bounding_box.height,
             "depth": bounding_box.depth,
         }
+    return body
+
+
+def task_json(
+    task_type_id: str,
+    project_name: str,
+    needed_experience: NeededExperience,
+    open_instances: int,
+    script_id: str | None,
+    bounding_box: BoundingBox | None,
+    *,
+    dataset: str,
+    edit_position: Sequence[int],
+    edit_rotation: Sequence[Number],
+    creation_info: str | None,
+    description: str | None,
+) -> JsonObject:
+    """A whole task body as ``POST /tasks`` and ``PUT /tasks/:id`` take it (optional keys left
+    out when unset)."""
+    body = task_parameters_json(
+        task_type_id, project_name, needed_experience, open_instances, script_id, bounding_box
+    )
+    body["dataSet"] = dataset
+    body["editPosition"] = list(edit_position)
+    body["editRotation"] = list(edit_rotation)
+    if creation_info is not None:
+        body["creationInfo"] = creation_info
+    if description is not None:
+        body["description"] = description
     return body
 
 

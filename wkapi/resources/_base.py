@@ -6,7 +6,7 @@ import re
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from .._convert import structure
+from .._convert import structure, structure_list
 from .._errors import InputError, InvalidResponseError
 from .._session import Session
 from ..models.common import ServerMessage
@@ -73,7 +73,7 @@ class Resource:
         return structure(data, cls, strict=self._session.strict_models)
 
     def _structure_list(self, data: Any, cls: type[T]) -> list[T]:
-        return structure(data, list[cls], strict=self._session.strict_models)  # type: ignore[valid-type]
+        return structure_list(data, cls, strict=self._session.strict_models)
 
     def _messages(self, data: Any) -> tuple[ServerMessage, ...]:
         """The ``messages`` of an answer that carries nothing else (deletes, edit, ...)."""

@@ -98,15 +98,6 @@ def _download_params(
     }
 
 
-def _paths(paths: PathLike | Iterable[PathLike]) -> list[PathLike]:
-    if isinstance(paths, (str, os.PathLike)):
-        return [paths]
-    result = list(paths)
-    if not result:
-        raise InputError("no files given to upload")
-    return result
-
-
 class AnnotationsResource(Resource):
     """Annotations (``wk.annotations``), addressed by type and id.
 
@@ -126,7 +117,11 @@ class AnnotationsResource(Resource):
         path = _address(typ, annotation_id) + "/info"
         params = {"timestamp": _timestamp(timestamp)}
         data = await self._session.request_json("GET", path, params=params)
-        return self._structure(data, Annotation)
+        annotation = self._structure(data, Annotation)
+        for store in (annotation.data_store, annotation.tracing_store):
+            if store is not None:  # the server names them: they may receive the token
+                self._session.trust_origin(store.url)
+        return annotation
 
     def stream(
         self,
@@ -232,7 +227,7 @@ class AnnotationsResource(Resource):
         response = await post_files(
             self._session,
             "/annotations/upload",
-            files=_paths(paths),
+            files=paths,
             fields={"createGroupForEachFile": "true" if flag else "false"},
             progress=progress,
         )

@@ -31,7 +31,10 @@ class DatastoresResource(Resource):
     async def list(self) -> builtins.list[DataStore]:
         """``GET /datastores``: every datastore (anonymous access allowed)."""
         data = await self._session.request_json("GET", "/datastores")
-        return self._structure_list(data, DataStore)
+        stores = self._structure_list(data, DataStore)
+        for store in stores:  # the server names them: they may receive the token
+            self._session.trust_origin(store.url)
+        return stores
 
     async def create(
         self,

@@ -19,7 +19,7 @@ from wkapi.models import (
     TaskFromFilesParams,
     TaskSpec,
 )
-from wkapi.models.task_spec import task_parameters_json
+from wkapi.models.task_spec import task_json
 
 from ._base import Resource, check_bool, check_id, check_int
 
@@ -49,22 +49,19 @@ def _ids(values: Iterable[str], what: str) -> builtins.list[str]:
 def _update_body(task: Task, open_instances: int) -> dict[str, Any]:
     """The full task body ``PUT /tasks/:id`` validates, mirroring ``task`` with only the
     instance count (under both generations' names) changed."""
-    body = task_parameters_json(
+    return task_json(
         task.type.id,
         task.project_name,
         task.needed_experience,
         open_instances,
         None if task.script is None else task.script.id,
         task.bounding_box,
+        dataset=task.dataset_name,
+        edit_position=task.edit_position,
+        edit_rotation=task.edit_rotation,
+        creation_info=task.creation_info,
+        description=task.description,
     )
-    body["dataSet"] = task.dataset_name
-    body["editPosition"] = list(task.edit_position)
-    body["editRotation"] = list(task.edit_rotation)
-    if task.creation_info is not None:
-        body["creationInfo"] = task.creation_info
-    if task.description is not None:
-        body["description"] = task.description
-    return body
 
 
 class TasksResource(Resource):
@@ -125,13 +122,10 @@ class TasksResource(Resource):
                     f"params must be TaskFromFilesParams or a mapping, got {type(params).__name__}"
                 )
             params = TaskFromFilesParams.from_mapping(params)
-        files = [paths] if isinstance(paths, (str, os.PathLike)) else builtins.list(paths)
-        if not files:
-            raise InputError("create_from_files needs at least one file")
         response = await post_files(
             self._session,
             "/tasks/createFromFiles",
-            files=files,
+            files=paths,
             fields={"formJSON": orjson.dumps(params.to_json()).decode()},
             progress=progress,
         )

@@ -5,11 +5,12 @@
 - Team members may read their team's projects and tasks; others get a 404 for them.
 - Annotations: ``Public`` ones are readable by anyone, ``Internal`` ones by every logged-in
   user, ``Private`` ones by the owner and the administrators of the annotation's team.
+- Datasets: public ones for everyone; others for admins, dataset managers and allowed teams.
 """
 
 from __future__ import annotations
 
-from ._state import Annotation, Project, State, Task, User
+from ._state import Annotation, Dataset, Project, State, Task, User
 
 
 def is_member(user: User | None, team_id: str) -> bool:
@@ -57,5 +58,20 @@ def can_read_task(state: State, user: User | None, task: Task) -> bool:
     return can_read_project(user, state.project_of(task))
 
 
+def can_edit_user(user: User, other: User) -> bool:
+    """Organization admins edit every user, team managers the members of their teams."""
+    return user.is_admin or any(user.manages(t) for t in other.team_roles)
+
+
 def can_read_user(user: User, other: User) -> bool:
-    return user.is_admin or user.id == other.id or any(manages(user, t) for t in other.team_roles)
+    return user.id == other.id or can_edit_user(user, other)
+
+
+def can_read_dataset(user: User | None, dataset: Dataset) -> bool:
+    if dataset.is_public:
+        return True
+    if user is None:
+        return False
+    if user.is_admin or user.is_dataset_manager:
+        return True
+    return any(team in user.team_roles for team in dataset.allowed_team_ids)

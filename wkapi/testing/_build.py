@@ -16,7 +16,6 @@ from ._state import (
     Dataset,
     Project,
     State,
-    SyntheticSpec,
     Task,
     TaskType,
     Team,
@@ -217,7 +216,6 @@ def new_annotation(
     volume_layers: Sequence[str] = (),
     skeleton: bool = True,
     visibility: str = "Internal",
-    synthetic: SyntheticSpec | None = None,
 ) -> Annotation:
     """An annotation; a ``Task`` one needs ``task_id`` and counts towards the task's instances."""
     if typ not in ANNOTATION_TYPES or typ in COMPOUND_TYPES:
@@ -247,29 +245,28 @@ def new_annotation(
         skeleton=skeleton,
         volume_layers=tuple(volume_layers),
         content_seed=state.derive("annotation", annotation_id),
-        synthetic=synthetic,
     )
     return state.add_annotation(annotation)
 
 
-def task_volume_layers(state: State, task: Task) -> tuple[str, ...]:
-    """The volume layers a task annotation gets from its task type."""
-    kind = state.task_types[task.task_type_id].tracing_type
-    return ("Volume",) if kind in ("volume", "hybrid") else ()
-
-
 def assign_task(state: State, task: Task, user: User) -> Annotation:
-    """Give one pending instance of ``task`` to ``user`` as a new Active Task annotation."""
+    """Give one pending instance of ``task`` to ``user`` as a new Active Task annotation, with
+    the layers its task type asks for."""
     kind = state.task_types[task.task_type_id].tracing_type
-    state.users[user.id].last_task_type_id = task.task_type_id
+    user.last_task_type_id = task.task_type_id
     return new_annotation(
         state,
         typ="Task",
         owner_id=user.id,
         task_id=task.id,
-        volume_layers=task_volume_layers(state, task),
+        volume_layers=("Volume",) if kind in ("volume", "hybrid") else (),
         skeleton=kind != "volume",
     )
+
+
+def holders(state: State, task_id: str) -> set[str | None]:
+    """The owners of the task's annotations that still hold an instance (all but Cancelled)."""
+    return {a.owner_id for a in state.annotations_of_task(task_id) if a.state != "Cancelled"}
 
 
 def annotators(state: State) -> list[User]:
@@ -295,11 +292,11 @@ def simulate_annotators(
     created: list[Annotation] = []
     for task_id in state.tasks_by_project.get(project_id, ()):
         task = state.tasks[task_id]
-        holders = {a.owner_id for a in state.annotations_of_task(task_id) if a.state != "Cancelled"}
+        taken = holders(state, task_id)
         for _ in range(task.pending):
-            free = [u for u in people if u.id not in holders] or people
+            free = [u for u in people if u.id not in taken] or people
             user = rng.choice(free)
-            holders.add(user.id)
+            taken.add(user.id)
             created.append(assign_task(state, task, user))
     for annotation in rng.sample(created, round(finish_fraction * len(created))):
         state.set_annotation_state(annotation, "Finished")

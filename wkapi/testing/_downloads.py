@@ -10,10 +10,11 @@ fully before sending.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Generator
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -141,9 +142,25 @@ def compound_members(state: State, typ: str, entity_id: str) -> list[Annotation]
 
 
 async def build_compound_zip(state: State, members: list[Annotation], temp_dir: Path) -> FileSource:
-    """Write the compound ZIP (one entry per member) to a temporary file, off the event loop."""
-    entries: list[tuple[str, Path | bytes]] = []
-    spill: list[tuple[Path, Iterator[bytes]]] = []
+    """Write the compound ZIP (one entry per member) to a temporary file. Rendering the members
+    and writing happen off the event loop."""
+    dest = temp_dir / f"compound-{next(_compound_counter)}.zip"
+    await asyncio.to_thread(_write_compound, state, members, dest)
+    return FileSource(dest, _ZIP, delete_when_opened=True)
+
+
+def _write_compound(state: State, members: list[Annotation], dest: Path) -> None:
+    with (
+        dest.open("wb") as handle,
+        contextlib.closing(_compound_entries(state, members, dest)) as entries,
+    ):
+        write_zip(entries, handle)
+
+
+def _compound_entries(
+    state: State, members: list[Annotation], dest: Path
+) -> Generator[tuple[str, Path | bytes], None, None]:
+    """The members' entries, made one at a time as the ZIP writer asks for them."""
     used: set[str] = set()
     for annotation in members:
         source = body_source(state, annotation)
@@ -152,30 +169,17 @@ async def build_compound_zip(state: State, members: list[Annotation], temp_dir: 
             name = f"{annotation.id}_{name}"
         used.add(name)
         if isinstance(source, BytesSource):
-            entries.append((name, source.data))
+            yield name, source.data
         elif isinstance(source, FileSource):
-            entries.append((name, source.path))
+            yield name, source.path
         else:  # synthetic: spill to a file so the ZIP writer never holds it whole
-            spill_path = temp_dir / f"spill-{next(_compound_counter)}-{annotation.id}"
             synthetic = _synthetic(state, annotation)
             assert synthetic is not None
-            spill.append((spill_path, synthetic.chunks(0, 1 << 20)))
-            entries.append((name, spill_path))
-    dest = temp_dir / f"compound-{next(_compound_counter)}.zip"
-    await asyncio.to_thread(_write_compound, entries, spill, dest)
-    return FileSource(dest, _ZIP, delete_when_opened=True)
-
-
-def _write_compound(
-    entries: list[tuple[str, Path | bytes]], spill: list[tuple[Path, Iterator[bytes]]], dest: Path
-) -> None:
-    for path, chunks in spill:
-        with path.open("wb") as handle:
-            for chunk in chunks:
-                handle.write(chunk)
-    try:
-        with dest.open("wb") as handle:
-            write_zip(entries, handle)
-    finally:
-        for path, _ in spill:
-            path.unlink(missing_ok=True)
+            spill = dest.with_name(f"spill-{next(_compound_counter)}-{annotation.id}")
+            try:
+                with spill.open("wb") as handle:
+                    for chunk in synthetic.chunks():
+                        handle.write(chunk)
+                yield name, spill
+            finally:
+                spill.unlink(missing_ok=True)

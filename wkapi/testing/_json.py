@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from ._access import can_edit_user
 from ._context import Context
 from ._state import Dataset, Datastore, Project, Task, TaskType, Team, Tracingstore, User
 
@@ -60,7 +61,7 @@ def user_json(ctx: Context, user: User, viewer: User) -> JsonDict:
         "experiences": dict(user.experiences),
         "lastActivity": user.last_activity,
         "isAnonymous": False,
-        "isEditable": viewer.is_admin or any(viewer.manages(t) for t in user.team_roles),
+        "isEditable": can_edit_user(viewer, user),
         "organization": ctx.state.organization,
         "novelUserExperienceInfos": {},
         "selectedTheme": "auto",
@@ -230,7 +231,8 @@ class TaskRenderer:
             )
         return self._scripts[script_id]
 
-    def _dataset_id(self, name: str) -> str | None:
+    def dataset_id(self, name: str) -> str | None:
+        """The id of the dataset called ``name`` (None if there is none), looked up once."""
         if name not in self._dataset_ids:
             dataset = self._state.datasets.get(name)
             self._dataset_ids[name] = dataset.id if dataset is not None else None
@@ -249,7 +251,7 @@ class TaskRenderer:
         }
         if self._new:
             data["datasetName"] = task.dataset
-            data["datasetId"] = self._dataset_id(task.dataset)
+            data["datasetId"] = self.dataset_id(task.dataset)
         if self._data_set:
             data["dataSet"] = task.dataset
         data["neededExperience"] = {"domain": domain, "value": value}

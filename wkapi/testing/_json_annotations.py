@@ -92,11 +92,6 @@ def _restrictions_json(ctx: Context, annotation: Annotation, viewer: User | None
     }
 
 
-def compact_annotation_json(ctx: Context, annotation: Annotation) -> JsonDict:
-    """The list form of ``/user/annotations`` and ``/users/:id/annotations``."""
-    return AnnotationRenderer(ctx, None).compact(annotation)
-
-
 def annotation_json(ctx: Context, annotation: Annotation, viewer: User | None) -> JsonDict:
     """The full form (info, finish, createExplorational, task annotation lists, ...)."""
     return AnnotationRenderer(ctx, viewer).full(annotation)
@@ -118,7 +113,6 @@ class AnnotationRenderer:
         self._tasks = TaskRenderer(ctx)
         self._owners: dict[str, JsonDict | None] = {}
         self._users: dict[str, JsonDict | None] = {}
-        self._dataset_ids: dict[str, str | None] = {}
         self._teams: dict[str, list[JsonDict]] = {}
         self._stores: dict[str, JsonDict] = {}
         self._settings: dict[str, JsonDict] = {}
@@ -143,12 +137,6 @@ class AnnotationRenderer:
             owner = self._state.users.get(owner_id)
             self._users[owner_id] = None if owner is None else compact_user_json(self._ctx, owner)
         return self._users[owner_id]
-
-    def _dataset_id(self, name: str) -> str | None:
-        if name not in self._dataset_ids:
-            dataset = self._state.datasets.get(name)
-            self._dataset_ids[name] = dataset.id if dataset is not None else None
-        return self._dataset_ids[name]
 
     def _team_list(self, annotation: Annotation) -> list[JsonDict]:
         if annotation.task_id is None:
@@ -188,7 +176,7 @@ class AnnotationRenderer:
         return found
 
     def compact(self, annotation: Annotation) -> JsonDict:
-        """The list form."""
+        """The list form of ``/user/annotations`` and ``/users/:id/annotations``."""
         data: JsonDict = {
             "id": annotation.id,
             "typ": annotation.typ,
@@ -211,7 +199,7 @@ class AnnotationRenderer:
             data["formattedHash"] = annotation.id[-6:]
         else:
             data["isLockedByOwner"] = False
-            data["datasetId"] = self._dataset_id(annotation.dataset)
+            data["datasetId"] = self._tasks.dataset_id(annotation.dataset)
         return data
 
     def full(self, annotation: Annotation) -> JsonDict:

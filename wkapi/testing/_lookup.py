@@ -6,19 +6,26 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from ._access import can_read_annotation, can_read_project, can_read_task, manages
+from ._access import (
+    can_read_annotation,
+    can_read_dataset,
+    can_read_project,
+    can_read_task,
+    manages,
+)
 from ._build import ANNOTATION_TYPES
 from ._context import caller, context
 from ._errors import (
     ANNOTATION_NOT_FOUND,
     ANNOTATION_NOT_PUBLIC,
     NOT_FOUND_GENERIC,
+    ApiError,
     bad_request,
     forbidden,
     not_found,
 )
 from ._params import object_id
-from ._state import Annotation, Project, Task, TaskType, User
+from ._state import Annotation, Dataset, Project, Task, TaskType, User
 
 
 def annotation_type(value: str) -> str:
@@ -39,6 +46,23 @@ def readable_annotation(request: web.Request, annotation_id: str) -> Annotation:
             raise not_found(ANNOTATION_NOT_PUBLIC)
         raise forbidden()
     return annotation
+
+
+def dataset_not_found(name: str) -> ApiError:
+    return not_found(f"Dataset {name} does not exist or could not be accessed")
+
+
+def readable_dataset(request: web.Request, organization: str, name: str) -> Dataset:
+    """The dataset, or the 404 a real server gives for missing and unreadable ones alike."""
+    state = context(request).state
+    dataset = state.datasets.get(name)
+    if (
+        organization != state.organization
+        or dataset is None
+        or not can_read_dataset(caller(request), dataset)
+    ):
+        raise dataset_not_found(name)
+    return dataset
 
 
 def task_for_read(request: web.Request, task_id: str, user: User) -> Task:

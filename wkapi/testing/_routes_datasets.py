@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ._access import can_read_dataset
 from ._auth import require_user
 from ._build import new_annotation
 from ._context import caller, context
-from ._errors import ApiError, bad_request, json_response, not_found, play_map_error
+from ._errors import bad_request, json_response, play_map_error
 from ._json import dataset_json
 from ._json_annotations import annotation_json
+from ._lookup import readable_dataset
 from ._params import json_body, query_bool
 from ._routing import Route
-from ._state import Dataset, User
 from ._validation import Field, field_errors
 
 _LAYER_FIELDS = (
@@ -22,34 +23,6 @@ _LAYER_FIELDS = (
     Field("magRestrictions", "object", required=False),
     Field("name", "string", required=False),
 )
-
-
-def can_read_dataset(user: User | None, dataset: Dataset) -> bool:
-    """Public datasets for everyone; others for admins, dataset managers and allowed teams."""
-    if dataset.is_public:
-        return True
-    if user is None:
-        return False
-    if user.is_admin or user.is_dataset_manager:
-        return True
-    return any(team in user.team_roles for team in dataset.allowed_team_ids)
-
-
-def dataset_not_found(name: str) -> ApiError:
-    return not_found(f"Dataset {name} does not exist or could not be accessed")
-
-
-def readable_dataset(request: web.Request, organization: str, name: str) -> Dataset:
-    """The dataset, or the 404 a real server gives for missing and unreadable ones alike."""
-    state = context(request).state
-    dataset = state.datasets.get(name)
-    if (
-        organization != state.organization
-        or dataset is None
-        or not can_read_dataset(caller(request), dataset)
-    ):
-        raise dataset_not_found(name)
-    return dataset
 
 
 async def list_datasets(request: web.Request) -> web.StreamResponse:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from ._access import can_read_task, is_member
 from ._auth import require_user
-from ._build import assign_task
+from ._build import assign_task, holders
 from ._context import context
 from ._errors import (
     bad_request,
@@ -29,7 +29,7 @@ from ._params import json_body, json_body_bytes, object_id, parse_json
 from ._routing import Route
 from ._state import Task, User
 from ._task_creation import TaskSpec, create_tasks, instances_key, task_fields
-from ._validation import Field, field_errors, is_valid
+from ._validation import Field, collect_errors, field_errors, is_valid
 
 LIST_LIMIT = 1000
 _LIST_FIELDS = (
@@ -57,7 +57,7 @@ def _create(request: web.Request, user: User, raw: bytes) -> web.Response:
     errors: dict[str, list[str]] = {}
     for index, item in enumerate(body):
         if not is_valid(item, fields):
-            errors.update(field_errors(item, fields, path=f"obj[{index}]"))
+            errors.update(collect_errors(item, fields, path=f"obj[{index}]"))
     if errors:
         raise play_map_error(errors)
     specs = [TaskSpec.from_json(ctx, item) for item in body]
@@ -115,8 +115,7 @@ async def assign(request: web.Request) -> web.StreamResponse:
         raise not_found("User could not be found")
     if task.pending <= 0:
         raise bad_request("This task has no pending instances left")
-    holders = {a.owner_id for a in ctx.state.annotations_of_task(task.id) if a.state != "Cancelled"}
-    if assignee.id in holders:
+    if assignee.id in holders(ctx.state, task.id):
         raise bad_request("The user already has an annotation of this task")
     assign_task(ctx.state, task, assignee)
     return json_response(task_json(ctx, task))
@@ -129,14 +128,14 @@ def _candidates(request: web.Request, body: dict[str, object]) -> Iterable[Task]
     if isinstance(raw_ids, list):
         ids = sorted({object_id(str(i)) for i in raw_ids})
         tasks: Iterable[Task] = (state.tasks[i] for i in ids if i in state.tasks)
+        if body.get("project") is not None:
+            project_id = object_id(str(body["project"]))
+            tasks = (t for t in tasks if t.project_id == project_id)
     elif body.get("project") is not None:
         project_id = object_id(str(body["project"]))
         tasks = (state.tasks[i] for i in state.tasks_by_project.get(project_id, ()))
     else:
         tasks = state.tasks.values()
-    if body.get("project") is not None:
-        project_id = object_id(str(body["project"]))
-        tasks = (t for t in tasks if t.project_id == project_id)
     if body.get("taskType") is not None:
         type_id = object_id(str(body["taskType"]))
         tasks = (t for t in tasks if t.task_type_id == type_id)

@@ -14,10 +14,10 @@ from ._build import new_annotation
 from ._content import NmlError, check_nml_file, check_zip_upload, merge_nml_files
 from ._context import context
 from ._errors import bad_request, html_error, json_response, play_map_error
+from ._lookup import dataset_not_found
 from ._multipart import ReceivedFile, receive_multipart
-from ._routes_datasets import dataset_not_found
 from ._routing import Route
-from ._task_creation import TaskSpec, create_tasks, form_fields
+from ._task_creation import TaskSpec, create_tasks, form_json_fields
 from ._validation import field_errors
 
 _ANNOTATION_SUFFIXES = (".nml", ".zip")
@@ -105,7 +105,7 @@ async def create_from_files(request: web.Request) -> web.StreamResponse:
             form = orjson.loads(raw_form)
         except orjson.JSONDecodeError as exc:
             raise bad_request(f"formJSON is not valid JSON: {exc}") from None
-        errors = field_errors(form, form_fields(ctx))
+        errors = field_errors(form, form_json_fields(ctx))
         if errors:
             raise play_map_error(errors)
         files = [f for f in received.files if _is_annotation_file(f)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ._access import can_read_user, manages
+from ._access import can_edit_user, can_read_user, is_member
 from ._auth import require_user
 from ._context import context
 from ._errors import forbidden, json_response, not_found
@@ -36,11 +36,7 @@ async def list_users(request: web.Request) -> web.StreamResponse:
     admin = query_bool(request, "isAdmin")
     users = [u for u in ctx.state.users.values() if can_read_user(viewer, u)]
     if editable is not None:
-        users = [
-            u
-            for u in users
-            if (viewer.is_admin or any(manages(viewer, t) for t in u.team_roles)) == editable
-        ]
+        users = [u for u in users if can_edit_user(viewer, u) == editable]
     if admin is not None:
         users = [u for u in users if u.is_admin == admin]
     return json_response([user_json(ctx, u, viewer) for u in users])
@@ -109,7 +105,7 @@ async def user_tasks(request: web.Request) -> web.StreamResponse:
 async def list_teams(request: web.Request) -> web.StreamResponse:
     viewer = require_user(request)
     ctx = context(request)
-    teams = [t for t in ctx.state.teams.values() if viewer.is_admin or t.id in viewer.team_roles]
+    teams = [t for t in ctx.state.teams.values() if is_member(viewer, t.id)]
     return json_response([team_json(ctx, t) for t in teams])
 
 

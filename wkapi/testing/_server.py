@@ -119,10 +119,12 @@ class FakeWebknossos:
 
     @property
     def organization(self) -> str:
+        """The seeded organization's name (``sample_organization``)."""
         return self._ctx.state.organization
 
     @property
     def release(self) -> str:
+        """The WEBKNOSSOS release it imitates, e.g. ``"25.01"``."""
         return self._ctx.release
 
     @property
@@ -132,6 +134,7 @@ class FakeWebknossos:
 
     @property
     def faults(self) -> FaultInjector:
+        """The fault rules; ``server.faults.add(...)`` makes chosen requests fail."""
         return self._ctx.faults
 
     @property
@@ -140,6 +143,7 @@ class FakeWebknossos:
         return self._ctx.requests
 
     def clear_requests(self) -> None:
+        """Forget the requests recorded so far."""
         self._ctx.requests.clear()
 
     # adding data
@@ -168,6 +172,7 @@ class FakeWebknossos:
         ).id
 
     def add_team(self, name: str) -> str:
+        """Add a team; returns its id."""
         return _build.new_team(self.state, name).id
 
     def add_dataset(
@@ -193,6 +198,8 @@ class FakeWebknossos:
     def add_task_type(
         self, summary: str, *, tracing_type: str = "skeleton", team_id: str | None = None
     ) -> str:
+        """Add a task type (``skeleton``, ``volume`` or ``hybrid``; default team: the first);
+        returns its id."""
         return _build.new_task_type(
             self.state, summary, tracing_type=tracing_type, team_id=team_id
         ).id
@@ -228,6 +235,8 @@ class FakeWebknossos:
         edit_position: Sequence[int] = (0, 0, 0),
         creation_info: str | None = None,
     ) -> str:
+        """Add a task of ``instances`` pending instances on the dataset named ``dataset``;
+        returns its id."""
         return _build.new_task(
             self.state,
             project_id,
@@ -293,6 +302,7 @@ class FakeWebknossos:
         return annotation.id
 
     def finish_annotation(self, annotation_id: str) -> None:
+        """Mark the annotation Finished (its task's counts follow)."""
         self.state.set_annotation_state(self.state.annotations[annotation_id], "Finished")
 
     def assign_task(self, task_id: str, user_id: str) -> str:

@@ -15,13 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
-from ._access import manages
+from ._access import can_read_dataset, manages
 from ._build import new_task
 from ._context import Context, context
 from ._errors import NOT_AUTHORIZED, bad_request, json_response, not_found
 from ._json import TaskRenderer
+from ._lookup import dataset_not_found
 from ._params import object_id
-from ._routes_datasets import can_read_dataset, dataset_not_found
 from ._state import Project, State, Task, User
 from ._validation import Field
 
@@ -56,9 +56,9 @@ def _instances_key(new: bool) -> str:
     return "pendingInstances" if new else "openInstances"
 
 
-def form_fields(ctx: Context) -> tuple[Field, ...]:
+def form_json_fields(ctx: Context) -> tuple[Field, ...]:
     """The keys of createFromFiles' ``formJSON``."""
-    return _form_fields(ctx.new)
+    return _form_json_fields(ctx.new)
 
 
 def task_fields(ctx: Context) -> tuple[Field, ...]:
@@ -67,7 +67,7 @@ def task_fields(ctx: Context) -> tuple[Field, ...]:
 
 
 @functools.cache
-def _form_fields(new: bool) -> tuple[Field, ...]:
+def _form_json_fields(new: bool) -> tuple[Field, ...]:
     return (
         Field("taskTypeId", "string"),
         _EXPERIENCE,
@@ -81,7 +81,7 @@ def _form_fields(new: bool) -> tuple[Field, ...]:
 @functools.cache
 def _task_fields(new: bool) -> tuple[Field, ...]:
     return (
-        *_form_fields(new),
+        *_form_json_fields(new),
         Field("dataSet", "string"),
         Field("editPosition", "vec3"),
         Field("editRotation", "vec3"),
