@@ -40,6 +40,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "DestinationInUseError",
     "IncompleteDownloadError",
     "InputError",
     "InvalidResponseError",
@@ -74,6 +75,17 @@ class UploadInputError(InputError):
     """
 
     def __init__(self, message: str, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class DestinationInUseError(InputError):
+    """Another export is writing into this destination right now (it holds the manifest's lock).
+
+    ``path`` is the manifest whose lock is held.
+    """
+
+    def __init__(self, message: str, path: str) -> None:
         super().__init__(message)
         self.path = path
 

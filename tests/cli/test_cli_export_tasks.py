@@ -242,3 +242,44 @@ def test_ctrl_c_during_an_export_then_resume(tmp_path: Path) -> None:
         assert sorted(item["id"] for item in data["items"]) == sorted(annotations)
     finally:
         slow.close()
+
+
+def test_tasks_create_prints_its_run_id_and_resumes_with_it(
+    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+) -> None:
+    server = threaded_server.server
+    project = threaded_server.call(server.add_project, "cli_resume")
+    rows = ["task_type_id,dataset,project_name,x,y,z"]
+    rows += [f"{work['task_type']},{work['dataset']},cli_resume,{i},0,0" for i in range(30)]
+    partial, full = tmp_path / "partial.csv", tmp_path / "full.csv"
+    partial.write_text("\n".join(rows[:21]) + "\n")  # what an interrupted run got through
+    full.write_text("\n".join(rows) + "\n")
+
+    first = run_cli("tasks", "create", str(partial), "--json", *_args(threaded_server))
+    assert first.returncode == 0, first.stderr
+    run_id = json.loads(first.stdout)["run_id"]
+    assert f"run id {run_id} (if interrupted, resume with --run-id {run_id})" in first.stderr
+
+    second = run_cli(
+        "tasks", "create", str(full), "--run-id", run_id, "--json", *_args(threaded_server)
+    )
+
+    assert second.returncode == 0, second.stderr
+    assert f"resuming run {run_id}" in second.stderr
+    data = json.loads(second.stdout)
+    assert (data["created"], data["resumed"], data["requests"]) == (30, 20, 1)
+    on_server = [t for t in server.state.tasks.values() if t.project_id == project]
+    assert sorted(t.edit_position[0] for t in on_server) == list(range(30))
+
+
+def test_tasks_create_refuses_a_malformed_run_id(
+    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+) -> None:
+    csv = tmp_path / "tasks.csv"
+    csv.write_text(f"task_type_id,dataset,project_name,x,y,z\n{work['task_type']},d,p,1,2,3\n")
+
+    result = run_cli("tasks", "create", str(csv), "--run-id", "nope", *_args(threaded_server))
+
+    assert result.returncode != 0
+    assert "run_id must be 12 lowercase hex characters" in result.stderr
+    assert "Traceback" not in result.stderr

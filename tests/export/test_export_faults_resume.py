@@ -16,7 +16,8 @@ from tests.export.conftest import (
     manifest_lines,
     sha256_of,
 )
-from wkapi.jobs import ExportItem, ExportStatus
+from wkapi import DestinationInUseError
+from wkapi.jobs import ExportItem, ExportReport, ExportStatus
 from wkapi.testing import FakeWebknossos, FaultKind
 
 DOWNLOADS = "/annotations/*/download"
@@ -219,3 +220,37 @@ async def test_a_manifest_path_outside_a_relative_destination_is_never_touched(
     assert item.path.is_absolute()  # as ExportItem documents, whatever ``to`` was
     assert item.path.parent == destination / "Explorational" / annotation
     assert sha256_of(item.path) == fake_wk.expected_sha256(annotation)
+
+
+async def test_a_second_export_into_a_busy_destination_is_refused_before_sending(
+    fake_wk, connect: ClientFactory, tmp_path: Path
+) -> None:
+    owner, annotations = _finished_annotations(fake_wk, 40)
+    fake_wk.faults.add(FaultKind.LATENCY, method="GET", path=DOWNLOADS, delay=0.02)
+    wk = connect(fake_wk)
+    other = connect(fake_wk)
+    results: dict[str, object] = {}
+
+    async def first() -> None:
+        results["first"] = await wk.export.annotations(tmp_path, user_id=owner, concurrency=4)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(first)
+        while not download_requests(fake_wk):
+            await anyio.sleep(0.005)
+        requests_before = len(fake_wk.requests)
+        with pytest.raises(DestinationInUseError, match="another export is writing into") as info:
+            await other.export.annotations(tmp_path, user_id=owner)
+        assert info.value.path == str(tmp_path / "manifest.jsonl")
+        # The refused run sent nothing; whatever arrived meanwhile is the first run's downloads.
+        assert all(r.route.endswith("/download") for r in fake_wk.requests[requests_before:]), (
+            fake_wk.requests[requests_before:]
+        )
+
+    report = results["first"]
+    assert isinstance(report, ExportReport)
+    assert report.succeeded == len(annotations)
+    assert len(latest_entries(tmp_path)) == len(annotations)
+    # Once the first run is done, the destination is free again.
+    again = await other.export.annotations(tmp_path, user_id=owner)
+    assert (again.succeeded, again.skipped) == (0, len(annotations))

@@ -10,6 +10,8 @@ import click
 from rich.table import Table
 
 import wkapi
+from wkapi.jobs import new_run_id
+from wkapi.jobs._bulk_markers import check_run_id
 
 from ._errors import EXIT_FAILED, EXIT_OK
 from ._format import human_rate, human_seconds
@@ -34,6 +36,8 @@ def bulk_report_json(report: wkapi.BulkTaskReport, seconds: float) -> dict[str, 
         "requests": report.requests,
         "resent": report.resent,
         "reconciled": report.reconciled,
+        "resumed": report.resumed,
+        "run_id": report.run_id,
         "duplicate_task_ids": list(report.duplicate_task_ids),
         "warnings": list(report.warnings),
         "seconds": round(seconds, 3),
@@ -60,6 +64,8 @@ def _summary(settings: Settings, report: wkapi.BulkTaskReport, seconds: float) -
     table.add_row("requests", str(report.requests))
     table.add_row("resent after a lost answer", str(report.resent))
     table.add_row("reconciled", str(report.reconciled))
+    if report.resumed:
+        table.add_row(f"created by the earlier run {report.run_id}", str(report.resumed))
     table.add_row("time", human_seconds(seconds))
     table.add_row("throughput", human_rate(report.created, seconds, "tasks"))
     settings.out.print(table)
@@ -85,16 +91,36 @@ def _summary(settings: Settings, report: wkapi.BulkTaskReport, seconds: float) -
     help="Tasks per request (default: the server's limit, 1000, or 100 for volume tasks).",
 )
 @click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--run-id",
+    default=None,
+    help="Resume the interrupted run of this id (printed when it started) with the same FILE: "
+    "its tasks are found and not created again.",
+)
 @server_options
 @click.pass_context
-def create(ctx: click.Context, file: Path, batch_size: int | None, concurrency: int) -> int:
+def create(
+    ctx: click.Context, file: Path, batch_size: int | None, concurrency: int, run_id: str | None
+) -> int:
     """Create tasks from FILE (.csv with a header row, or .jsonl), each exactly once.
 
     Every row is checked before the first request; a bad row is reported with its line number
     and nothing is sent. Items the server refuses are listed; the exit status is 1 then.
+    The run id is printed first: if the command is interrupted, run it again with
+    ``--run-id`` and the same FILE, and nothing is created twice.
     """
     settings = settings_of(ctx)
     specs = wkapi.load_task_specs(file)
+    resume = run_id is not None
+    if run_id is None:
+        run_id = new_run_id()
+        notice = f"run id {run_id} (if interrupted, resume with --run-id {run_id})"
+    else:
+        check_run_id(run_id)
+        notice = f"resuming run {run_id}"
+    if not settings.quiet:
+        # On stderr, beside the progress: stdout stays one document with --json.
+        settings.err.print(notice, markup=False, highlight=False, soft_wrap=True)
 
     async def run() -> tuple[wkapi.BulkTaskReport, float]:
         loop = asyncio.get_running_loop()
@@ -103,7 +129,12 @@ def create(ctx: click.Context, file: Path, batch_size: int | None, concurrency: 
                 meter = view.meter("tasks", noun="tasks")
                 started = loop.time()
                 report = await wk.tasks.create_many(
-                    specs, batch_size=batch_size, concurrency=concurrency, progress=meter
+                    specs,
+                    batch_size=batch_size,
+                    concurrency=concurrency,
+                    progress=meter,
+                    run_id=run_id,
+                    resume=resume,
                 )
                 meter.finish()
                 return report, loop.time() - started

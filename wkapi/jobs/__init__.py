@@ -1,5 +1,6 @@
 """Jobs that compose several resources: bulk task creation (and export)."""
 
+from ._bulk_markers import new_run_id
 from ._export_report import ExportItem, ExportReport, ExportStatus
 from .bulk_tasks import BulkTaskItem, BulkTaskReport, BulkTasksResource
 from .export import ExportJobs
@@ -16,5 +17,6 @@ __all__ = [
     "TaskFileError",
     "TaskInputError",
     "load_task_specs",
+    "new_run_id",
     "specs_from_rows",
 ]

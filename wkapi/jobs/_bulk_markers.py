@@ -14,15 +14,34 @@ from __future__ import annotations
 import re
 import secrets
 
-__all__ = ["MARKER_PATTERN", "MarkerMatcher", "make_marker", "marked_creation_info", "new_run_id"]
+from wkapi._errors import InputError
+
+__all__ = [
+    "MARKER_PATTERN",
+    "MarkerMatcher",
+    "check_run_id",
+    "make_marker",
+    "marked_creation_info",
+    "new_run_id",
+]
 
 #: Any bulk-creation marker: group 1 is the run id, group 2 the input index.
 MARKER_PATTERN = re.compile(r"\[wkapi:([0-9a-f]{12}):(\d+)\]")
+_RUN_ID = re.compile(r"[0-9a-f]{12}")
 
 
 def new_run_id() -> str:
     """A fresh random run id (48 bits: a collision between two runs is not a practical risk)."""
     return secrets.token_hex(6)
+
+
+def check_run_id(run_id: object) -> str:
+    """``run_id`` if it is a run id (12 lowercase hex characters); else :class:`InputError`."""
+    if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id):
+        raise InputError(
+            f"run_id must be 12 lowercase hex characters (a report's run_id), got {run_id!r}"
+        )
+    return run_id
 
 
 def make_marker(run_id: str, index: int) -> str:

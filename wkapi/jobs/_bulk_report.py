@@ -50,6 +50,8 @@ class BulkTaskReport:
         resent: items sent more than once because an earlier send was lost.
         reconciled: items whose creation was learnt by looking up the project's tasks (their
             batch's answer was lost or an error) rather than from an answer.
+        resumed: items an earlier run with the same ``run_id`` had created (found before
+            sending; only when resuming).
         duplicate_task_ids: tasks found carrying a marker another task also carries, i.e.
             created twice (never expected; delete them if they are unwanted).
     """
@@ -60,6 +62,7 @@ class BulkTaskReport:
     requests: int = 0
     resent: int = 0
     reconciled: int = 0
+    resumed: int = 0
     duplicate_task_ids: tuple[str, ...] = ()
 
     @property
@@ -94,8 +97,9 @@ class BulkTaskReport:
 
     def summary(self) -> str:
         """One line for logs: counts of created, failed, requests, resent, reconciled."""
+        resumed = f", {self.resumed} from run {self.run_id}" if self.resumed else ""
         text = (
-            f"{self.created} created, {self.failed} failed of {len(self.items)} "
+            f"{self.created} created{resumed}, {self.failed} failed of {len(self.items)} "
             f"({self.requests} requests, {self.resent} resent, {self.reconciled} reconciled)"
         )
         if self.duplicate_task_ids:

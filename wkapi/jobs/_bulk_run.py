@@ -15,6 +15,11 @@ Every batch is delivered by its own worker (at most ``concurrency`` at a time):
      may come after part of the batch was created, but never means "try again". The one
      exception is the server's batch limit, which splits the batch into batches of 100.
 
+A run can resume an earlier one (``run_id`` of its report): it then keeps that run's markers,
+scans each project once before sending, records the items it finds as created (when the task
+found matches the input item; otherwise the item fails as a changed input) and sends only the
+rest. So a job killed mid-way, run again with its run id, creates nothing twice.
+
 Reconciling per batch, right after its failure, keeps each scan short (back to that batch's send
 time) instead of scanning a whole round's worth of tasks, and needs no barrier between rounds.
 Items sent again after a lost answer are checked once more at the end: if the server finished
@@ -25,6 +30,7 @@ the report says so (``duplicate_task_ids``) instead of hiding it.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
 import anyio
@@ -49,6 +55,8 @@ __all__ = ["BulkRun", "PostBatch", "RunSettings"]
 PostBatch = Callable[[list[JsonObject]], Awaitable[TaskCreationReport]]
 
 _LIMIT_ERROR = "limitExceeded"
+
+logger = logging.getLogger(__name__)
 
 
 class _Fate(enum.Enum):
@@ -97,6 +105,7 @@ class _Item:
     needs_verify: bool = False  # sent again after a lost answer
     verify_floor: int | None = None  # scan floor of the first send whose answer was lost
     reconciled: bool = False
+    resumed: bool = False  # created by the earlier run this one resumes
 
 
 @attrs.frozen
@@ -126,12 +135,15 @@ class BulkRun:
         task_types: TaskTypesResource,
         projects: ProjectsResource,
         settings: RunSettings,
+        run_id: str | None = None,
+        resume: bool = False,
     ) -> None:
         self._post = post
         self._task_types = task_types
         self._projects = projects
         self._settings = settings
-        self.run_id = new_run_id()
+        self._resuming = resume
+        self.run_id = run_id if run_id is not None else new_run_id()
         self._matcher = MarkerMatcher(self.run_id)
         self._items: list[_Item] = []
         self._warnings: dict[str, None] = {}
@@ -152,6 +164,14 @@ class BulkRun:
         )
         await preflight.run(specs, concurrency=settings.concurrency)
         sendable = [item for item in self._items if self._prepare(item, preflight)]
+        logger.info(
+            "bulk task creation run %s: %d items (resume it with run_id=%r)",
+            self.run_id,
+            len(self._items),
+            self.run_id,
+        )
+        if self._resuming:
+            sendable = await self._resume(sendable)
         self._report_progress()
         batches = plan_batches(sendable, self._key, settings.batch_size)
         limiter = anyio.CapacityLimiter(settings.concurrency)
@@ -185,6 +205,46 @@ class BulkRun:
         item.project_id = project.id
         item.project_floor = project.floor
         return True
+
+    async def _resume(self, sendable: list[_Item]) -> list[_Item]:
+        """Settle the items an earlier run with this run id created; the ones left to send.
+
+        Each project is scanned whole (the earlier run's tasks may be of any age). An item
+        whose task differs from the input (another dataset, task type or position: the input
+        changed between the runs) fails instead of being sent or taken for created.
+        """
+        by_project: dict[str, list[_Item]] = {}
+        for item in sendable:
+            by_project.setdefault(item.project_id, []).append(item)
+        for project_id, items in by_project.items():
+            try:
+                found = await self._scan(project_id, None)
+            except APIError as exc:
+                self._fail(
+                    items,
+                    None,
+                    f"not sent: could not look up the earlier run's tasks ({exc.message})",
+                )
+                continue
+            wanted = {item.index for item in items}
+            for index, tasks in found.items():
+                if index not in wanted:
+                    continue
+                item = self._items[index]
+                mismatch = _mismatch(item.spec, tasks[0])
+                if mismatch is not None:
+                    self._fail(
+                        [item],
+                        None,
+                        f"run {self.run_id} created item {index} as task {tasks[0].id}, but "
+                        f"{mismatch}: the input changed since that run; not sent",
+                    )
+                    continue
+                item.resumed = True
+                self._created(item, tasks[0])
+                for task in tasks[1:]:
+                    self._duplicates[task.id] = index
+        return [item for item in sendable if not item.done]
 
     @staticmethod
     def _key(item: _Item) -> BatchKey:
@@ -394,6 +454,7 @@ class BulkRun:
             requests=self._requests,
             resent=sum(1 for item in self._items if item.sends > 1),
             reconciled=sum(1 for item in self._items if item.reconciled and item.task is not None),
+            resumed=sum(1 for item in self._items if item.resumed),
             duplicate_task_ids=tuple(self._duplicates),
         )
 
@@ -402,6 +463,17 @@ _UNTRUSTED = (
     "not sent again because the server does not return creationInfo as sent, so the client "
     "cannot check what was created"
 )
+
+
+def _mismatch(spec: TaskSpec, task: Task) -> str | None:
+    """How ``task`` differs from ``spec`` in what identifies an input row, or ``None``."""
+    if task.dataset_name != spec.dataset:
+        return f"its dataset is {task.dataset_name!r}, not {spec.dataset!r}"
+    if task.type.id != spec.task_type_id:
+        return f"its task type is {task.type.id}, not {spec.task_type_id}"
+    if tuple(task.edit_position) != tuple(spec.edit_position):
+        return f"its edit position is {list(task.edit_position)}, not {list(spec.edit_position)}"
+    return None
 
 
 def _min_floor(floors: Iterable[int | None]) -> int | None:

@@ -14,13 +14,16 @@ Format (JSON Lines, UTF-8), one object per line::
   and it is flushed and fsynced before the next one, so the manifest never names a file that is
   not complete. Reading, the last line per ``(typ, id)`` wins; a line that does not parse (a
   torn last line after a crash) is ignored, and the next run starts on a fresh line.
-- Two runs must not write into the same destination at the same time.
+- One run at a time writes into a destination: the writer holds an exclusive lock on the
+  manifest (``flock``, where the platform has it) while it is open, and a second run gets
+  :class:`~wkapi.DestinationInUseError` before it reads anything or sends a request.
 """
 
 from __future__ import annotations
 
 import datetime
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -29,6 +32,11 @@ import anyio
 import anyio.to_thread
 import attrs
 import orjson
+
+from wkapi._errors import DestinationInUseError
+
+if sys.platform != "win32":
+    import fcntl
 
 __all__ = ["MANIFEST_NAME", "ManifestEntry", "ManifestWriter", "read_manifest"]
 
@@ -164,6 +172,7 @@ class ManifestWriter:
     def _open(self) -> BinaryIO:
         handle = open(self.path, "ab")  # noqa: SIM115  # closed in __aexit__
         try:
+            _lock(handle, self.path)
             if handle.tell() > 0 and not _ends_with_newline(self.path):
                 # A crash tore the last line; start ours on a line of its own.
                 handle.write(b"\n")
@@ -185,6 +194,20 @@ class ManifestWriter:
             lines, self._pending = b"".join(self._pending), []
             await anyio.to_thread.run_sync(_write_lines, handle, lines)
             self.syncs += 1
+
+
+def _lock(handle: BinaryIO, path: Path) -> None:
+    """Take the manifest's exclusive lock (released when ``handle`` closes), or raise."""
+    if sys.platform == "win32":  # no flock there: one run at a time is up to the user
+        return
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise DestinationInUseError(
+            f"another export is writing into {path.parent} (its manifest is locked); "
+            "wait for it to finish",
+            str(path),
+        ) from None
 
 
 def _ends_with_newline(path: Path) -> bool:

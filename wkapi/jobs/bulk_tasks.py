@@ -27,6 +27,7 @@ from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.task_types import TaskTypesResource
 from wkapi.resources.tasks import TasksResource
 
+from ._bulk_markers import check_run_id
 from ._bulk_report import BulkTaskItem, BulkTaskReport
 from ._bulk_run import BulkRun, RunSettings
 from .task_input import specs_from_rows
@@ -59,6 +60,8 @@ class BulkTasksResource(TasksResource):
         concurrency: int = 4,
         progress: ProgressCallback | None = None,
         volume_task_types: Collection[str] | None = None,
+        run_id: str | None = None,
+        resume: bool | None = None,
     ) -> BulkTaskReport:
         """Create any number of tasks, each exactly once, and report every item's outcome.
 
@@ -81,6 +84,16 @@ class BulkTasksResource(TasksResource):
                 hybrid, every other id is skeleton, and no task type is looked up. Items are
                 then also batched by task type, so an unknown id (which makes the server
                 refuse the whole request) fails only its own items.
+            run_id: the run id for the markers (default: a fresh random one). Given, it
+                resumes the earlier run of that id (its report's ``run_id``, or the one logged
+                when it started), which must have had the same input in the same order: that
+                run's tasks are found first (one scan of each project) and reported as created
+                without being sent again; only the rest are sent, under the same markers. An
+                item whose task differs from the input (dataset, task type or position) fails
+                instead. After a crash or a kill, this creates nothing twice.
+            resume: ``False`` skips that scan, for an id just drawn with
+                :func:`~wkapi.jobs.new_run_id` (so it can be shown before the run starts);
+                default ``True`` when ``run_id`` is given.
 
         Returns:
             A :class:`BulkTaskReport`: one :class:`BulkTaskItem` per input item in input order
@@ -101,6 +114,10 @@ class BulkTasksResource(TasksResource):
             if isinstance(volume_task_types, str):
                 raise InputError("volume_task_types must be a collection of ids, not one string")
             volume_task_types = {check_id(t, "volume task type id") for t in volume_task_types}
+        if run_id is not None:
+            check_run_id(run_id)
+        elif resume:
+            raise InputError("resume=True needs the run_id of the run to resume")
         config = self._session.config
         settings = RunSettings(
             batch_size=batch_size,
@@ -116,6 +133,8 @@ class BulkTasksResource(TasksResource):
             task_types=self._task_types,
             projects=self._projects,
             settings=settings,
+            run_id=run_id,
+            resume=run_id is not None and resume is not False,
         )
         return await run.run(checked)
 

@@ -157,6 +157,7 @@ class ExportJobs:
 
         Raises:
             InputError: bad arguments (nothing was sent).
+            DestinationInUseError: another export is writing into ``to`` (nothing was sent).
             AuthenticationError: the server refused the token.
             APIError: a list could not be read (project tasks, user annotations); single
                 downloads that fail are reported in the result instead.
@@ -242,10 +243,10 @@ class ExportJobs:
         started = time.perf_counter()
         destination = await anyio.to_thread.run_sync(_prepare_destination, to)
         manifest_path = destination / MANIFEST_NAME
-        previous = await read_manifest(manifest_path)
         limiter = anyio.CapacityLimiter(concurrency)
         log = ListingLog()
-        async with ManifestWriter(manifest_path) as writer:
+        async with ManifestWriter(manifest_path) as writer:  # locks the destination first
+            previous = await read_manifest(manifest_path)
             run = ExportRun(
                 annotations=self._annotations,
                 destination=destination,

@@ -1,0 +1,122 @@
+"""Resuming a bulk creation by its run id: an interrupted job run again creates nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.jobs.bulk_support import Lab, open_lab
+from wkapi import InputError
+from wkapi.jobs import new_run_id
+from wkapi.testing import FaultKind
+
+
+@pytest.fixture
+async def lab() -> AsyncIterator[Lab]:
+    async with open_lab() as started:
+        yield started
+
+
+async def test_resuming_sends_only_what_the_earlier_run_did_not_create(lab: Lab) -> None:
+    run_id = new_run_id()
+    specs = lab.specs(1000)
+    # The earlier run got through the first 600 items before it was killed.
+    first = await lab.tasks.create_many(specs[:600], batch_size=200, run_id=run_id, resume=False)
+    assert first.created == 600
+    posts_before = lab.posts()
+
+    report = await lab.tasks.create_many(specs, batch_size=200, run_id=run_id)
+
+    assert report.ok
+    assert report.run_id == run_id
+    assert report.created == 1000
+    assert report.resumed == 600
+    assert lab.posts() - posts_before == report.requests == 2  # only items 600..999 went out
+    assert [item.sends for item in report.items] == [0] * 600 + [1] * 400
+    assert [item.task.id for item in report.items[:600] if item.task] == [
+        item.task.id for item in first.items if item.task
+    ]
+    assert len(lab.server_tasks()) == 1000
+    assert set(lab.markers_on_server().values()) == {1}
+    assert "600 from run" in report.summary()
+
+
+async def test_a_run_cancelled_midway_resumes_from_its_logged_run_id(
+    lab: Lab, caplog: pytest.LogCaptureFixture
+) -> None:
+    lab.server.faults.add(FaultKind.LATENCY, method="POST", path="/tasks", delay=0.05)
+    specs = lab.specs(2000)
+    caplog.set_level(logging.INFO, logger="wkapi")
+
+    job = asyncio.ensure_future(lab.tasks.create_many(specs, batch_size=100, concurrency=2))
+    while len(lab.server_tasks()) < 300:
+        await asyncio.sleep(0.01)
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+    await asyncio.sleep(0.2)  # batches the server had begun still commit after the cut
+    created_before = len(lab.server_tasks())
+    assert 300 <= created_before < 2000
+    logged = [r.getMessage() for r in caplog.records if "bulk task creation run" in r.getMessage()]
+    assert len(logged) == 1
+    run_id = logged[0].split("run_id=")[1].strip("')")
+
+    report = await lab.tasks.create_many(specs, batch_size=100, concurrency=2, run_id=run_id)
+
+    assert report.ok
+    assert report.resumed == created_before
+    assert report.created == 2000
+    assert len(lab.server_tasks()) == 2000
+    assert set(lab.markers_on_server().values()) == {1}
+    positions = sorted(t.edit_position[0] for t in lab.server_tasks())
+    assert positions == list(range(2000))
+
+
+async def test_an_item_whose_input_changed_since_the_earlier_run_fails_unsent(lab: Lab) -> None:
+    run_id = new_run_id()
+    await lab.tasks.create_many(lab.specs(10), run_id=run_id, resume=False)
+    changed = lab.specs(10)
+    changed[3] = lab.specs(1, start=500)[0]  # row 3 edited between the runs
+
+    report = await lab.tasks.create_many(changed, run_id=run_id)
+
+    assert report.resumed == 9
+    assert report.requests == 0
+    [failure] = report.failures
+    assert failure.index == 3
+    assert failure.sends == 0
+    assert "input changed" in (failure.error or "")
+    assert "edit position is [3, 0, 0], not [500, 0, 0]" in (failure.error or "")
+    assert len(lab.server_tasks()) == 10
+
+
+async def test_tasks_of_another_run_are_not_taken_for_this_one(lab: Lab) -> None:
+    await lab.tasks.create_many(lab.specs(5))
+
+    report = await lab.tasks.create_many(lab.specs(5), run_id=new_run_id())
+
+    assert report.resumed == 0
+    assert report.created == 5
+    assert len(lab.server_tasks()) == 10
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"run_id": "3F2A9C01B4DE"}, "run_id must be 12 lowercase hex"),
+        ({"run_id": "abc"}, "run_id must be 12 lowercase hex"),
+        ({"resume": True}, "resume=True needs the run_id"),
+    ],
+)
+async def test_bad_resume_arguments_are_refused_before_sending(
+    lab: Lab, options: dict[str, object], message: str
+) -> None:
+    before = len(lab.server.requests)
+
+    with pytest.raises(InputError, match=message):
+        await lab.tasks.create_many(lab.specs(3), **options)  # type: ignore[arg-type]
+
+    assert lab.server.requests[before:] == []
