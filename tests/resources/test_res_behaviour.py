@@ -73,7 +73,7 @@ async def test_with_status_route_is_probed_once(server: FakeWebknossos, wk: Clie
     routes = [(r.route, r.status) for r in server.requests if r.route.startswith("/projects/")]
     if server.release == "23.08":
         assert routes == [
-            ("/projects/withStatus", 404),
+            ("/projects/withStatus", 400),
             ("/projects/assignments", 200),
             ("/projects/assignments", 200),
         ]

@@ -136,7 +136,15 @@ async def test_datastores_list_create_update_delete(
         "second", url="http://127.0.0.1:2", public_url="https://data.example.org"
     )
     assert updated.url == "http://127.0.0.1:2"
-    assert updated.allows_upload is False  # a flag not sent is kept
+    # The server resets flags it is not sent; the client sent the current one back.
+    assert updated.allows_upload is False
+    put = [r for r in server.requests if r.method == "PUT"]
+    assert [r.route for r in put] == ["/datastores/second"]
+    assert (
+        await wk.datastores.update(
+            "second", url=server.url, public_url=server.url, allows_upload=True
+        )
+    ).allows_upload is True
 
     with pytest.raises(PermissionDeniedError):
         await wk.datastores.delete("second")  # admins may not, super users may

@@ -73,14 +73,26 @@ class DatastoresResource(Resource):
     ) -> DataStore:
         """``PUT /datastores/:name``: change a datastore's URLs and flags (admin only).
 
-        Flags left as ``None`` are not sent. Some servers reset a flag that is not sent to its
-        default (as in :meth:`create`), so pass every flag whose value matters. Servers since
-        25.01 no longer have this route (they answer 404).
+        The server resets a flag that is not sent to its default (``isScratch`` and
+        ``isForeign`` false, ``allowsUpload`` true), so flags left as ``None`` keep their
+        current value: the store is read first (``GET /datastores``) and its ``allowsUpload``
+        and ``isScratch`` are sent back. ``isForeign`` is not readable and is sent only when
+        given. The newest servers no longer have this route (they answer 404).
         """
         body = _body(name, url, public_url, is_scratch, is_foreign, allows_upload)
         path = "/datastores/" + segment(name, "datastore name")
+        if "allowsUpload" not in body or "isScratch" not in body:
+            current = await self._find(name)
+            if current is not None:
+                body.setdefault("allowsUpload", current.allows_upload)
+                if current.is_scratch is not None:
+                    body.setdefault("isScratch", current.is_scratch)
         data = await self._session.request_json("PUT", path, json=body)
         return self._structure(data, DataStore)
+
+    async def _find(self, name: str) -> DataStore | None:
+        """The datastore named ``name`` from the list, if the caller can see it."""
+        return next((store for store in await self.list() if store.name == name), None)
 
     async def delete(self, name: str) -> tuple[ServerMessage, ...]:
         """``DELETE /datastores/:name``: remove a datastore from the database (super user only).

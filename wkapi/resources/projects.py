@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any, Final, Literal
 
-from wkapi._errors import InputError, NotFoundError
+from wkapi._errors import BadRequestError, InputError, NotFoundError
 from wkapi._pagination import DEFAULT_PAGE_SIZE, Pager
 from wkapi._session import Session
 from wkapi.models import Project, ProjectWithStatus, ServerMessage, Task
@@ -91,13 +91,15 @@ class ProjectsResource(Resource):
         """Every project the caller may read, with its number of pending task instances.
 
         Uses ``GET /projects/withStatus`` (servers since 23.09) or ``GET /projects/assignments``
-        (older servers), whichever the server has; the answer is remembered.
+        (older servers), whichever the server has; the answer is remembered. A server without
+        one of them takes its path for ``GET /projects/:id`` and refuses the id (400); a 404
+        counts as "no such route" too.
         """
         routes = (self._with_status_route,) if self._with_status_route else _WITH_STATUS_ROUTES
         for index, route in enumerate(routes):
             try:
                 data = await self._session.request_json("GET", route)
-            except NotFoundError:
+            except (NotFoundError, BadRequestError):
                 if index == len(routes) - 1:
                     raise
                 continue

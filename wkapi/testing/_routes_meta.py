@@ -96,8 +96,9 @@ async def update_datastore(request: web.Request) -> web.StreamResponse:
         raise bad_request("The datastore name in the body must equal the name in the URL")
     store.url = str(body["url"])
     store.public_url = str(body["publicUrl"])
-    store.is_scratch = bool(body.get("isScratch", store.is_scratch))
-    store.allows_upload = bool(body.get("allowsUpload", store.allows_upload))
+    # As on a real server, a flag that is not sent goes back to its default.
+    store.is_scratch = bool(body.get("isScratch", False))
+    store.allows_upload = bool(body.get("allowsUpload", True))
     return json_response(datastore_json(ctx, store))
 
 

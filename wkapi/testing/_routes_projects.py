@@ -12,7 +12,6 @@ from ._auth import require_user
 from ._build import new_project
 from ._context import context
 from ._errors import (
-    action_not_found,
     bad_request,
     forbidden,
     form_error,
@@ -71,16 +70,22 @@ async def list_projects(request: web.Request) -> web.StreamResponse:
 
 
 async def assignments(request: web.Request) -> web.StreamResponse:
-    """``/projects/assignments``: only servers before 23.09 have it."""
+    """``/projects/assignments``: only servers before 23.09 have it.
+
+    Newer servers route the path to ``GET /projects/:id``, which refuses the id (400).
+    """
     if context(request).new:
-        return action_not_found(request)
+        return _read_project(request, "assignments")
     return _visible(request, require_user(request), with_status=True)
 
 
 async def with_status(request: web.Request) -> web.StreamResponse:
-    """``/projects/withStatus``: only servers from 23.09 on have it."""
+    """``/projects/withStatus``: only servers from 23.09 on have it.
+
+    Older servers route the path to ``GET /projects/:id``, which refuses the id (400).
+    """
     if not context(request).new:
-        return action_not_found(request)
+        return _read_project(request, "withStatus")
     return _visible(request, require_user(request), with_status=True)
 
 
@@ -104,8 +109,13 @@ async def create(request: web.Request) -> web.StreamResponse:
 
 
 async def read(request: web.Request) -> web.StreamResponse:
+    return _read_project(request, request.match_info["id"])
+
+
+def _read_project(request: web.Request, project_id: str) -> web.Response:
+    """``GET /projects/:id`` for ``project_id``."""
     user = require_user(request)
-    project = project_for_read(request, request.match_info["id"], user)
+    project = project_for_read(request, project_id, user)
     return json_response(project_json(context(request), project))
 
 
