@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,6 +63,10 @@ class Limits:
             raise ConfigurationError(f"burst must be >= 1, got {self.burst!r}")
 
 
+#: A path that already names the API (``/api`` or ``/api/v5``), a common slip.
+_API_SUFFIX = re.compile(r"/api(/v\d+)?$")
+
+
 def _normalize_url(value: str | yarl.URL) -> yarl.URL:
     url = yarl.URL(str(value).strip())
     if url.scheme not in ("http", "https") or not url.host:
@@ -72,7 +77,13 @@ def _normalize_url(value: str | yarl.URL) -> yarl.URL:
         raise ConfigurationError("server URL must not contain credentials; pass token= instead")
     if url.query_string or url.fragment:
         raise ConfigurationError("server URL must not contain a query string or fragment")
-    return url.with_path(url.path.rstrip("/"))
+    path = url.path.rstrip("/")
+    if _API_SUFFIX.search(path):
+        raise ConfigurationError(
+            f"server URL must be the server's root, without /api (the client adds it), "
+            f"e.g. {url.with_path(_API_SUFFIX.sub('', path) or '/')}; got {value!r}"
+        )
+    return url.with_path(path)
 
 
 @attrs.frozen
@@ -94,8 +105,12 @@ class ClientConfig:
     check_version: bool = True
 
     def __attrs_post_init__(self) -> None:
-        if self.token is not None and (not self.token.strip() or "\n" in self.token):
-            raise ConfigurationError("token must be a non-empty single-line string or None")
+        if self.token is not None and (
+            not self.token.strip() or any(ord(c) < 32 or ord(c) == 127 for c in self.token)
+        ):
+            raise ConfigurationError(
+                "token must be a non-empty string without control characters (or None)"
+            )
         if self.api_version is not None and (
             isinstance(self.api_version, bool)
             or not isinstance(self.api_version, int)

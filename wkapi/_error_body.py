@@ -26,10 +26,8 @@ ERROR_BODY_CAP = 64 * 1024
 _TEXT_KEEP = 2000
 _MESSAGE_MAX = 500
 
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_H1 = re.compile(rb"<h1[^>]*>(.*?)</h1>", re.IGNORECASE | re.DOTALL)
-_DROP_BLOCKS = re.compile(rb"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(rb"<[^>]*>")
+#: Elements whose content is never the message (dropped when looking for the first line).
+_HIDDEN_BLOCKS = (b"script", b"style", b"head")
 _SPACE = re.compile(r"\s+")
 
 
@@ -100,20 +98,99 @@ def _from_play_map(data: dict[Any, Any]) -> list[str]:
     return out
 
 
+# HTML error bodies come from anywhere (proxies, crash pages) and may be hostile: the helpers
+# below scan with str.find only, in time linear in the body, where regular expressions such as
+# ``<title[^>]*>(.*?)</title>`` take quadratic time on a body of unclosed tags.
+
+
+def _opening(low: bytes, tag: bytes, start: int) -> int:
+    """The index of the next ``<tag`` (followed by ``>``, ``/`` or white space) from ``start``,
+    or -1. ``low`` is the lowercased body."""
+    needle = b"<" + tag
+    while True:
+        found = low.find(needle, start)
+        if found == -1:
+            return -1
+        after = low[found + len(needle) : found + len(needle) + 1]
+        if after in (b">", b"/") or after.isspace():
+            return found
+        start = found + 1
+
+
+def _element_text(raw: bytes, low: bytes, tag: bytes) -> bytes | None:
+    """The content of the first ``<tag ...>...</tag>`` element, or ``None``."""
+    opening = _opening(low, tag, 0)
+    if opening == -1:
+        return None
+    content_start = low.find(b">", opening)
+    if content_start == -1:
+        return None
+    closing = low.find(b"</" + tag, content_start)
+    return None if closing == -1 else raw[content_start + 1 : closing]
+
+
+def _drop_hidden_blocks(raw: bytes) -> bytes:
+    """``raw`` without its ``<script>``, ``<style>`` and ``<head>`` elements."""
+    low = raw.lower()
+    kept: list[bytes] = []
+    position = 0
+    # The next opening of each tag at or after ``position``: searched again only when passed,
+    # so the whole scan stays linear.
+    upcoming = {tag: _opening(low, tag, 0) for tag in _HIDDEN_BLOCKS}
+    while True:
+        for tag, index in upcoming.items():
+            if index != -1 and index < position:
+                upcoming[tag] = _opening(low, tag, position)
+        found = [(index, tag) for tag, index in upcoming.items() if index != -1]
+        if not found:
+            kept.append(raw[position:])
+            break
+        opening, tag = min(found)
+        kept.append(raw[position:opening])
+        closing = low.find(b"</" + tag, opening)
+        close_end = -1 if closing == -1 else low.find(b">", closing)
+        if close_end == -1:
+            break  # an unclosed block hides the rest of the body
+        position = close_end + 1
+    return b"".join(kept)
+
+
+def _strip_tags(raw: bytes, separator: bytes) -> bytes:
+    """``raw`` with every ``<...>`` tag replaced by ``separator`` (an unclosed tag ends it)."""
+    pieces: list[bytes] = []
+    position = 0
+    while True:
+        opening = raw.find(b"<", position)
+        if opening == -1:
+            pieces.append(raw[position:])
+            break
+        pieces.append(raw[position:opening])
+        closing = raw.find(b">", opening)
+        if closing == -1:
+            break
+        pieces.append(separator)
+        position = closing + 1
+    return b"".join(pieces)
+
+
+def _html_text(fragment: bytes) -> str:
+    return _clean(html.unescape(_decode(_strip_tags(fragment, b" "))))
+
+
 def _from_html(raw: bytes) -> list[str]:
-    for pattern in (_TITLE, _H1):
-        match = pattern.search(raw)
-        if match:
-            text = _clean(html.unescape(_decode(_TAG.sub(b" ", match.group(1)))))
-            if text:
-                # Play's error pages put the real reason in the first <h1> after a generic title.
-                heading = _H1.search(raw)
-                if pattern is _TITLE and heading:
-                    detail = _clean(html.unescape(_decode(_TAG.sub(b" ", heading.group(1)))))
-                    if detail and detail != text:
-                        return [f"{text}: {detail}"]
-                return [text]
-    body = _TAG.sub(b"\n", _DROP_BLOCKS.sub(b"", raw))
+    low = raw.lower()
+    title = _element_text(raw, low, b"title")
+    heading = _element_text(raw, low, b"h1")
+    title_text = _html_text(title) if title is not None else ""
+    heading_text = _html_text(heading) if heading is not None else ""
+    if title_text:
+        # Play's error pages put the real reason in the first <h1> after a generic title.
+        if heading_text and heading_text != title_text:
+            return [f"{title_text}: {heading_text}"]
+        return [title_text]
+    if heading_text:
+        return [heading_text]
+    body = _strip_tags(_drop_hidden_blocks(raw), b"\n")
     for line in html.unescape(_decode(body)).splitlines():
         if line.strip():
             return [_clean(line)]

@@ -60,7 +60,7 @@ class WebknossosError(Exception):
     """Base class of every error raised by wkapi."""
 
 
-class ConfigurationError(WebknossosError):
+class ConfigurationError(WebknossosError, ValueError):
     """The client was configured with values it cannot work with."""
 
 
@@ -183,6 +183,8 @@ class APIStatusError(APIError):
             (``messages[].error``, Play's validation map, ``errors[]``, an HTML page).
         body: the start of the response body (capped), for diagnosis.
         retry_after: seconds from a ``Retry-After`` header, if any.
+        chain: the server-side cause the server reported (``messages[].chain``), if any:
+            e.g. the exception behind a generic "could not be created".
     """
 
     def __init__(
@@ -195,12 +197,14 @@ class APIStatusError(APIError):
         method: str | None = None,
         url: str | None = None,
         retry_after: float | None = None,
+        chain: str | None = None,
     ) -> None:
         super().__init__(message, method=method, url=url)
         self.status = status
         self.messages = list(messages)
         self.body = body
         self.retry_after = retry_after
+        self.chain = chain
 
 
 class BadRequestError(APIStatusError):

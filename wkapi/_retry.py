@@ -25,6 +25,8 @@ from collections.abc import Callable
 
 import attrs
 
+from ._errors import ConfigurationError
+
 __all__ = ["IDEMPOTENT_METHODS", "RetryBudget", "RetryPolicy", "parse_retry_after"]
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -32,7 +34,7 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
 def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
     if value < 0:
-        raise ValueError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
+        raise ConfigurationError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
 
 
 @attrs.frozen
@@ -63,7 +65,7 @@ class RetryPolicy:
     @attempts.validator
     def _check_attempts(self, _: attrs.Attribute[int], value: int) -> None:
         if value < 1:
-            raise ValueError(f"RetryPolicy.attempts must be >= 1, got {value!r}")
+            raise ConfigurationError(f"RetryPolicy.attempts must be >= 1, got {value!r}")
 
     @classmethod
     def disabled(cls) -> RetryPolicy:

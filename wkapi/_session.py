@@ -3,7 +3,8 @@
 A request goes: version check (once) -> rate limiter -> retry loop -> aiohttp (with the per-hop
 auth middleware) -> status check -> :class:`Response`. Non-2xx answers become typed errors carrying
 the server's messages; aiohttp and socket failures become :class:`~wkapi.APIConnectionError` or
-:class:`~wkapi.APITimeoutError`, always ``raise ... from`` the original.
+:class:`~wkapi.APITimeoutError`, chained to the original (except aiohttp's response errors,
+whose request headers hold the token).
 
 The core knows no route: resources pass paths relative to ``/api`` (``"/tasks/<id>"``).
 """
@@ -22,9 +23,9 @@ from typing import Any, TypeVar
 import aiohttp
 import orjson
 import yarl
-from multidict import CIMultiDictProxy
+from multidict import CIMultiDict, CIMultiDictProxy
 
-from ._auth import TokenAuth
+from ._auth import TOKEN_HEADER, TokenAuth
 from ._config import SUPPORTED_API_VERSIONS, ClientConfig
 from ._error_body import ERROR_BODY_CAP, parse_error_body
 from ._errors import (
@@ -124,6 +125,25 @@ async def read_error_body(response: aiohttp.ClientResponse) -> bytes:
     return bytes(raw)
 
 
+def _safe_cause(exc: BaseException) -> BaseException:
+    """``exc``, made safe to chain to our error: without the token.
+
+    aiohttp's response errors (``TooManyRedirects`` among them) keep ``request_info`` and the
+    redirect ``history``, whose request headers include ``X-Auth-Token``; anything that prints
+    an exception's cause or locals (debuggers, error trackers) would show it. The headers are
+    replaced by a copy without the token, and the history (earlier responses) is dropped.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        info = exc.request_info
+        headers = CIMultiDict(info.headers)
+        headers.popall(TOKEN_HEADER, None)
+        exc.request_info = aiohttp.RequestInfo(
+            info.url, info.method, CIMultiDictProxy(headers), info.real_url
+        )
+        exc.history = ()
+    return exc
+
+
 def _map_client_error(exc: BaseException, method: str, url: yarl.URL) -> APIError:
     """Turn an aiohttp or socket failure into the library's error."""
     where = f"{method} {url.path}"
@@ -157,6 +177,15 @@ def _map_client_error(exc: BaseException, method: str, url: yarl.URL) -> APIErro
     if isinstance(exc, aiohttp.TooManyRedirects):
         return APIConnectionError(
             f"{where}: too many redirects", method=method, url=public_url, transient=False
+        )
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # An answer aiohttp could not accept (e.g. a malformed status line). Its text would
+        # carry the URL with its query, so name only aiohttp's reason (its first line).
+        reason = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else ""
+        return APIConnectionError(
+            f"{where}: unusable answer: {reason or type(exc).__name__}",
+            method=method,
+            url=public_url,
         )
     if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlRedirectClientError)):
         return APIConnectionError(
@@ -404,7 +433,7 @@ class Session:
                 except APIError:
                     raise
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                    raise _map_client_error(exc, method, url) from exc
+                    raise _map_client_error(exc, method, url) from _safe_cause(exc)
                 finally:
                     self._log(method, url, status, number, started)
 
@@ -453,7 +482,7 @@ class Session:
             except BaseException as exc:
                 await stack.aclose()
                 if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
-                    raise _map_client_error(exc, method, url) from exc
+                    raise _map_client_error(exc, method, url) from _safe_cause(exc)
                 raise
             finally:
                 self._log(method, url, status, number, started)
@@ -548,6 +577,7 @@ class Session:
             method=method,
             url=str(url.with_query(None)),
             retry_after=retry_after,
+            chain=parsed.chain,
         )
 
     def _log(

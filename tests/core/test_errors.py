@@ -118,6 +118,8 @@ async def test_error_bodies_become_typed_errors(
     assert type(error) is error_class
     assert error.status == status
     assert error.messages == messages
+    expected_chain = "[Server Time 2023-01-01] <~ Failed to load" if '"chain"' in body else None
+    assert error.chain == expected_chain
     assert error.method == "GET"
     assert error.url is not None
     assert error.url.endswith("/api/v5/thing/x")
@@ -132,17 +134,20 @@ async def test_error_bodies_become_typed_errors(
 
 
 async def test_error_bodies_are_read_with_a_cap(serve, make_session) -> None:
-    huge = b"x" * (20 * 1024 * 1024)
+    # Valid JSON only when read whole: a capped read cannot parse it and falls back to the
+    # body's first line, which shows that the client stopped at the cap.
+    huge = b'{"messages":[{"error":"' + b"x" * (20 * 1024 * 1024) + b'"}]}'
 
     async def handler(request: web.Request) -> web.Response:
-        return web.Response(status=500, body=huge, content_type="text/plain")
+        return web.Response(status=500, body=huge, content_type="application/json")
 
     server = await serve({("GET", "/api/v5/huge"): handler})
     session = make_session(server.url, retry=RetryPolicy.disabled())
     with pytest.raises(ServerError) as caught:
         await session.request_json("GET", "/huge")
-    assert len(caught.value.body) <= ERROR_BODY_CAP
+    assert caught.value.messages[0].startswith('{"messages":[{"error":"xxx')
     assert len(caught.value.messages[0]) <= 500
+    assert len(caught.value.body) <= ERROR_BODY_CAP
 
 
 async def test_an_error_body_arriving_in_pieces_is_read_whole(serve, make_session) -> None:

@@ -8,6 +8,7 @@ import pytest
 from aiohttp import web
 
 from tests.core.support import TOKEN, json_response
+from wkapi import Client, RetryPolicy
 from wkapi._config import ClientConfig, Limits, Timeouts, env_settings
 from wkapi._errors import ConfigurationError, VersionNotSupportedError
 
@@ -123,11 +124,45 @@ def test_env_settings_errors_name_the_variable(env: dict[str, str], match: str) 
         ({"url": "https://webknossos.org/?token=abc"}, "query string"),
         ({"url": "https://webknossos.org", "api_version": 0}, "api_version"),
         ({"url": "https://webknossos.org", "token": ""}, "token"),
+        ({"url": "https://webknossos.org", "token": "abc\rdef"}, "control characters"),
+        ({"url": "https://webknossos.org/api"}, "without /api"),
+        ({"url": "https://webknossos.org/api/v5/"}, "e.g. https://webknossos.org/;"),
     ],
 )
 def test_bad_configuration_is_refused_with_a_clear_error(kwargs, match) -> None:
     with pytest.raises(ConfigurationError, match=match):
         ClientConfig(**kwargs)
+
+
+def test_bad_retry_policies_are_configuration_errors() -> None:
+    with pytest.raises(ConfigurationError, match="attempts must be >= 1"):
+        RetryPolicy(attempts=0)
+    with pytest.raises(ConfigurationError, match="backoff_initial must be >= 0"):
+        RetryPolicy(backoff_initial=-1)
+
+
+async def test_client_from_env_talks_to_the_server_it_names(
+    serve, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    async def user(request: web.Request) -> web.Response:
+        seen.append((request.path, request.headers.get("X-Auth-Token")))
+        return json_response({"path": request.path})
+
+    server = await serve({("GET", "/api/v4/user"): user})
+    monkeypatch.setenv("WK_URL", server.url)
+    monkeypatch.setenv("WK_TOKEN", TOKEN)
+    monkeypatch.setenv("WK_API_VERSION", "4")
+
+    async with Client.from_env(check_version=False) as wk:
+        assert repr(wk) == f"Client(url='{server.url}', api_version=4, token=***)"
+        assert await wk._session.request_json("GET", "/user") == {"path": "/api/v4/user"}
+    assert seen == [("/api/v4/user", TOKEN)]
+
+    monkeypatch.delenv("WK_URL")
+    with pytest.raises(ConfigurationError, match="WK_URL is not set"):
+        Client.from_env()
 
 
 def test_bad_limits_and_timeouts_are_refused() -> None:

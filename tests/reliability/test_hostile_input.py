@@ -18,6 +18,7 @@ from aiohttp import web
 
 import wkapi
 from tests.reliability.rel_support import FAST_RETRY, Origin, client, listing
+from wkapi._error_body import ERROR_BODY_CAP
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
 
@@ -193,6 +194,30 @@ async def test_an_oversized_error_body_is_read_only_up_to_the_cap(origin: Origin
     assert sent < total / 4  # the client stopped reading at its cap
     assert len(caught.value.body) <= 2000
     assert len(str(caught.value)) < 1000
+
+
+@pytest.mark.parametrize(
+    "unit", [b"<title>", b"<h1>", b"<head ", b"<script>", b"<", b"<title><h1><style>"]
+)
+async def test_an_error_page_of_unclosed_tags_is_parsed_without_stalling(
+    origin: OriginFactory, unit: bytes
+) -> None:
+    # 64 KiB of unclosed tags took a quadratic HTML parse several seconds per answer, with the
+    # event loop blocked all along; a linear scan takes milliseconds. The bound is loose on
+    # purpose (noisy machines): it only tells linear from quadratic.
+    body = (b"<html>" + unit * (ERROR_BODY_CAP // len(unit)))[:ERROR_BODY_CAP]
+
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(status=502, body=body, content_type="text/html")
+
+    server = await origin(page)
+    async with _client(server, retry=wkapi.RetryPolicy.disabled()) as wk:
+        started = time.monotonic()
+        with pytest.raises(wkapi.ServerError) as caught:
+            await wk.tasks.get(ID)
+        elapsed = time.monotonic() - started
+    assert caught.value.status == 502
+    assert elapsed < 1.0
 
 
 @pytest.mark.parametrize(

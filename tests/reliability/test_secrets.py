@@ -7,6 +7,7 @@ proven through the public client, for API calls and downloads.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import ssl
@@ -16,6 +17,7 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -103,6 +105,53 @@ async def test_a_busy_run_never_shows_the_token(
     assert any(r.levelno == logging.DEBUG and r.name == "wkapi" for r in caplog.records)
     assert token not in everything
     assert token[:12] not in everything  # nor a recognisable part of it
+
+
+async def _malformed_status_line_server() -> tuple[asyncio.AbstractServer, str]:
+    """A raw TCP server answering every request with an HTTP status line aiohttp refuses."""
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 2000 WAT\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}"
+
+
+async def test_errors_from_aiohttp_answers_hold_no_token_in_their_causes(
+    origin: OriginFactory,
+) -> None:
+    # aiohttp's response errors keep the request's headers (and a redirect loop's history):
+    # chained as the cause, they would show the token to debuggers and error trackers.
+    async def loop(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(request.path)
+
+    looping = await origin(loop)
+    raw_server, raw_url = await _malformed_status_line_server()
+    caught: list[BaseException] = []
+    try:
+        for url in (looping.url, raw_url):
+            async with wkapi.Client(
+                url, "the-secret-token", check_version=False, retry=wkapi.RetryPolicy.disabled()
+            ) as wk:
+                with pytest.raises(wkapi.APIConnectionError) as info:
+                    await wk.tasks.get(ID)
+                caught.append(info.value)
+    finally:
+        raw_server.close()
+        await raw_server.wait_closed()
+
+    assert "too many redirects" in str(caught[0])
+    assert "unusable answer" in str(caught[1])
+    assert isinstance(caught[0].__cause__, aiohttp.TooManyRedirects)  # the cause is kept
+    assert any(_token_of(r) == "the-secret-token" for r in looping.seen)  # it was sent
+    for exc in caught:
+        shown = "\n".join(_texts_of(exc))
+        assert "the-secret-token" not in shown
+        assert "the-secret" not in shown
 
 
 def _token_of(request: web.Request) -> str | None:
