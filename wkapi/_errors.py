@@ -115,6 +115,9 @@ class APIError(WebknossosError):
     """Something went wrong while talking to the server.
 
     ``method`` and ``url`` (without query string) name the request when known.
+    ``earlier_attempt_unanswered`` is ``True`` when the request was retried after an attempt
+    that reached the server but got no usable answer: that attempt may have taken effect, so
+    this error may describe the state it left (e.g. a 404 for a DELETE that had worked).
     """
 
     def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:
@@ -122,6 +125,7 @@ class APIError(WebknossosError):
         self.message = message
         self.method = method
         self.url = url
+        self.earlier_attempt_unanswered = False
 
 
 class APIConnectionError(APIError):

@@ -12,6 +12,7 @@ The core knows no route: resources pass paths relative to ``/api`` (``"/tasks/<i
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import enum
 import logging
 import time
@@ -123,6 +124,49 @@ async def read_error_body(response: aiohttp.ClientResponse) -> bytes:
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
         pass
     return bytes(raw)
+
+
+class _HopLog:
+    """What aiohttp's hops of one request (all its attempts) ran into."""
+
+    __slots__ = ("lost",)
+
+    def __init__(self) -> None:
+        self.lost = False  # a hop was sent and its connection closed before the answer
+
+
+_hop_log: contextvars.ContextVar[_HopLog | None] = contextvars.ContextVar(
+    "wkapi_hop_log", default=None
+)
+
+
+async def _note_lost_answers(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """Client middleware: note a hop whose connection closed after sending, before the answer.
+
+    aiohttp may then send an idempotent request once more by itself, out of the retry loop's
+    sight; the note lets the session tell that a later answer follows a lost one.
+    """
+    try:
+        return await handler(request)
+    except aiohttp.ClientConnectorError:
+        raise  # never connected: nothing was sent
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+        hops = _hop_log.get()
+        if hops is not None:
+            hops.lost = True
+        raise
+
+
+def _maybe_processed(error: APIError) -> bool:
+    """Whether the server may have carried out the request that failed with ``error``: it
+    was sent, and no answer says it was refused before processing (as 408, 429 and 503 do)."""
+    if isinstance(error, APIConnectionError):
+        return error.request_sent
+    if isinstance(error, APIStatusError):
+        return error.status in (500, 502, 504)
+    return True  # an unreadable 2xx
 
 
 def _safe_cause(exc: BaseException) -> BaseException:
@@ -262,7 +306,7 @@ class Session:
             connector=connector,
             headers={"User-Agent": f"wkapi/{__version__}", "Accept": "application/json"},
             timeout=self._api_timeout,
-            middlewares=(self.auth,),
+            middlewares=(self.auth, _note_lost_answers),
             cookie_jar=aiohttp.DummyCookieJar(),
             raise_for_status=False,
             trust_env=False,
@@ -524,38 +568,50 @@ class Session:
         the query string).
         """
         self.budget.record_request()
+        hops = _HopLog()
+        reset = _hop_log.set(hops)
         try:
-            return await attempt(1)
-        except APIError as exc:
-            error = exc
-        policy = policy or self.config.retry
-        number = 1
-        while True:
-            if (
-                number >= policy.attempts
-                or not self._retryable(error, method, idempotent, policy)
-                or not self.budget.try_spend()
-            ):
-                raise error
-            retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-            delay = policy.backoff(number, retry_after=retry_after)
-            logger.info(
-                "retrying %s %s in %.2fs (attempt %d of %d): %s",
-                method,
-                url.path,
-                delay,
-                number + 1,
-                policy.attempts,
-                error.message,
-            )
-            # A Retry-After on a 429 or 503 has also paused the whole client (until about now);
-            # on any other status it holds only this request.
-            await self.sleep(delay)
-            number += 1
             try:
-                return await attempt(number)
+                return await attempt(1)
             except APIError as exc:
                 error = exc
+            policy = policy or self.config.retry
+            number = 1
+            unanswered = False  # an earlier attempt reached the server but its answer was lost
+            while True:
+                if (
+                    number >= policy.attempts
+                    or not self._retryable(error, method, idempotent, policy)
+                    or not self.budget.try_spend()
+                ):
+                    # aiohttp resends an idempotent request itself when the connection closes
+                    # before the answer: an answer after such a hop follows a lost one too.
+                    error.earlier_attempt_unanswered = unanswered or (
+                        hops.lost and isinstance(error, APIStatusError)
+                    )
+                    raise error
+                unanswered = unanswered or _maybe_processed(error)
+                retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+                delay = policy.backoff(number, retry_after=retry_after)
+                logger.info(
+                    "retrying %s %s in %.2fs (attempt %d of %d): %s",
+                    method,
+                    url.path,
+                    delay,
+                    number + 1,
+                    policy.attempts,
+                    error.message,
+                )
+                # A Retry-After on a 429 or 503 has also paused the whole client (until about
+                # now); on any other status it holds only this request.
+                await self.sleep(delay)
+                number += 1
+                try:
+                    return await attempt(number)
+                except APIError as exc:
+                    error = exc
+        finally:
+            _hop_log.reset(reset)
 
     async def _status_error(
         self, resp: aiohttp.ClientResponse, method: str, url: yarl.URL

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from .._convert import structure, structure_list
-from .._errors import InputError, InvalidResponseError
+from .._errors import InputError, InvalidResponseError, NotFoundError
 from .._session import Session
 from ..models.common import ServerMessage
 
@@ -63,6 +64,9 @@ def segment(value: str, what: str = "path segment") -> str:
     return quote(value, safe="")
 
 
+logger = logging.getLogger("wkapi")
+
+
 class Resource:
     """Base of the resource classes: a thin layer over :class:`~wkapi._session.Session`."""
 
@@ -82,3 +86,18 @@ class Resource:
                 f"expected a JSON object with messages, got {type(data).__name__}"
             )
         return tuple(self._structure_list(data.get("messages", []), ServerMessage))
+
+    async def _delete(self, path: str) -> tuple[ServerMessage, ...]:
+        """``DELETE path`` and the server's messages (none if it sent no body).
+
+        A 404 after a retry whose earlier attempt may have taken effect (its answer was lost)
+        means that attempt deleted the thing: the call succeeds, with no messages.
+        """
+        try:
+            response = await self._session.request("DELETE", path)
+        except NotFoundError as exc:
+            if not exc.earlier_attempt_unanswered:
+                raise
+            logger.info("DELETE %s: gone after an attempt whose answer was lost; done", path)
+            return ()
+        return self._messages(response.json()) if response.body.strip() else ()

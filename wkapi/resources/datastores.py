@@ -97,11 +97,11 @@ class DatastoresResource(Resource):
     async def delete(self, name: str) -> tuple[ServerMessage, ...]:
         """``DELETE /datastores/:name``: remove a datastore from the database (super user only).
 
-        Returns the server's messages (the server may send none).
+        Returns the server's messages (the server may send none; none either when a retry
+        found the datastore already gone after an attempt whose answer was lost).
         """
         path = "/datastores/" + segment(name, "datastore name")
-        response = await self._session.request("DELETE", path)
-        return self._messages(response.json()) if response.body.strip() else ()
+        return await self._delete(path)
 
 
 def _body(

@@ -155,9 +155,10 @@ class ProjectsResource(Resource):
     async def delete(self, project_id: str) -> tuple[ServerMessage, ...]:
         """``DELETE /projects/:id``: delete a project with all its tasks and annotations.
 
-        Returns the server's messages.
+        Returns the server's messages (none when a retry found the project already gone
+        after an attempt whose answer was lost).
         """
-        return self._messages(await self._session.request_json("DELETE", _path(project_id)))
+        return await self._delete(_path(project_id))
 
     async def update(
         self,

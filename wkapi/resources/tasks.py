@@ -167,9 +167,13 @@ class TasksResource(Resource):
         return self._structure(data, Task)
 
     async def delete(self, task_id: str) -> tuple[ServerMessage, ...]:
-        """``DELETE /tasks/:id``: delete a task and all its annotations. Returns the messages."""
+        """``DELETE /tasks/:id``: delete a task and all its annotations.
+
+        Returns the server's messages (none when a retry found the task already gone after an
+        attempt whose answer was lost).
+        """
         path = "/tasks/" + check_id(task_id, "task id")
-        return self._messages(await self._session.request_json("DELETE", path))
+        return await self._delete(path)
 
     async def update(self, task_id: str, open_instances: int) -> Task:
         """``PUT /tasks/:id``: set a task's number of open (pending) instances.
