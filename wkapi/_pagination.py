@@ -34,7 +34,11 @@ class Pager(Generic[T]):
 
     ``async for item in pager`` yields up to ``limit`` items (all when ``None``);
     ``await pager.total()`` asks the server for the total count (``X-Total-Count``);
-    ``await pager.page(n)`` fetches one page (0-based); ``await pager.to_list()`` collects.
+    ``await pager.page(n)`` fetches one page (0-based) of ``page_size`` items;
+    ``await pager.to_list()`` collects.
+
+    Iterating with a ``limit`` smaller than ``page_size`` asks for pages of ``limit`` items, so
+    no more is fetched than needed; :meth:`page` always uses ``page_size``, whatever ``limit``.
     """
 
     def __init__(
@@ -56,17 +60,19 @@ class Pager(Generic[T]):
         self._decode = decode
         self._params = dict(params or {})
         self.limit = limit
-        self.page_size = page_size if limit is None else max(1, min(page_size, limit))
+        self.page_size = page_size
+        # The server pages by offset (pageNumber * size), so one iteration keeps one size.
+        self._iteration_size = page_size if limit is None else max(1, min(page_size, limit))
 
     def __repr__(self) -> str:
         return f"<Pager {self._path} page_size={self.page_size} limit={self.limit}>"
 
     async def _fetch(
-        self, page_number: int, *, count: bool = False, size: int | None = None
+        self, page_number: int, size: int, *, count: bool = False
     ) -> tuple[list[Any], str | None]:
         params: dict[str, QueryValue] = {
             **self._params,
-            "limit": size or self.page_size,
+            "limit": size,
             "pageNumber": page_number,
         }
         if count:
@@ -84,12 +90,12 @@ class Pager(Generic[T]):
     async def page(self, number: int) -> list[T]:
         """Fetch page ``number`` (0-based) of ``page_size`` items."""
         _check_count("page number", number, minimum=0)
-        items, _ = await self._fetch(number)
+        items, _ = await self._fetch(number, self.page_size)
         return [self._decode(item) for item in items]
 
     async def total(self) -> int:
         """The total number of items the route has (ignoring ``limit``)."""
-        _, header = await self._fetch(0, count=True, size=1)
+        _, header = await self._fetch(0, 1, count=True)
         if header is None:
             raise InvalidResponseError(f"GET {self._path}: the server sent no X-Total-Count header")
         try:
@@ -111,7 +117,7 @@ class Pager(Generic[T]):
         seen: set[str] = set()
         page_number = 0
         while remaining is None or remaining > 0:
-            items, _ = await self._fetch(page_number)
+            items, _ = await self._fetch(page_number, self._iteration_size)
             fresh = 0
             for raw in items:
                 key = raw.get("id") if isinstance(raw, dict) else None
@@ -125,7 +131,7 @@ class Pager(Generic[T]):
                     remaining -= 1
                     if remaining == 0:
                         return
-            if len(items) < self.page_size:
+            if len(items) < self._iteration_size:
                 return
             if not fresh:
                 # A full page of items already seen: the server ignores pageNumber (or the

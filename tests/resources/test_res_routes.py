@@ -1,7 +1,10 @@
-"""Every route of the published v5 route list is reached by a client method.
+"""Every route of the published v5 route list is reached by the client method named for it.
 
-One "route tour" calls one client method per route against the fake server; the server's request
-log, matched against the route headings of ``webknossos-rest-api-v5.md``, must cover them all.
+The issue's route table (:data:`~tests.resources.route_calls.ROUTE_METHODS`) maps each route
+heading of ``webknossos-rest-api-v5.md`` to a client method. One "route tour" calls one client
+method per route against the fake server; a route counts as reached only by a successful request
+sent while its own method was the OUTERMOST client call in flight, so a request that another
+method makes internally (``tasks.update`` reads ``GET /tasks/:id`` first) does not count.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from wkapi import Client, TaskFromFilesParams
+from tests.resources.route_calls import ROUTE_METHODS, CallRecorder, RouteCall, client_method
+from wkapi import Client, NotFoundError, TaskFromFilesParams
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
 
@@ -46,18 +50,19 @@ def route_pattern(path: str) -> re.Pattern[str]:
     return re.compile("/".join(parts))
 
 
-def unreached(server: FakeWebknossos) -> list[str]:
-    """The spec routes no successful request of the log matched."""
-    answered = [
-        (r.method, re.sub(r"^/api(/v\d+)?", "", r.path))
-        for r in server.requests
-        if r.status is not None and 200 <= r.status < 300
-    ]
+def unreached(calls: list[RouteCall]) -> list[str]:
+    """The spec routes that no successful request reached while the route's own client method
+    (per :data:`ROUTE_METHODS`) was the outermost call in flight."""
     missing = []
     for method, path in spec_routes():
+        route = f"{method} {path}"
+        owner = ROUTE_METHODS[route]
         pattern = route_pattern(path)
-        if not any(m == method and pattern.fullmatch(p) for m, p in answered):
-            missing.append(f"{method} {path}")
+        if not any(
+            c.ok and c.outermost == owner and c.method == method and pattern.fullmatch(c.path)
+            for c in calls
+        ):
+            missing.append(route)
     return missing
 
 
@@ -69,19 +74,87 @@ def test_route_headings_are_parsed() -> None:
     assert route_pattern("/projects/:id").fullmatch("/projects/assignments") is None
 
 
-async def test_an_unrequested_route_is_reported(connect: ClientFactory) -> None:
-    async with FakeWebknossos() as server:
-        await connect(server, check_version=False).users.current()
-        missing = unreached(server)
+def test_the_route_table_names_an_existing_client_method_for_every_spec_route() -> None:
+    spec = {f"{method} {path}" for method, path in spec_routes()}
+    assert sorted(spec - ROUTE_METHODS.keys()) == [], "spec routes missing from ROUTE_METHODS"
+    assert sorted(ROUTE_METHODS.keys() - spec) == [], "ROUTE_METHODS routes not in the spec"
+    client = Client("http://127.0.0.1:9")
+    for route, name in ROUTE_METHODS.items():
+        try:
+            client_method(client, name)
+        except (AttributeError, TypeError):
+            pytest.fail(f"{route}: wkapi.Client has no method {name}")
+
+
+async def test_an_unrequested_route_is_reported(
+    server: FakeWebknossos, connect: ClientFactory
+) -> None:
+    recorder = CallRecorder()
+    wk = recorder.install(connect(server, check_version=False))
+    await wk.users.current()
+    with pytest.raises(NotFoundError):
+        await wk.projects.get("0123456789abcdef01234567")
+    assert [(c.outermost, c.status) for c in recorder.calls] == [
+        ("users.current", 200),
+        ("projects.get", 404),
+    ]
+    missing = unreached(recorder.calls)
     assert "GET /user" not in missing
     assert "GET /users/:id" in missing  # /user is no request of /users/:id
+    assert "GET /projects/:id" in missing  # refused requests do not count
     assert len(missing) == len(spec_routes()) - 1
 
 
-async def tour(server: FakeWebknossos, connect: ClientFactory, tmp_path: Path) -> None:
-    """Call one client method per route of the published list."""
+async def test_a_request_made_inside_another_method_does_not_count(
+    server: FakeWebknossos, connect: ClientFactory
+) -> None:
+    project = server.state.project_by_name("seed_project_alpha")
+    assert project is not None
+    task_id = server.state.tasks_by_project[project.id][0]
+    recorder = CallRecorder()
+    wk = recorder.install(connect(server, check_version=False))
+    await wk.tasks.update(task_id, 3)  # GET /tasks/:id, then PUT /tasks/:id
+    await wk.projects.update(project.id, priority=7)  # GET /projects/:id, then PUT
+    assert [(c.outermost, c.method) for c in recorder.calls] == [
+        ("tasks.update", "GET"),
+        ("tasks.update", "PUT"),
+        ("projects.update", "GET"),
+        ("projects.update", "PUT"),
+    ]
+    missing = unreached(recorder.calls)
+    assert "GET /tasks/:id" in missing
+    assert "GET /projects/:id" in missing
+    assert "PUT /tasks/:id" not in missing
+    assert "PUT /projects/:id" not in missing
+
+
+async def test_a_pager_request_is_labelled_with_the_method_that_made_the_pager(
+    server: FakeWebknossos, connect: ClientFactory
+) -> None:
+    recorder = CallRecorder()
+    wk = recorder.install(connect(server, check_version=False))
+    pager = wk.users.annotations(server.user_ids["user"], page_size=2)
+    assert await pager.total() >= 3
+    ids = [a.id async for a in pager]
+    assert len(ids) >= 3
+    assert {c.outermost for c in recorder.calls} == {"users.annotations"}
+    assert len(recorder.calls) >= 3
+
+
+def successful_requests(server: FakeWebknossos) -> list[tuple[str, str]]:
+    return [
+        (r.method, r.route)
+        for r in server.requests
+        if r.status is not None and 200 <= r.status < 300
+    ]
+
+
+async def tour(server: FakeWebknossos, connect: ClientFactory, tmp_path: Path) -> list[RouteCall]:
+    """Call one client method per route of the published list; returns the recorded requests."""
+    recorder = CallRecorder()
     # Without the version check, only build_info() itself requests /buildinfo.
-    wk: Client = connect(server, check_version=False)
+    wk: Client = recorder.install(connect(server, check_version=False))
+    super_user = recorder.install(connect(server, "super_user", check_version=False))
     org = server.organization
     admin_id = server.user_ids["admin"]
     user_id = server.user_ids["user"]
@@ -107,7 +180,7 @@ async def tour(server: FakeWebknossos, connect: ClientFactory, tmp_path: Path) -
         name="tour_store", url=server.url, public_url=server.url, key="tour-key"
     )
     await wk.datastores.update("tour_store", url=server.url, public_url=server.url)
-    await connect(server, "super_user", check_version=False).datastores.delete("tour_store")
+    await super_user.datastores.delete("tour_store")
     await wk.tracingstores.update("localhost", url=server.url, public_url=server.url)
 
     typ = "Explorational"
@@ -144,13 +217,15 @@ async def tour(server: FakeWebknossos, connect: ClientFactory, tmp_path: Path) -
     await wk.projects.resume(project.id)
     await wk.tasks.delete(task.id)
     await wk.projects.delete(project.id)
+    # The recorder saw every successful request the server logged, in order.
+    assert [(c.method, c.path) for c in recorder.calls if c.ok] == successful_requests(server)
+    return recorder.calls
 
 
 async def test_route_tour_reaches_every_route_on_a_v5_era_server(
     old_server: FakeWebknossos, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    await tour(old_server, connect, tmp_path)
-    missing = unreached(old_server)
+    missing = unreached(await tour(old_server, connect, tmp_path))
     assert not missing, f"routes no client method reached: {missing}"
 
 
@@ -158,8 +233,9 @@ async def test_route_tour_on_a_newer_server_uses_the_renamed_route(
     connect: ClientFactory, tmp_path: Path
 ) -> None:
     async with FakeWebknossos() as server:
-        await tour(server, connect, tmp_path)
+        calls = await tour(server, connect, tmp_path)
         # Newer servers renamed /projects/assignments; every other route is reached.
-        missing = unreached(server)
+        missing = unreached(calls)
         assert missing == ["GET /projects/assignments"], f"routes not reached: {missing}"
-        assert any(r.route == "/projects/withStatus" and r.status == 200 for r in server.requests)
+        renamed = RouteCall("projects.list_with_status", "GET", "/projects/withStatus", 200)
+        assert renamed in calls
