@@ -1,10 +1,10 @@
 """Streamed downloads: bytes move from the socket to the caller or to disk in bounded chunks.
 
 :func:`open_download` gives a :class:`DownloadBody` to iterate; :func:`download_to` writes a
-file atomically: ``<name>.part`` in the target directory, a length check against
-``Content-Length``, ``fsync``, then a rename, so an interrupted download never leaves a file that
-looks complete. Broken bodies are fetched again as :mod:`wkapi._fetch` describes; the disk side
-is :mod:`wkapi._partfile`.
+file atomically: a part file of its own in the target directory (``<name>.<random>.part``), a
+length check against ``Content-Length``, ``fsync``, then a rename, so an interrupted download
+never leaves a file that looks complete. Broken bodies are fetched again as :mod:`wkapi._fetch`
+describes; the disk side is :mod:`wkapi._partfile`.
 """
 
 from __future__ import annotations
@@ -156,11 +156,19 @@ async def download_to(
         overwrite: replace an existing file; otherwise :class:`DestinationExistsError`.
         progress: told ``(bytes_done, total)`` as chunks reach the disk.
 
-    The body is written to ``<file>.part``, checked against ``Content-Length``, fsynced and
-    renamed. On any failure or cancellation the ``.part`` file is removed and nothing appears
-    at the final path. Raises :class:`~wkapi.IncompleteDownloadError` when the body stays short
-    after the retries, and :class:`~wkapi.InvalidResponseError` when the server answers with an
-    HTML page or JSON instead of the file (a proxy's or a login page).
+    The body is written to a part file of this download's own, ``<file>.<random>.part`` in the
+    same directory, checked against ``Content-Length``, fsynced and renamed, so downloads to
+    the same name never mix their bytes: the first to finish wins, the others raise
+    :class:`DestinationExistsError` (with ``overwrite``, each replaces the file whole). On any
+    failure the part file is removed and nothing appears at the final path. Raises
+    :class:`~wkapi.IncompleteDownloadError` when the body stays short after the retries, and
+    :class:`~wkapi.InvalidResponseError` when the server answers with an HTML page or JSON
+    instead of the file (a proxy's or a login page).
+
+    Cancellation: the part file is removed, and the final path holds either what it held
+    before or the complete, verified file, never a partial one. The latter only when the
+    cancellation arrives while the file is being published (the rename is then finished first)
+    or after it; the cancellation is raised in both cases.
     """
     report = progress_function(progress)
     directory, name = await anyio.to_thread.run_sync(_resolve_target, to, overwrite)
@@ -175,12 +183,12 @@ async def download_to(
             if report is not None:
                 report(done, fetch.size)
 
-        part = PartFile(directory / f"{name}.part", on_disk)
+        part = PartFile(final, on_disk)
         try:
             await part.open()
             async for piece in fetch.pieces(on_restart=part.restart):
                 await part.add(piece)
-            size, digest = await part.commit(final, overwrite=overwrite)
+            size, digest = await part.commit(overwrite=overwrite)
         except BaseException:
             await part.discard()
             raise

@@ -3,8 +3,10 @@
 The server names the file (``attachment;filename="<name>.nml"``, RFC 5987 ``filename*=`` for
 non-ASCII names). That name comes from annotation and project names that users type, so it is
 treated as hostile: only its last path component is kept, control and reserved characters are
-replaced, leading dots are dropped (no hidden files, no ``..``) and the length is bounded. When
-nothing usable is left, the caller's fallback name is used with a suffix chosen by content type.
+replaced, leading dots are dropped (no hidden files, no ``..``) and the length is bounded. A name
+without ``.nml`` or ``.zip`` gets the one its content type calls for, and no name ends in
+``.part`` (the suffix of downloads in progress). When nothing usable is left, the caller's
+fallback name is used with a suffix chosen by content type.
 """
 
 from __future__ import annotations
@@ -15,8 +17,15 @@ from urllib.parse import unquote
 
 __all__ = ["safe_filename"]
 
-#: Longest name in bytes (UTF-8). File systems allow 255; the ``.part`` suffix needs room.
+#: Longest name in bytes (UTF-8). File systems allow 255; a part file's suffix needs room.
 MAX_NAME_BYTES = 200
+
+#: The suffixes of the files a download is: an NML, or a ZIP (of NMLs, or with volume data).
+_OUR_SUFFIXES = (".nml", ".zip")
+#: Content types that say which of them a body is.
+_TYPED_SUFFIXES = {"application/xml": ".nml", "text/xml": ".nml", "application/zip": ".zip"}
+#: The suffix of part files (see :mod:`wkapi._partfile`); no final name may end in it.
+_PART_SUFFIX = ".part"
 
 # Characters that are not allowed (Windows) or are separators somewhere; replaced by "_".
 _RESERVED = re.compile(r'[<>:"/\\|?*]')
@@ -103,7 +112,8 @@ def disposition_filename(content_disposition: str | None) -> str | None:
     return params.get("filename") or None
 
 
-def _truncate_utf8(text: str, limit: int) -> str:
+def truncate_utf8(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, never inside a character."""
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
         return text
@@ -133,16 +143,38 @@ def sanitize(name: str) -> str | None:
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
         if dot and 0 < len(suffix.encode("utf-8")) <= 16:
             room = MAX_NAME_BYTES - len(suffix.encode("utf-8")) - 1
-            name = _truncate_utf8(stem, room).rstrip(". ") + "." + suffix
+            name = truncate_utf8(stem, room).rstrip(". ") + "." + suffix
         else:
-            name = _truncate_utf8(name, MAX_NAME_BYTES).rstrip(". ")
+            name = truncate_utf8(name, MAX_NAME_BYTES).rstrip(". ")
     return name or None
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def suffix_for(content_type: str | None) -> str:
     """``.nml`` for XML answers, ``.zip`` for anything else (ZIPs and unknown binary types)."""
-    mime = (content_type or "").split(";", 1)[0].strip().lower()
-    return ".nml" if mime.endswith("xml") else ".zip"
+    return ".nml" if _media_type(content_type).endswith("xml") else ".zip"
+
+
+def _with_suffix(name: str, suffix: str) -> str:
+    """``name`` plus ``suffix``, cut so that the whole stays within :data:`MAX_NAME_BYTES`."""
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    return truncate_utf8(name, room).rstrip(". ") + suffix
+
+
+def _server_name_suffix(name: str, content_type: str | None) -> str | None:
+    """The suffix a safe server name lacks: the one its content type calls for when it has
+    neither ``.nml`` nor ``.zip``, or, for a name ending in ``.part`` whatever the type, the
+    fallback's; ``None`` when it is fine as it is."""
+    lowered = name.lower()
+    if lowered.endswith(_OUR_SUFFIXES):
+        return None
+    typed = _TYPED_SUFFIXES.get(_media_type(content_type))
+    if typed is None and lowered.endswith(_PART_SUFFIX):
+        return suffix_for(content_type)
+    return typed
 
 
 def safe_filename(
@@ -152,16 +184,21 @@ def safe_filename(
 
     The name proposed by ``content_disposition`` (``filename*=`` preferred over ``filename=``,
     quoted or not), made safe: no directory parts, no control or reserved characters, no leading
-    dot, at most :data:`MAX_NAME_BYTES` bytes with the suffix kept. When the header is missing or
-    leaves nothing usable, ``fallback_name`` (made safe too) plus ``.nml`` or ``.zip`` by
-    ``content_type``, unless it already ends in one of them.
+    dot, at most :data:`MAX_NAME_BYTES` bytes with the suffix kept. A name with neither ``.nml``
+    nor ``.zip`` gets ``.nml`` (``application/xml``, ``text/xml``) or ``.zip``
+    (``application/zip``) by ``content_type`` (other types leave it as it is), and a name ending
+    in ``.part`` always gets one (``.zip`` for other types), so no final name looks like a
+    download in progress. When the header is missing or leaves nothing usable,
+    ``fallback_name`` (made safe too) plus ``.nml`` or ``.zip`` by ``content_type``, unless it
+    already ends in one of them.
     """
     proposed = disposition_filename(content_disposition)
     if proposed is not None:
         safe = sanitize(proposed)
         if safe is not None:
-            return safe
+            suffix = _server_name_suffix(safe, content_type)
+            return safe if suffix is None else _with_suffix(safe, suffix)
     base = sanitize(fallback_name) or "download"
-    if not base.lower().endswith((".nml", ".zip")):
-        base = _truncate_utf8(base, MAX_NAME_BYTES - 4) + suffix_for(content_type)
+    if not base.lower().endswith(_OUR_SUFFIXES):
+        base = _with_suffix(base, suffix_for(content_type))
     return base

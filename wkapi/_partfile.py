@@ -1,21 +1,37 @@
-"""The ``.part`` file of a download: written off the event loop, hashed, fsynced, renamed."""
+"""The part file of a download: written off the event loop, hashed, fsynced, published.
+
+Each download writes its own part file, ``<final name>.<16 hex digits>.part`` next to the final
+file, created exclusively (``O_CREAT | O_EXCL``): a name that exists (another download's part
+file, a stale one, a symlink) is never opened, followed or replaced; another random name is
+tried. A download only ever truncates, publishes or removes the file it created, so downloads
+to the same final name, in one process or several, cannot touch each other's bytes: the first
+to finish publishes its own file, and the others get :class:`DestinationExistsError` (or, with
+``overwrite``, replace it whole, one after the other).
+
+A process killed outright (``SIGKILL``, a power cut) cannot remove its part file. Such leftovers
+are never reused or removed by later downloads (nothing can tell one from a part file that a
+running download is writing): delete ``*.part`` files yourself when no download is running.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import os
+import secrets
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import anyio
 
 from ._errors import InputError
 from ._session import logger
+
+_T = TypeVar("_T")
 
 __all__ = [
     "CHUNK_SIZE",
@@ -23,6 +39,7 @@ __all__ = [
     "WRITES_IN_FLIGHT",
     "DestinationExistsError",
     "PartFile",
+    "part_path",
 ]
 
 #: Bytes gathered from the socket before they go to the disk as one write.
@@ -31,6 +48,10 @@ CHUNK_SIZE = 1 << 20
 WRITES_IN_FLIGHT = 4
 #: Every this many bytes the kernel is asked to start writing the file out (see PartFile).
 WRITEBACK_STEP = 32 << 20
+#: Bytes of the final name kept in a part file's name; with the suffix it stays under 255.
+PART_STEM_BYTES = 200
+#: Random part file names tried before giving up (a clash is already most unlikely).
+_NAME_ATTEMPTS = 8
 
 
 class DestinationExistsError(InputError, FileExistsError):
@@ -68,7 +89,10 @@ _LANES = _WorkerLanes(keep=32)
 
 
 class PartFile:
-    """The ``.part`` file of one download, written and hashed by one worker thread, in order.
+    """The part file of one download, written and hashed by one worker thread, in order.
+
+    :meth:`open` creates it next to ``final`` under a name of its own (see the module
+    docstring); :meth:`commit` publishes it at ``final``; :meth:`discard` removes it.
 
     Pieces from the socket are gathered into batches of :data:`CHUNK_SIZE` bytes (a list, not
     copied) and each batch is one job for the worker. At most :data:`WRITES_IN_FLIGHT` batches
@@ -81,14 +105,19 @@ class PartFile:
     multi-gigabyte download does not push everything else out of the page cache.
     """
 
-    def __init__(self, path: Path, report: Callable[[int], object] | None) -> None:
-        self.path = path
+    def __init__(self, final: Path, report: Callable[[int], object] | None) -> None:
+        self.final = final
+        #: The part file, once :meth:`open` has created it.
+        self.path: Path | None = None
         self._report = report
         self._executor = _LANES.take()
+        self._executor_returned = False
         self._pending: deque[asyncio.Future[int]] = deque()
         self._batch: list[bytes] = []
         self._batch_size = 0
         self._file: BinaryIO | None = None
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file we created
+        self._published = False
         self._hash = hashlib.sha256()
         self._written = 0
         self._writeback_at = 0  # where the last write-back step ended
@@ -98,14 +127,33 @@ class PartFile:
     async def _run(self, func: Callable[[], object]) -> None:
         await asyncio.get_running_loop().run_in_executor(self._executor, func)
 
+    def _give_back_executor(self) -> None:
+        if not self._executor_returned:
+            self._executor_returned = True
+            _LANES.give_back(self._executor)
+
     # The *_sync methods run in the worker thread.
 
     def _open_sync(self) -> None:
-        # A stale .part (an earlier crash) is ours to replace; O_EXCL never follows a symlink.
-        with suppress(FileNotFoundError):
-            os.unlink(self.path)
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        self._file = os.fdopen(os.open(self.path, flags, 0o666), "wb")
+        for _ in range(_NAME_ATTEMPTS):
+            path = part_path(self.final, _part_token())
+            try:
+                fd = os.open(path, flags, 0o666)
+            except FileExistsError:
+                continue
+            self.path, self._file = path, os.fdopen(fd, "wb")
+            self._identity = _identity(os.fstat(fd))
+            return
+        raise FileExistsError(f"found no free part file name next to {self.final}")
+
+    def _still_ours(self) -> bool:
+        """Whether the part file's name still leads to the file this download created."""
+        assert self.path is not None
+        try:
+            return _identity(os.lstat(self.path)) == self._identity
+        except FileNotFoundError:
+            return False
 
     def _write_sync(self, batch: list[bytes]) -> int:
         assert self._file is not None
@@ -138,13 +186,19 @@ class PartFile:
         self._hash = hashlib.sha256()
         self._written = self._writeback_at = self._dropped_to = 0
 
-    def _commit_sync(self, final: Path, overwrite: bool) -> tuple[int, str]:
+    def _commit_sync(self, overwrite: bool) -> tuple[int, str]:
         assert self._file is not None
+        assert self.path is not None
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
-        _place(self.path, final, overwrite)
-        _fsync_directory(final.parent)
+        if not self._still_ours():  # publish exactly the bytes that were hashed, or nothing
+            raise OSError(
+                f"{self.path} was removed or replaced while downloading; nothing was published"
+            )
+        _place(self.path, self.final, overwrite)
+        self._published = True
+        _fsync_directory(self.final.parent)
         return self._written, self._hash.hexdigest()
 
     def _discard_sync(self) -> None:
@@ -152,6 +206,11 @@ class PartFile:
         try:
             if self._file is not None:
                 self._file.close()
+            if self.path is None or self._published:
+                return
+            if not self._still_ours():
+                logger.warning("left %s: it is no longer the file this download wrote", self.path)
+                return
             os.unlink(self.path)
         except FileNotFoundError:
             pass
@@ -207,29 +266,76 @@ class PartFile:
         if self._report is not None:
             self._report(0)
 
-    async def commit(self, final: Path, *, overwrite: bool) -> tuple[int, str]:
-        """Flush, fsync and rename to ``final``; the size and SHA-256 written."""
+    async def commit(self, *, overwrite: bool) -> tuple[int, str]:
+        """Flush, fsync and publish at :attr:`final`; the size and SHA-256 written.
+
+        Without ``overwrite`` an existing final file is never replaced
+        (:class:`DestinationExistsError`); with it, it is replaced atomically. Once publishing
+        has started it runs to its end, however often the task is cancelled meanwhile; a
+        cancellation is raised after it, with the complete file then at :attr:`final`.
+        """
         await self.drain()
         loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(self._executor, self._commit_sync, final, overwrite)
-        _LANES.give_back(self._executor)
+        publish = loop.run_in_executor(self._executor, self._commit_sync, overwrite)
+        result = await _to_the_end(publish)
+        self._give_back_executor()
         return result
 
     async def discard(self) -> None:
-        """Remove the ``.part`` file, even while being cancelled."""
+        """Remove the part file (unless published), even while being cancelled."""
         for future in self._pending:
             future.cancel()
         self._pending.clear()
-        loop = asyncio.get_running_loop()
-        # Queued behind a write that may still be running, so the file is closed after it.
-        cleanup = loop.run_in_executor(self._executor, self._discard_sync)
-        with anyio.CancelScope(shield=True):
-            await cleanup
-        _LANES.give_back(self._executor)
+        if not self._executor_returned:
+            loop = asyncio.get_running_loop()
+            # Queued behind a write that may still be running, so the file is closed after it.
+            await _to_the_end(loop.run_in_executor(self._executor, self._discard_sync))
+        self._give_back_executor()
+
+
+def _part_token() -> str:
+    return secrets.token_hex(8)
+
+
+def part_path(final: Path, token: str) -> Path:
+    """The part file name for ``final`` with ``token``: ``<final name>.<token>.part``, the final
+    name cut to :data:`PART_STEM_BYTES` bytes when it is longer."""
+    name = final.name
+    if len(os.fsencode(name)) > PART_STEM_BYTES:
+        name = name.encode("utf-8", "ignore")[:PART_STEM_BYTES].decode("utf-8", "ignore")
+    return final.with_name(f"{name}.{token}.part")
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_dev, stat.st_ino
+
+
+async def _to_the_end(future: asyncio.Future[_T]) -> _T:
+    """The result of ``future`` (a job in a worker thread), awaited until it is done even when
+    the task is cancelled meanwhile, once or many times; the cancellation is raised then,
+    instead of the result or the job's error."""
+    cancelled: asyncio.CancelledError | None = None
+    while not future.done():
+        try:
+            # The shield keeps an anyio scope from cancelling the wait again and again; a
+            # plain task.cancel() still interrupts it and is caught below.
+            with anyio.CancelScope(shield=True):
+                await asyncio.wait([future])
+        except asyncio.CancelledError as exc:
+            cancelled = exc
+    if cancelled is not None:
+        if not future.cancelled():
+            future.exception()  # seen: the cancellation wins over the job's error
+        raise cancelled
+    return future.result()
 
 
 def _place(part: Path, final: Path, overwrite: bool) -> None:
-    """Rename ``part`` to ``final``; without ``overwrite``, never replace an existing file."""
+    """Rename ``part`` to ``final``; without ``overwrite``, never replace an existing file.
+
+    Where the file system has no hard links, the check for an existing file and the rename are
+    two steps: another writer could create ``final`` between them.
+    """
     if overwrite:
         os.replace(part, final)
         return

@@ -1,8 +1,9 @@
 """Streamed transfers, the import surface resources use.
 
 - Downloads (:mod:`wkapi._download`): :func:`open_download` yields a :class:`DownloadBody` to
-  iterate; :func:`download_to` writes ``<name>.part``, checks the length, fsyncs and renames.
-  Body-level retries live in :mod:`wkapi._fetch`, the disk side in :mod:`wkapi._partfile`.
+  iterate; :func:`download_to` writes its own ``<name>.<random>.part``, checks the length,
+  fsyncs and renames. Body-level retries live in :mod:`wkapi._fetch`, the disk side in
+  :mod:`wkapi._partfile`.
 - Uploads (:mod:`wkapi._upload`): :func:`post_files` sends a replayable ``multipart/form-data``
   body with a ``Content-Length``, read from disk in chunks after :func:`check_upload_files`.
 - File names (:mod:`wkapi._filenames`): :func:`safe_filename` from ``Content-Disposition``.

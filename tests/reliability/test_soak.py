@@ -108,7 +108,7 @@ async def download(soak: Soak, op: int, rng: random.Random) -> None:
     try:
         result = await soak.wk.annotations.download("Explorational", annotation_id, target)
     except wkapi.WebknossosError:
-        if target.exists() or target.with_name(target.name + ".part").exists():
+        if target.exists() or list(target.parent.glob(target.name + ".*.part")):
             soak.problems.append(f"op {op}: a failed download left a file")
         raise
     on_disk = await anyio.to_thread.run_sync(_sha256_of, target)

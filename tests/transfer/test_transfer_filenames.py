@@ -38,22 +38,23 @@ def test_names_the_server_gives(header: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        ('attachment; filename="../../etc/passwd"', "passwd"),
-        ('attachment; filename="/etc/passwd"', "passwd"),
-        ('attachment; filename="C:\\\\Windows\\\\win.ini"', "win.ini"),
-        ("attachment; filename=..\\..\\boot.ini", "boot.ini"),
-        ("attachment; filename*=utf-8''..%2F..%2Fetc%2Fpasswd", "passwd"),
+        ('attachment; filename="../../etc/passwd"', "passwd.nml"),
+        ('attachment; filename="/etc/passwd"', "passwd.nml"),
+        ('attachment; filename="C:\\\\Windows\\\\win.ini"', "win.ini.nml"),
+        ("attachment; filename=..\\..\\boot.ini", "boot.ini.nml"),
+        ("attachment; filename*=utf-8''..%2F..%2Fetc%2Fpasswd", "passwd.nml"),
         ('attachment; filename="a\x00b.nml"', "a_b.nml"),
         ("attachment; filename*=utf-8''a%00b%0Ac.nml", "a_b_c.nml"),
-        ('attachment; filename=".bashrc"', "bashrc"),
+        ('attachment; filename=".bashrc"', "bashrc.nml"),
         ('attachment; filename="...hidden.nml"', "hidden.nml"),
-        ('attachment; filename="trailing. . "', "trailing"),
+        ('attachment; filename="trailing. . "', "trailing.nml"),
         ('attachment; filename="con.nml"', "_con.nml"),
         ('attachment; filename="a<b>c:d|e?f*g.nml"', "a_b_c_d_e_f_g.nml"),
-        ("attachment; filename*=utf-8''evil%E2%80%AElmn.exe", "evil_lmn.exe"),
+        ("attachment; filename*=utf-8''evil%E2%80%AElmn.exe", "evil_lmn.exe.nml"),
     ],
 )
 def test_hostile_names_are_made_safe(header: str, expected: str) -> None:
+    # An XML answer: a name without .nml or .zip gets .nml (so "evil.exe" is no .exe either).
     name = safe_filename(header, FALLBACK, "application/xml")
     assert name == expected
     assert "/" not in name

@@ -140,7 +140,7 @@ class Preflight:
             self.projects[name] = _refusal(exc, f"unknown project {name!r}")
             return
         try:
-            newest = await self._projects.tasks(project.id, limit=1).page(0)
+            newest = await self._projects.tasks(project.id, page_size=1).page(0)
         except APIStatusError as exc:
             if exc.status not in _ITEM_STATUSES:
                 raise
