@@ -188,15 +188,25 @@ def test_tasks_create_reports_refused_items(
         "projectName": "cli_export",
         "editPosition": [1, 2, 3],
     }
-    jsonl.write_text(
-        json.dumps(good) + "\n" + json.dumps({**good, "projectName": "no_such_project"}) + "\n"
-    )
+    bad = {**good, "projectName": "no_such_project"}
+    # Item 1 is on line 4: a blank line and a second blank line come before it.
+    jsonl.write_text(json.dumps(good) + "\n\n\n" + json.dumps(bad) + "\n")
 
     result = run_cli("tasks", "create", str(jsonl), *_args(threaded_server))
 
     assert result.returncode == 1
-    assert "failed: item 2" in result.stdout
-    assert "no_such_project" in result.stdout
+    failures = [line for line in result.stdout.splitlines() if line.startswith("failed:")]
+    assert len(failures) == 1, result.stdout
+    assert failures[0].startswith("failed: line 4 (index 1, HTTP 404): ")
+    assert "no_such_project" in failures[0]
+
+    as_json = run_cli("tasks", "create", str(jsonl), "--json", *_args(threaded_server))
+    assert as_json.returncode == 1
+    items = json.loads(as_json.stdout)["items"]
+    assert [(item["index"], item["line"], item["ok"]) for item in items] == [
+        (0, 1, True),
+        (1, 4, False),
+    ]
 
 
 def test_ctrl_c_during_an_export_then_resume(tmp_path: Path) -> None:

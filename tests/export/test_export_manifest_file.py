@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import anyio
 import orjson
+import pytest
 
+from wkapi.jobs import _export_manifest
 from wkapi.jobs._export_manifest import (
     ManifestEntry,
     ManifestWriter,
@@ -100,3 +103,26 @@ def test_entry_round_trips_through_its_line() -> None:
         recorded="2024-01-01T00:00:00Z",
     )
     assert parse_manifest(entry.to_line()) == {entry.key: entry}
+
+
+async def test_a_manifest_removed_before_its_lock_is_taken_is_opened_afresh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another run, holding the lock, removes its empty manifest just after this writer opened
+    # the name: the lock then lands on a file nobody will read, so the writer opens again.
+    path = tmp_path / "manifest.jsonl"
+    real_lock = _export_manifest._lock
+    removed = []
+
+    def lock_after_removal(handle: BinaryIO, locked_path: Path) -> None:
+        if not removed:
+            locked_path.unlink()
+            removed.append(locked_path)
+        real_lock(handle, locked_path)
+
+    monkeypatch.setattr(_export_manifest, "_lock", lock_after_removal)
+    async with ManifestWriter(path) as writer:
+        await writer.append(ManifestEntry(typ="Task", id="d" * 24, status="failed", error="x"))
+
+    assert removed == [path]
+    assert set(parse_manifest(path.read_bytes())) == {("Task", "d" * 24)}

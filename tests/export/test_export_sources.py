@@ -6,7 +6,9 @@ from __future__ import annotations
 import logging
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
+import anyio
 import pytest
 
 import wkapi
@@ -18,6 +20,7 @@ from tests.export.conftest import (
     latest_entries,
     sha256_of,
 )
+from wkapi._pagination import Pager
 from wkapi.jobs import ExportReport, ExportStatus
 from wkapi.testing import FakeWebknossos, FaultKind
 
@@ -314,19 +317,112 @@ async def test_a_task_whose_annotations_cannot_be_listed_is_reported(
     assert not report.ok
 
 
-async def test_the_task_list_cap_of_a_task_type_is_reported(
+class _CappedTaskType(NamedTuple):
+    task_type: str
+    big: str
+    small: str
+    annotations: list[str]
+
+
+def _task_type_past_the_list_cap(server: FakeWebknossos) -> _CappedTaskType:
+    """A task type with 1000 tasks in a big project (one of them annotated) and 3 annotated
+    tasks in a small project, created last, so the capped task list misses them; a second
+    task type's annotated task in the small project is no part of it."""
+    task_type = server.add_task_type("many tasks")
+    other_type = server.add_task_type("other tasks")
+    big = server.add_project("big_project")
+    small = server.add_project("small_project")
+    dataset = next(iter(server.state.datasets))
+    big_tasks = [
+        server.add_task(big, task_type, dataset, edit_position=(index, 0, 0))
+        for index in range(1000)
+    ]
+    late_tasks = [
+        server.add_task(small, task_type, dataset, edit_position=(index, 1, 0))
+        for index in range(3)
+    ]
+    other_task = server.add_task(small, other_type, dataset)
+    annotated = [big_tasks[500], *late_tasks]
+    wanted = [
+        server.add_annotation(typ="Task", task_id=task, state="Finished") for task in annotated
+    ]
+    server.add_annotation(typ="Task", task_id=other_task, state="Finished")
+    return _CappedTaskType(task_type, big, small, wanted)
+
+
+def _task_annotation_lists(server: FakeWebknossos) -> list[str]:
+    """The task ids of the ``GET /tasks/:id/annotations`` requests the server received."""
+    routes = [r.route.strip("/").split("/") for r in server.requests if r.method == "GET"]
+    return [p[1] for p in routes if len(p) == 3 and p[0] == "tasks" and p[2] == "annotations"]
+
+
+async def test_a_task_type_past_the_servers_1000_task_cap_is_exported_completely(
     fake_wk, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    task_type = fake_wk.add_task_type("many tasks")
-    project = fake_wk.add_project("capped_project")
-    dataset = next(iter(fake_wk.state.datasets))
-    for index in range(1001):
-        fake_wk.add_task(project, task_type, dataset, edit_position=(index, 0, 0))
+    setup = _task_type_past_the_list_cap(fake_wk)
     wk = connect(fake_wk)
 
-    report = await wk.export.annotations(tmp_path, task_type_id=task_type)
+    report = await wk.export.annotations(tmp_path, task_type_id=setup.task_type)
 
-    assert report.items == ()
-    assert len(report.warnings) == 1
-    assert "at most 1000 tasks" in report.warnings[0]
-    assert report.ok  # a warning, not a failure
+    assert sorted(item.id for item in report.items) == sorted(setup.annotations)
+    _assert_complete(fake_wk, tmp_path, report)
+    assert report.ok
+    assert report.listing_errors == ()
+    # Each of the 1003 tasks had its annotations listed once, though most were found twice.
+    listed = _task_annotation_lists(fake_wk)
+    assert len(listed) == len(set(listed)) == 1003
+
+
+@pytest.mark.parametrize("broken", ["/projects", "/projects/{big}/tasks"])
+async def test_a_task_type_that_cannot_be_listed_completely_fails_the_export(
+    fake_wk, connect: ClientFactory, tmp_path: Path, broken: str
+) -> None:
+    setup = _task_type_past_the_list_cap(fake_wk)
+    path = broken.format(big=setup.big)
+    fake_wk.faults.add(FaultKind.STATUS, method="GET", path=path, status=403)
+    wk = connect(fake_wk)
+
+    report = await wk.export.annotations(tmp_path, task_type_id=setup.task_type)
+
+    assert not report.ok
+    assert len(report.listing_errors) == 1
+    problem = report.listing_errors[0]
+    assert setup.task_type in problem
+    assert "1000" in problem
+    assert "403" in problem
+    if "{big}" in broken:
+        assert setup.big in problem
+    # What could be listed was still exported.
+    assert {item.id for item in report.items} >= set(setup.annotations[:1])
+    assert report.failed == 0
+
+
+async def test_the_default_concurrency_is_capped_by_the_client_limit_silently(
+    fake_wk, connect: ClientFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    annotation = fake_wk.add_annotation(state="Finished")
+    wk = connect(fake_wk, concurrency=8)  # the client's default
+    with caplog.at_level(logging.WARNING, logger="wkapi"):
+        report = await wk.export.annotations(tmp_path, annotation_ids=[annotation])
+    assert report.succeeded == 1
+    assert [r.getMessage() for r in caplog.records if "client's limit" in r.getMessage()] == []
+
+
+async def test_a_server_that_ignores_the_page_number_ends_the_walk_as_incomplete(
+    fake_wk, connect: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup = _task_type_past_the_list_cap(fake_wk)
+    first_page = Pager.page
+
+    async def always_the_first_page(self: Pager[object], number: int) -> list[object]:
+        return await first_page(self, 0)
+
+    monkeypatch.setattr(Pager, "page", always_the_first_page)
+    wk = connect(fake_wk)
+
+    with anyio.fail_after(20):
+        report = await wk.export.annotations(tmp_path, task_type_id=setup.task_type)
+
+    assert not report.ok
+    assert len(report.listing_errors) == 1
+    assert "page 1 repeats tasks already listed" in report.listing_errors[0]

@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from wkapi.jobs import TaskFileError, TaskInputError, load_task_specs, specs_from_rows
+from wkapi.jobs.task_input import load_task_rows
 from wkapi.models import NeededExperience, TaskSpec
 
 TYPE_ID = "5d6e8f0a1b2c3d4e5f607182"
@@ -188,3 +189,48 @@ def test_in_memory_rows_are_checked_all_at_once() -> None:
     assert caught.value.problems[1][1] == "expected a TaskSpec or a mapping, got int"
     with pytest.raises(TaskInputError, match="single value"):
         specs_from_rows(spec)  # type: ignore[arg-type]
+
+
+def test_task_rows_keep_the_physical_line_of_each_csv_row(tmp_path: Path) -> None:
+    # A blank line, a quoted cell spanning two lines and CRLF endings: each row keeps the line
+    # it starts on, which is what a user opens the file at.
+    path = tmp_path / "tasks.csv"
+    path.write_bytes(
+        b"task_type_id,dataset,project_name,edit_position,creation_info\r\n"
+        + f'{TYPE_ID},l4_sample,p,"1,2,3",first\r\n'.encode()
+        + b"\r\n"
+        + f'{TYPE_ID},l4_sample,p,"4,5,6","two\r\nlines"\r\n'.encode()
+        + f'{TYPE_ID},l4_sample,p,"7,8,9",last\r\n'.encode()
+    )
+
+    rows = load_task_rows(path)
+
+    assert [row.line for row in rows] == [2, 4, 6]
+    assert [row.spec.edit_position for row in rows] == [(1, 2, 3), (4, 5, 6), (7, 8, 9)]
+    assert rows[1].spec.creation_info == "two\r\nlines"
+    assert [row.spec for row in rows] == load_task_specs(path)
+
+
+def test_task_rows_keep_the_line_of_each_json_line(tmp_path: Path) -> None:
+    good = orjson.dumps(
+        {"taskTypeId": TYPE_ID, "dataSet": "d", "projectName": "p", "editPosition": [1, 2, 3]}
+    ).decode()
+    path = write(tmp_path, "tasks.jsonl", f"\n{good}\n\n\n{good}\n")
+
+    assert [row.line for row in load_task_rows(path)] == [2, 5]
+
+
+def test_a_bad_row_with_a_multi_line_cell_is_reported_at_its_first_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "tasks.csv",
+        "task_type_id,dataset,project_name,edit_position,creation_info\n"
+        "\n"
+        f'not-an-id,l4_sample,p,"1,2,3","a\nb\nc"\n'
+        f'{TYPE_ID},l4_sample,p,"1,2",x\n',
+    )
+
+    with pytest.raises(TaskFileError) as caught:
+        load_task_specs(path)
+
+    assert [line for line, _ in caught.value.problems] == [3, 6]

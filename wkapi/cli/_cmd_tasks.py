@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from rich.table import Table
 import wkapi
 from wkapi.jobs import new_run_id
 from wkapi.jobs._bulk_markers import check_run_id
+from wkapi.jobs.task_input import load_task_rows
 
 from ._errors import EXIT_FAILED, EXIT_OK
 from ._format import human_rate, human_seconds
@@ -27,8 +29,11 @@ def tasks() -> None:
     """Tasks."""
 
 
-def bulk_report_json(report: wkapi.BulkTaskReport, seconds: float) -> dict[str, Any]:
-    """The report of ``create_many`` as one JSON document."""
+def bulk_report_json(
+    report: wkapi.BulkTaskReport, seconds: float, lines: Sequence[int]
+) -> dict[str, Any]:
+    """The report of ``create_many`` as one JSON document; ``lines[i]`` is the file line of
+    item ``i``."""
     return {
         "ok": report.ok,
         "created": report.created,
@@ -44,6 +49,7 @@ def bulk_report_json(report: wkapi.BulkTaskReport, seconds: float) -> dict[str, 
         "items": [
             {
                 "index": item.index,
+                "line": lines[item.index],
                 "ok": item.ok,
                 "task_id": None if item.task is None else item.task.id,
                 "status": item.status,
@@ -55,7 +61,16 @@ def bulk_report_json(report: wkapi.BulkTaskReport, seconds: float) -> dict[str, 
     }
 
 
-def _summary(settings: Settings, report: wkapi.BulkTaskReport, seconds: float) -> None:
+def _failure_line(item: wkapi.BulkTaskItem, line: int) -> str:
+    """``failed: line 7 (index 5, HTTP 404): <reason>``: the file line to fix, and the 0-based
+    index that ``--json`` and the library's report use for the same row."""
+    status = f", HTTP {item.status}" if item.status else ""
+    return f"failed: line {line} (index {item.index}{status}): {item.error}"
+
+
+def _summary(
+    settings: Settings, report: wkapi.BulkTaskReport, seconds: float, lines: Sequence[int]
+) -> None:
     table = Table(title="task creation", show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -76,8 +91,7 @@ def _summary(settings: Settings, report: wkapi.BulkTaskReport, seconds: float) -
         settings.say(f"DUPLICATE tasks found: {ids}")
     failures = report.failures
     for item in failures[:_MAX_FAILURES_SHOWN]:
-        status = f" ({item.status})" if item.status else ""
-        settings.say(f"failed: item {item.index + 1}{status}: {item.error}")
+        settings.say(_failure_line(item, lines[item.index]))
     if len(failures) > _MAX_FAILURES_SHOWN:
         settings.say(f"... and {len(failures) - _MAX_FAILURES_SHOWN} more failures")
 
@@ -105,12 +119,15 @@ def create(
     """Create tasks from FILE (.csv with a header row, or .jsonl), each exactly once.
 
     Every row is checked before the first request; a bad row is reported with its line number
-    and nothing is sent. Items the server refuses are listed; the exit status is 1 then.
+    and nothing is sent. Items the server refuses are listed with their line numbers (and in
+    --json, each item has its "line"); the exit status is 1 then.
     The run id is printed first: if the command is interrupted, run it again with
     ``--run-id`` and the same FILE, and nothing is created twice.
     """
     settings = settings_of(ctx)
-    specs = wkapi.load_task_specs(file)
+    rows = load_task_rows(file)
+    specs = [row.spec for row in rows]
+    lines = [row.line for row in rows]
     resume = run_id is not None
     if run_id is None:
         run_id = new_run_id()
@@ -141,7 +158,7 @@ def create(
 
     report, seconds = asyncio.run(run())
     if settings.json:
-        settings.print_json(bulk_report_json(report, seconds))
+        settings.print_json(bulk_report_json(report, seconds, lines))
     else:
-        _summary(settings, report, seconds)
+        _summary(settings, report, seconds, lines)
     return EXIT_OK if report.ok else EXIT_FAILED

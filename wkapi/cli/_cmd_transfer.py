@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import click
@@ -27,32 +28,75 @@ _TYPES = (
 )
 
 
+def _names_a_directory(raw: str) -> bool:
+    """Whether the user ended ``raw`` with a path separator (``exports/``)."""
+    return raw.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep))
+
+
+def _download_target(raw: str) -> Path:
+    """Where ``-o`` points, with a trailing separator meaning "a directory": it is created
+    (with its parents) so the file is saved inside it under the server's name.
+
+    ``Path`` drops a trailing separator, so it must be looked at in the text the user typed;
+    without one, an existing directory still gets the file inside, anything else names the
+    file (as ``wk.annotations.download(to=...)`` does).
+    """
+    target = Path(raw)
+    if _names_a_directory(raw):
+        target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
 @click.command()
 @click.argument("typ", metavar="TYP", type=click.Choice(_TYPES, case_sensitive=False))
 @click.argument("annotation_id", metavar="ID")
 @click.option(
     "-o",
     "--output",
-    type=click.Path(path_type=Path),
-    default=Path(),
+    default=".",
     show_default=True,
-    help="A directory (the server's file name is used) or a file path.",
+    help="A directory (the server's file name is used; with a trailing '/' it is created) "
+    "or a file path.",
 )
 @click.option("--overwrite", is_flag=True, help="Replace an existing file.")
 @click.option("--skip-volume-data", is_flag=True, help="Leave volume data out of the ZIP.")
+@click.option(
+    "--volume-data-zip-format",
+    type=click.Choice(("wkw", "zarr3")),
+    default=None,
+    help="The format of the volume data inside the ZIP (the server's default: wkw).",
+)
+@click.option(
+    "--skeleton-version",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Download this version of the skeleton layer (default: the newest).",
+)
+@click.option(
+    "--volume-version",
+    type=click.IntRange(min=0),
+    default=None,
+    metavar="N",
+    help="Download this version of the volume layers (default: the newest).",
+)
 @server_options
 @click.pass_context
 def download(
     ctx: click.Context,
     typ: str,
     annotation_id: str,
-    output: Path,
+    output: str,
     overwrite: bool,
     skip_volume_data: bool,
+    volume_data_zip_format: str | None,
+    skeleton_version: int | None,
+    volume_version: int | None,
 ) -> int:
     """Download one annotation (TYP: Explorational, Task, CompoundProject, ...; ID: its id,
     or the project, task or task type id for compound types)."""
     settings = settings_of(ctx)
+    target = _download_target(output)
 
     async def run() -> tuple[wkapi.DownloadResult, float]:
         loop = asyncio.get_running_loop()
@@ -63,10 +107,13 @@ def download(
                 result = await wk.annotations.download(
                     typ,
                     annotation_id,
-                    output,
+                    target,
                     overwrite=overwrite,
                     progress=meter,
                     skip_volume_data=True if skip_volume_data else None,
+                    volume_data_zip_format=volume_data_zip_format,
+                    skeleton_version=skeleton_version,
+                    volume_version=volume_version,
                 )
                 meter.finish()
                 return result, loop.time() - started
@@ -108,16 +155,18 @@ def download(
 @server_options
 @click.pass_context
 def upload(ctx: click.Context, files: tuple[Path, ...], group_per_file: bool) -> int:
-    """Upload NML files or ZIPs into one new explorative annotation."""
+    """Upload NML files or ZIPs into one new explorative annotation (one request: a bar, or
+    plain lines off a terminal, shows the bytes sent)."""
     settings = settings_of(ctx)
 
     async def run() -> tuple[wkapi.UploadResult, str]:
         with settings.progress() as view:
-            view.note(f"uploading {len(files)} file(s)")
+            meter = view.meter("upload", unit="bytes")
             async with settings.client() as wk:
                 result = await wk.annotations.upload(
-                    files, create_group_for_each_file=group_per_file
+                    files, create_group_for_each_file=group_per_file, progress=meter
                 )
+                meter.finish()
                 return result, wk.url
 
     result, url = asyncio.run(run())

@@ -4,7 +4,14 @@ from ._bulk_markers import new_run_id
 from ._export_report import ExportItem, ExportReport, ExportStatus
 from .bulk_tasks import BulkTaskItem, BulkTaskReport, BulkTasksResource
 from .export import ExportJobs
-from .task_input import TaskFileError, TaskInputError, load_task_specs, specs_from_rows
+from .task_input import (
+    TaskFileError,
+    TaskInputError,
+    TaskRow,
+    load_task_rows,
+    load_task_specs,
+    specs_from_rows,
+)
 
 __all__ = [
     "BulkTaskItem",
@@ -16,6 +23,8 @@ __all__ = [
     "ExportStatus",
     "TaskFileError",
     "TaskInputError",
+    "TaskRow",
+    "load_task_rows",
     "load_task_specs",
     "new_run_id",
     "specs_from_rows",

@@ -2,18 +2,26 @@
 
 - A project: its tasks (``GET /projects/:id/tasks``, paged), then each task's annotations
   (``GET /tasks/:id/annotations``), several tasks at once within the export's concurrency.
-- A task type: its tasks from ``POST /tasks/list`` with ``taskType``, which the server caps at
-  1000 tasks without paging (a warning says so when the cap is reached), then as for a project.
+- A task type: its tasks from ``POST /tasks/list`` with ``taskType``, then as for a project.
+  That list stops at 1000 tasks and cannot page, so when it comes back full the rest is found
+  project by project: every project the caller can read (``GET /projects``), each asked for its
+  tasks of the type (``POST /tasks/list`` with ``project`` and ``taskType``) and, when that list
+  is full too, paged in full (``GET /projects/:id/tasks``, keeping the tasks of the type). If a
+  list of that walk cannot be read, the listing is incomplete: a listing error says so, which
+  makes the report not ``ok``.
 - A user: the user's task annotations and explorative annotations (``/users/:id/tasks`` and
   ``/users/:id/annotations``, paged); ``is_finished`` goes to the server.
 - Explicit ids: ``"<id>"`` (of the default type) or ``(typ, id)`` pairs.
 
 Task annotations are filtered by ``is_finished`` here (their route has no such filter).
-Cancelled annotations are never exported, and an annotation found twice is fetched once.
+Cancelled annotations are never exported; a task found twice has its annotations listed once,
+and an annotation found twice is fetched once. Every request of the listing goes through the
+export's limiter (shared with the downloads).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import TypeVar
@@ -23,7 +31,7 @@ import attrs
 
 from wkapi._errors import AuthenticationError, InputError, WebknossosError
 from wkapi._pagination import Pager
-from wkapi.models import Annotation, AnnotationState, AnnotationType, Task
+from wkapi.models import Annotation, AnnotationState, AnnotationType, Project, Task
 from wkapi.resources._base import check_id
 from wkapi.resources.annotations import AnnotationTypeLike, annotation_type
 from wkapi.resources.projects import ProjectsResource
@@ -186,6 +194,10 @@ class _Lister:
         self._sink = sink
         self._log = log
         self._seen: set[tuple[str, str]] = set()
+        self._listed_tasks: set[str] = set()
+        # Bounds the per-task annotation lists started but not yet done, over all sources (the
+        # limiter bounds the requests in flight; this, how many wait for it).
+        self._pending = anyio.Semaphore(int(limiter.total_tokens))
 
     async def emit(self, target: ExportTarget) -> None:
         if target.key in self._seen:
@@ -200,37 +212,113 @@ class _Lister:
             project_tasks = aiter(self._projects.tasks(source.project_id))
             await self._tasks_annotations(project_tasks, source.is_finished)
         if source.task_type_id is not None:
-            type_tasks = self._task_type_tasks(source.task_type_id)
-            await self._tasks_annotations(type_tasks, source.is_finished)
+            await self._task_type_annotations(source.task_type_id, source.is_finished)
         if source.user_id is not None:
             await self._user_annotations(source.user_id, source.is_finished)
 
-    async def _task_type_tasks(self, task_type_id: str) -> AsyncIterator[Task]:
+    # task types
+
+    async def _task_type_annotations(self, task_type_id: str, is_finished: bool | None) -> None:
+        """The task type's capped task list, and when it is full, the walk over the projects
+        for the rest, side by side."""
         async with self._limiter:
-            found = await self._tasks.list(task_type=task_type_id)
-        if len(found) >= TASK_LIST_CAP:
-            self._log.warnings.append(
-                f"task type {task_type_id}: the server lists at most {TASK_LIST_CAP} tasks "
-                "(POST /tasks/list has no paging); annotations of further tasks were not "
-                "exported: export by project instead"
-            )
-        for task in found:
-            yield task
+            capped = await self._tasks.list(task_type=task_type_id)
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._tasks_annotations, _iterate(capped), is_finished)
+            if len(capped) >= TASK_LIST_CAP:
+                group.start_soon(self._task_type_by_project, task_type_id, is_finished)
+
+    async def _task_type_by_project(self, task_type_id: str, is_finished: bool | None) -> None:
+        try:
+            async with self._limiter:
+                projects = await self._projects.list()
+        except AuthenticationError:
+            raise
+        except WebknossosError as exc:
+            self._incomplete(task_type_id, f"the project list could not be read: {exc}")
+            return
+        async with anyio.create_task_group() as group:
+            for project in projects:
+                group.start_soon(self._project_of_task_type, project, task_type_id, is_finished)
+
+    async def _project_of_task_type(
+        self, project: Project, task_type_id: str, is_finished: bool | None
+    ) -> None:
+        try:
+            async with self._limiter:
+                capped = await self._tasks.list(project=project.id, task_type=task_type_id)
+        except AuthenticationError:
+            raise
+        except WebknossosError as exc:
+            self._project_unreadable(project, task_type_id, exc)
+            return
+        if len(capped) < TASK_LIST_CAP:
+            await self._tasks_annotations(_iterate(capped), is_finished)
+        else:
+            every_task = self._paged_project_tasks(project, task_type_id)
+            await self._tasks_annotations(every_task, is_finished)
+
+    async def _paged_project_tasks(
+        self, project: Project, task_type_id: str
+    ) -> AsyncIterator[Task]:
+        """The project's tasks of the task type, page by page, each page within the limiter.
+
+        A page that cannot be read ends the walk with a listing error (raised here, it would
+        reach the caller inside the task group's exception group), and so does a full page of
+        tasks already seen (a server that ignores ``pageNumber``: going on could loop forever).
+        """
+        pager = self._projects.tasks(project.id)
+        seen: set[str] = set()
+        for number in itertools.count():
+            try:
+                async with self._limiter:
+                    page = await pager.page(number)
+            except AuthenticationError:
+                raise
+            except WebknossosError as exc:
+                self._project_unreadable(project, task_type_id, exc)
+                return
+            fresh = [task for task in page if task.id not in seen]
+            seen.update(task.id for task in fresh)
+            for task in fresh:
+                if task.type.id == task_type_id:
+                    yield task
+            if len(page) < pager.page_size:
+                return
+            if not fresh:
+                self._project_unreadable(
+                    project, task_type_id, f"page {number} repeats tasks already listed"
+                )
+                return
+
+    def _project_unreadable(
+        self, project: Project, task_type_id: str, problem: Exception | str
+    ) -> None:
+        reason = f"the tasks of project {project.name} ({project.id}) could not be read: {problem}"
+        self._incomplete(task_type_id, reason)
+
+    def _incomplete(self, task_type_id: str, reason: str) -> None:
+        self._log.errors.append(
+            f"task type {task_type_id}: the server lists at most {TASK_LIST_CAP} tasks at once, "
+            f"and the rest could not be found: {reason}; annotations of further tasks may be "
+            "missing"
+        )
+
+    # tasks
 
     async def _tasks_annotations(
         self, tasks: AsyncIterator[Task], is_finished: bool | None
     ) -> None:
-        # Several tasks are listed at once; the semaphore bounds how many wait at a time, the
-        # limiter how many requests are in flight (shared with the downloads).
-        pending = anyio.Semaphore(int(self._limiter.total_tokens))
+        # Several tasks are listed at once, each once however often it is found.
         async with anyio.create_task_group() as group, _closing(tasks):
             async for task in tasks:
-                await pending.acquire()
-                group.start_soon(self._one_task, task.id, is_finished, pending)
+                if task.id in self._listed_tasks:
+                    continue
+                self._listed_tasks.add(task.id)
+                await self._pending.acquire()
+                group.start_soon(self._one_task, task.id, is_finished)
 
-    async def _one_task(
-        self, task_id: str, is_finished: bool | None, pending: anyio.Semaphore
-    ) -> None:
+    async def _one_task(self, task_id: str, is_finished: bool | None) -> None:
         try:
             try:
                 async with self._limiter:
@@ -244,7 +332,9 @@ class _Lister:
                 if _wanted(annotation, is_finished):
                     await self.emit(_target(annotation))
         finally:
-            pending.release()
+            self._pending.release()
+
+    # users
 
     async def _user_annotations(self, user_id: str, is_finished: bool | None) -> None:
         # The two lists are read side by side: downloads start with whichever answers first.
@@ -259,6 +349,11 @@ class _Lister:
             async for annotation in annotations:
                 if _wanted(annotation, is_finished):
                     await self.emit(_target(annotation))
+
+
+async def _iterate(items: Iterable[T]) -> AsyncIterator[T]:
+    for item in items:
+        yield item
 
 
 @asynccontextmanager

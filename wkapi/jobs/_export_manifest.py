@@ -170,17 +170,23 @@ class ManifestWriter:
             await anyio.to_thread.run_sync(handle.close)
 
     def _open(self) -> BinaryIO:
-        handle = open(self.path, "ab")  # noqa: SIM115  # closed in __aexit__
-        try:
-            _lock(handle, self.path)
-            if handle.tell() > 0 and not _ends_with_newline(self.path):
-                # A crash tore the last line; start ours on a line of its own.
-                handle.write(b"\n")
-                handle.flush()
-        except BaseException:
-            handle.close()
-            raise
-        return handle
+        while True:
+            handle = open(self.path, "ab")  # noqa: SIM115  # closed in __aexit__
+            try:
+                _lock(handle, self.path)
+                if not _still_named(handle, self.path):
+                    # The run that held the lock removed its empty manifest meanwhile: the
+                    # lock we got is on a file nobody will read. Open the name afresh.
+                    handle.close()
+                    continue
+                if handle.tell() > 0 and not _ends_with_newline(self.path):
+                    # A crash tore the last line; start ours on a line of its own.
+                    handle.write(b"\n")
+                    handle.flush()
+            except BaseException:
+                handle.close()
+                raise
+            return handle
 
     async def append(self, entry: ManifestEntry) -> None:
         """Write one entry durably before returning."""
@@ -208,6 +214,16 @@ def _lock(handle: BinaryIO, path: Path) -> None:
             "wait for it to finish",
             str(path),
         ) from None
+
+
+def _still_named(handle: BinaryIO, path: Path) -> bool:
+    """Whether ``path`` still names the file open as ``handle``."""
+    try:
+        named = os.stat(path)
+    except FileNotFoundError:
+        return False
+    opened = os.fstat(handle.fileno())
+    return (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
 
 
 def _ends_with_newline(path: Path) -> bool:

@@ -61,9 +61,12 @@ class ExportReport:
         bytes: bytes downloaded in this run.
         seconds: wall time of the run, listing included.
         manifest_path: the manifest (JSON Lines) in the destination.
-        warnings: notes that do not make the run fail (e.g. the server's 1000-task cap).
-        listing_errors: lists that could not be read (e.g. one task's annotations), so some
-            annotations may be missing from :attr:`items`; they make :attr:`ok` false.
+        warnings: notes that do not make the run fail (none are given at present; kept so
+            that callers reading it go on working).
+        listing_errors: lists that could not be read (e.g. one task's annotations, or a
+            project's tasks while a task type past the server's 1000-task cap is listed
+            project by project), so some annotations may be missing from :attr:`items`; they
+            make :attr:`ok` false.
     """
 
     items: tuple[ExportItem, ...]

@@ -17,8 +17,9 @@ How a run goes:
    Everything else, failures of earlier runs included, is downloaded again.
 3. **Download**: each file goes through ``wk.annotations.download`` (streamed, ``.part`` and
    rename, body-level retries), at most ``concurrency`` requests at once (anyio task group and a
-   ``CapacityLimiter`` shared with the per-task listing calls). The client's own limit
-   (``Client(concurrency=...)``, 8 by default) applies on top: ask for more there too.
+   ``CapacityLimiter`` shared with the listing calls). The client's own limit
+   (``Client(concurrency=...)``, 8 by default) applies on top: the default of 16 is capped by
+   it silently; an explicit ``concurrency`` above it logs a warning (ask for more there too).
 4. **Manifest**: after each file is in place, one line goes to ``manifest.jsonl`` (see
    ``_export_manifest``), flushed and fsynced; a failure is a line with its reason. One
    annotation that fails (403, 404, a body still broken after the retries, a disk error) does not
@@ -31,10 +32,14 @@ Layout of the destination, stable across runs so that resume is exact::
 
 Cancelling a run (Ctrl-C, a cancel scope) leaves no partial file (the download removes its
 ``.part``) and a manifest of whole lines only; the next run picks up where this one stopped.
+A run that fails or is cancelled before recording anything (a refused token, an unreachable
+server, an unknown project) removes the empty manifest it opened, and the directories it
+created if they stayed empty, so nothing is left behind.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -44,6 +49,7 @@ from pathlib import Path
 import anyio
 import anyio.abc
 import anyio.to_thread
+import attrs
 
 from wkapi._errors import InputError
 from wkapi._progress import ProgressCallback, progress_function
@@ -76,13 +82,55 @@ logger = logging.getLogger("wkapi.export")
 
 PathLike = str | os.PathLike[str]
 
+#: The export's concurrency when the caller gives none (capped by the client's limit).
+DEFAULT_CONCURRENCY = 16
 
-def _prepare_destination(to: PathLike) -> Path:
-    destination = Path(to).absolute()  # the report's paths are absolute
+
+@attrs.frozen
+class _Destination:
+    """The export's directory (absolute: the report's paths are), and the directories this
+    run created for it, deepest first (removed again if the run fails and they stay empty)."""
+
+    path: Path
+    created: tuple[Path, ...]
+
+
+def _prepare_destination(to: PathLike) -> _Destination:
+    destination = Path(to).absolute()
     if destination.exists() and not destination.is_dir():
         raise InputError(f"export destination {destination} exists and is not a directory")
+    missing = []
+    for directory in (destination, *destination.parents):
+        if directory.exists():
+            break
+        missing.append(directory)
     destination.mkdir(parents=True, exist_ok=True)
-    return destination
+    return _Destination(destination, tuple(missing))
+
+
+def _remove_if_empty(manifest: Path) -> None:
+    """Delete ``manifest`` if it holds nothing (no annotation was recorded)."""
+    with contextlib.suppress(FileNotFoundError):
+        if manifest.stat().st_size == 0:
+            manifest.unlink()
+
+
+def _remove_empty_directories(destination: _Destination) -> None:
+    """Remove what a failed run left of the directories it created, if nothing is in them.
+
+    Only a destination this run created is emptied of (empty) subdirectories: in one that was
+    there before, nothing is touched.
+    """
+    if not destination.created:
+        return
+    for root, _, _ in os.walk(destination.path, topdown=False):
+        with contextlib.suppress(OSError):  # not empty: keep it
+            os.rmdir(root)
+    for directory in destination.created[1:]:
+        try:
+            os.rmdir(directory)
+        except OSError:
+            return
 
 
 class ExportJobs:
@@ -116,7 +164,7 @@ class ExportJobs:
         annotation_ids: Iterable[AnnotationIdLike] | None = None,
         typ: AnnotationTypeLike = "Explorational",
         is_finished: bool | None = None,
-        concurrency: int = 16,
+        concurrency: int | None = None,
         resume: bool = True,
         verify: bool = False,
         progress: ProgressCallback | None = None,
@@ -132,15 +180,18 @@ class ExportJobs:
             to: the destination directory (created if missing); it holds ``manifest.jsonl`` and
                 ``<typ>/<id>/<file>`` per annotation.
             project_id: every task annotation of the project's tasks.
-            task_type_id: every task annotation of the task type's tasks (the server lists at
-                most 1000 tasks per task type: a warning in the report says when that cap is hit).
+            task_type_id: every task annotation of the task type's tasks. The server lists at
+                most 1000 tasks of a task type at once; past that they are found through the
+                projects the caller can read, and if one of those lists cannot be read, a
+                listing error says so (the report is not ``ok``).
             user_id: the user's task annotations and explorative annotations.
             annotation_ids: explicit annotations: ids of type ``typ``, or ``(typ, id)`` pairs.
             typ: the type of plain ids in ``annotation_ids`` (default ``Explorational``).
             is_finished: only finished (``True``) or only active (``False``) annotations;
                 ``None`` for both. Explicit ids are not filtered.
-            concurrency: requests in flight at once (downloads and per-task lists); the
-                client's own concurrency limit applies too.
+            concurrency: requests in flight at once (downloads and lists); default 16, capped
+                by the client's own concurrency limit. A value above that limit is allowed
+                but the client limit applies (a warning is logged once).
             resume: skip annotations the manifest shows complete and unchanged since
                 (``False`` fetches all again). Listed annotations carry their modification
                 time, so a changed one is fetched again; explicit ids are not checked for
@@ -173,7 +224,7 @@ class ExportJobs:
         return await self._run(
             to,
             source=source,
-            concurrency=check_int(concurrency, "concurrency", minimum=1),
+            concurrency=self._concurrency(concurrency),
             resume=resume,
             verify=verify,
             progress=progress,
@@ -214,9 +265,21 @@ class ExportJobs:
             on_item=on_item,
         )
 
-    def _warn_client_limit(self, concurrency: int) -> None:
+    def _client_limit(self) -> int:
         # Jobs own no HTTP, but the client's limit decides what the job's concurrency can reach.
-        client_limit = self._annotations._session.config.limits.concurrency
+        return self._annotations._session.config.limits.concurrency
+
+    def _concurrency(self, asked: int | None) -> int:
+        """The run's concurrency: the default capped by the client's limit, or what the caller
+        asked for (with a warning, once, if the client's limit is lower)."""
+        if asked is None:
+            return min(DEFAULT_CONCURRENCY, self._client_limit())
+        concurrency = check_int(asked, "concurrency", minimum=1)
+        self._warn_client_limit(concurrency)
+        return concurrency
+
+    def _warn_client_limit(self, concurrency: int) -> None:
+        client_limit = self._client_limit()
         if concurrency > client_limit and not self._warned_limit:
             self._warned_limit = True
             logger.warning(
@@ -239,54 +302,75 @@ class ExportJobs:
         byte_progress: ProgressCallback | None,
         on_item: ItemCallback | None,
     ) -> ExportReport:
-        self._warn_client_limit(concurrency)
         started = time.perf_counter()
-        destination = await anyio.to_thread.run_sync(_prepare_destination, to)
-        manifest_path = destination / MANIFEST_NAME
+        prepared = await anyio.to_thread.run_sync(_prepare_destination, to)
+        manifest_path = prepared.path / MANIFEST_NAME
         limiter = anyio.CapacityLimiter(concurrency)
         log = ListingLog()
-        async with ManifestWriter(manifest_path) as writer:  # locks the destination first
-            previous = await read_manifest(manifest_path)
-            run = ExportRun(
-                annotations=self._annotations,
-                destination=destination,
-                previous=previous,
-                writer=writer,
-                limiter=limiter,
-                resume=resume,
-                verify=verify,
-                progress=progress_function(progress),
-                byte_progress=progress_function(byte_progress),
-                on_item=on_item,
-            )
-            send, receive = anyio.create_memory_object_stream[ExportTarget](concurrency)
-
-            async def sink(target: ExportTarget) -> None:
-                run.found_one()
-                await send.send(target)
-
-            async def produce() -> None:
-                async with send:
-                    await list_targets(
-                        source,
-                        users=self._users,
-                        projects=self._projects,
-                        tasks=self._tasks,
-                        limiter=limiter,
-                        sink=sink,
-                        log=log,
-                    )
-                run.listing_finished()
-
-            try:
-                async with anyio.create_task_group() as group:
-                    async with receive:
-                        for _ in range(concurrency):
-                            group.start_soon(run.worker, receive.clone())
-                    group.start_soon(produce)
-            except Exception as exc:
-                raise _first_error(exc) from None
+        try:
+            async with ManifestWriter(manifest_path) as writer:  # locks the destination first
+                run = ExportRun(
+                    annotations=self._annotations,
+                    destination=prepared.path,
+                    previous=await read_manifest(manifest_path),
+                    writer=writer,
+                    limiter=limiter,
+                    resume=resume,
+                    verify=verify,
+                    progress=progress_function(progress),
+                    byte_progress=progress_function(byte_progress),
+                    on_item=on_item,
+                )
+                try:
+                    await self._work(run, source, limiter, log)
+                except BaseException:
+                    # Removed while the lock is held, so no other run is writing into it.
+                    with anyio.CancelScope(shield=True):
+                        await anyio.to_thread.run_sync(_remove_if_empty, manifest_path)
+                    raise
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(_remove_empty_directories, prepared)
+            raise
         return _report(run.items, run.downloaded_bytes, started, manifest_path, log)
+
+    async def _work(
+        self,
+        run: ExportRun,
+        source: TargetSource,
+        limiter: anyio.CapacityLimiter,
+        log: ListingLog,
+    ) -> None:
+        """List ``source`` into a stream and settle each target on as many workers as the
+        limiter has tokens."""
+        workers = int(limiter.total_tokens)
+        send, receive = anyio.create_memory_object_stream[ExportTarget](workers)
+
+        async def sink(target: ExportTarget) -> None:
+            run.found_one()
+            await send.send(target)
+
+        async def produce() -> None:
+            async with send:
+                await list_targets(
+                    source,
+                    users=self._users,
+                    projects=self._projects,
+                    tasks=self._tasks,
+                    limiter=limiter,
+                    sink=sink,
+                    log=log,
+                )
+            run.listing_finished()
+
+        try:
+            async with anyio.create_task_group() as group:
+                async with receive:
+                    for _ in range(workers):
+                        group.start_soon(run.worker, receive.clone())
+                group.start_soon(produce)
+        except Exception as exc:
+            raise _first_error(exc) from None
 
 
 def _first_error(exc: Exception) -> Exception:

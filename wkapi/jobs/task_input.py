@@ -11,6 +11,11 @@ fields in snake_case or camelCase (``task_type_id``/``taskTypeId``, ``dataset``/
 
 JSON Lines (``.jsonl``, ``.ndjson``): one JSON object per line with the same keys; blank lines
 are skipped.
+
+A row's line number is the physical line it starts on (counting the header, blank lines and the
+extra lines of quoted cells that span several lines), so it is where a user finds the row in an
+editor. :func:`load_task_rows` returns each spec with that line number, for tools that report
+per-row outcomes (the ``wkapi tasks create`` command names the line of each refused row).
 """
 
 from __future__ import annotations
@@ -21,12 +26,20 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+import attrs
 import orjson
 
 from wkapi._errors import InputError
 from wkapi.models import TaskSpec
 
-__all__ = ["TaskFileError", "TaskInputError", "load_task_specs", "specs_from_rows"]
+__all__ = [
+    "TaskFileError",
+    "TaskInputError",
+    "TaskRow",
+    "load_task_rows",
+    "load_task_specs",
+    "specs_from_rows",
+]
 
 FileFormat = Literal["csv", "tsv", "jsonl"]
 
@@ -61,6 +74,14 @@ class TaskFileError(TaskInputError):
     def __init__(self, path: str, message: str, problems: list[tuple[int, str]]) -> None:
         super().__init__(message, problems)
         self.path = path
+
+
+@attrs.frozen
+class TaskRow:
+    """One task of a file: its checked ``spec`` and the ``line`` (1-based) the row starts on."""
+
+    line: int
+    spec: TaskSpec
 
 
 def _describe(problems: list[tuple[int, str]], what: str) -> str:
@@ -112,6 +133,20 @@ def load_task_specs(
             rows; ``problems`` lists all of them with their line numbers. Nothing is returned
             unless every row is valid.
     """
+    return [row.spec for row in load_task_rows(path, file_format=file_format)]
+
+
+def load_task_rows(
+    path: str | os.PathLike[str], *, file_format: FileFormat | None = None
+) -> list[TaskRow]:
+    """Like :func:`load_task_specs`, with the line each row starts on (:class:`TaskRow`).
+
+    The rows are in file order, so ``rows[i]`` is item ``i`` of a bulk creation of
+    ``[row.spec for row in rows]``, and ``rows[i].line`` is where to fix it in the file.
+
+    Raises:
+        TaskFileError: as :func:`load_task_specs`.
+    """
     file = Path(path)
     name = str(path)
     kind = file_format or _SUFFIXES.get(file.suffix.lower())
@@ -123,22 +158,22 @@ def load_task_specs(
             rows = list(_jsonl_rows(stream) if kind == "jsonl" else _csv_rows(stream, kind, name))
     except (OSError, UnicodeDecodeError) as exc:
         raise TaskFileError(name, f"{name}: cannot read the file: {exc}", [(0, str(exc))]) from exc
-    return _specs_from_lines(name, rows)
+    return _rows_from_lines(name, rows)
 
 
 # A parsed line: (line number, row) or (line number, problem text).
 _Line = tuple[int, Mapping[str, Any] | str]
 
 
-def _specs_from_lines(name: str, rows: list[_Line]) -> list[TaskSpec]:
-    specs: list[TaskSpec] = []
+def _rows_from_lines(name: str, rows: list[_Line]) -> list[TaskRow]:
+    specs: list[TaskRow] = []
     problems: list[tuple[int, str]] = []
     for line, row in rows:
         if isinstance(row, str):
             problems.append((line, row))
             continue
         try:
-            specs.append(TaskSpec.from_row(row))
+            specs.append(TaskRow(line, TaskSpec.from_row(row)))
         except InputError as exc:
             problems.append((line, str(exc)))
     if problems:
@@ -149,9 +184,28 @@ def _specs_from_lines(name: str, rows: list[_Line]) -> list[TaskSpec]:
     return specs
 
 
+class _LineCounter:
+    """Hands lines to the CSV reader and counts them, so a row's first line is known."""
+
+    def __init__(self, stream: Iterable[str]) -> None:
+        self._lines = iter(stream)
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.count += 1
+        return line
+
+
 def _csv_rows(stream: Iterable[str], kind: FileFormat, name: str) -> Iterator[_Line]:
-    reader = csv.DictReader(stream, delimiter="\t" if kind == "tsv" else ",")
-    header = reader.fieldnames
+    # csv.reader, not DictReader: DictReader skips blank lines on its own, and only its
+    # ``line_num`` (the row's *last* line) would be left to tell where a row is.
+    lines = _LineCounter(stream)
+    reader = csv.reader(lines, delimiter="\t" if kind == "tsv" else ",")
+    header = next(reader, None)
     if not header:
         return
     unknown = _unknown_columns(header)
@@ -160,12 +214,19 @@ def _csv_rows(stream: Iterable[str], kind: FileFormat, name: str) -> Iterator[_L
         if len(unknown) == len(header):
             reason += " (the first line must be a header row naming the columns)"
         raise TaskFileError(name, f"{name}: line 1: {reason}", [(1, reason)])
-    for row in reader:
-        extra = row.pop(None, None)
-        if extra:
-            yield reader.line_num, f"{len(extra)} more cell(s) than header columns"
+    while True:
+        first_line = lines.count + 1
+        cells = next(reader, None)
+        if cells is None:
+            return
+        if not cells:
+            continue  # a blank line
+        if len(cells) > len(header):
+            yield first_line, f"{len(cells) - len(header)} more cell(s) than header columns"
             continue
-        yield reader.line_num, row
+        row: dict[str, str | None] = dict.fromkeys(header)  # missing trailing cells: None
+        row.update(zip(header, cells, strict=False))
+        yield first_line, row
 
 
 def _unknown_columns(header: Iterable[str]) -> list[str]:
