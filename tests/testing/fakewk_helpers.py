@@ -3,9 +3,12 @@ the wkapi client)."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree
 
 import aiohttp
 import orjson
@@ -94,3 +97,43 @@ def task_item(server: FakeWebknossos, **changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def downloaded_nml(body: bytes) -> bytes:
+    """The NML of a download: the body itself, or the ``.nml`` entry of a ZIP."""
+    if not body.startswith(b"PK"):
+        return body
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".nml")]
+        return archive.read(name)
+
+
+def nml_stats(nml: bytes) -> dict[str, int]:
+    """The skeleton statistics of an NML, counted the plain way."""
+    root = ElementTree.fromstring(nml)
+    return {
+        "treeCount": len(root.findall("thing")),
+        "nodeCount": len(root.findall("thing/nodes/node")),
+        "edgeCount": len(root.findall("thing/edges/edge")),
+        "branchPointCount": len(root.findall("branchpoints/branchpoint")),
+    }
+
+
+def skeleton_stats(info: Mapping[str, Any]) -> Any:
+    """The skeleton statistics an annotation's JSON reports: per layer on newer servers,
+    top-level on older ones."""
+    skeletons = [layer for layer in info["annotationLayers"] if layer["typ"] == "Skeleton"]
+    if "stats" in skeletons[0]:
+        assert info["stats"] == {}
+        return skeletons[0]["stats"]
+    return info["stats"]
+
+
+async def info_and_download(api: Api, annotation_id: str, role: str = "admin") -> tuple[Any, bytes]:
+    """An annotation's info JSON and its default download body."""
+    typ = api.server.state.annotations[annotation_id].typ
+    path = f"/annotations/{typ}/{annotation_id}"
+    info = await api.get(f"{path}/info", params={"timestamp": "1"}, role=role)
+    download = await api.get(f"{path}/download", role=role)
+    assert (info.status, download.status) == (200, 200)
+    return info.json(), download.body

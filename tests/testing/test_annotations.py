@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fakewk_helpers import Api
+from xml.etree import ElementTree
+
+from fakewk_helpers import Api, downloaded_nml, info_and_download, nml_stats, skeleton_stats
+from test_uploads import nml, upload
 
 from wkapi.testing import FakeWebknossos
 
@@ -186,3 +189,80 @@ async def test_compound_info(api: Api) -> None:
     body = reply.json()
     assert (body["typ"], body["id"], body["name"]) == ("CompoundProject", project.id, project.name)
     assert body["dataSetName"] == "l4_sample"
+    finished = [
+        a.id
+        for task_id in api.server.state.tasks_by_project[project.id]
+        for a in api.server.state.annotations_of_task(task_id)
+        if a.state == "Finished"
+    ]
+    assert finished
+    counted = [nml_stats(downloaded_nml((await info_and_download(api, a))[1])) for a in finished]
+    assert skeleton_stats(body) == {key: sum(c[key] for c in counted) for key in counted[0]}
+
+
+async def _check_stats(api: Api, annotation_id: str) -> dict[str, int]:
+    info, body = await info_and_download(api, annotation_id)
+    counted = nml_stats(downloaded_nml(body))
+    assert skeleton_stats(info) == counted, annotation_id
+    return counted
+
+
+async def test_stats_are_the_counts_of_the_downloaded_nml(any_api: Api) -> None:
+    server = any_api.server
+    seeded = [a.id for a in server.state.annotations.values() if a.skeleton and a.typ != "View"]
+    synthetic = [
+        server.add_synthetic_annotation(size, kind)  # type: ignore[arg-type]
+        for size, kind in ((20_000, "nml"), ((2 << 20) + 12_345, "nml"), (20_000, "zip"))
+    ]
+    counts = [await _check_stats(any_api, a) for a in seeded + synthetic]
+    assert len({c["nodeCount"] for c in counts}) > 3  # not one fixed shape
+    task_annotation = _task_annotation(server, "Active")
+    before = await _check_stats(any_api, task_annotation)
+    await any_api.call("PUT", f"/annotations/Task/{task_annotation}/reset")
+    assert await _check_stats(any_api, task_annotation) != before
+
+
+async def test_a_duplicate_downloads_what_the_original_does(api: Api) -> None:
+    server = api.server
+    reply = await upload(api, [("cell.nml", nml(tree="uploaded"))], createGroupForEachFile="true")
+    sources = [
+        reply.json()["annotation"]["id"],
+        server.add_synthetic_annotation(300_000, "nml"),
+        server.add_synthetic_annotation(300_000, "zip"),
+    ]
+    for source in sources:
+        typ = server.state.annotations[source].typ
+        reply = await api.post(f"/annotations/{typ}/{source}/duplicate", role="user")
+        copy = reply.json()
+        original_info, original_body = await info_and_download(api, source)
+        copy_info, copy_body = await info_and_download(api, copy["id"])
+        assert copy_body == original_body
+        assert server.expected_sha256(copy["id"]) == server.expected_sha256(source)
+        assert [layer["name"] for layer in copy["annotationLayers"]] == [
+            layer["name"] for layer in original_info["annotationLayers"]
+        ]
+        assert skeleton_stats(copy_info) == skeleton_stats(original_info)
+
+
+async def test_merge_holds_the_trees_of_both_sides(any_api: Api) -> None:
+    server = any_api.server
+    reply = await upload(
+        any_api, [("cell.nml", nml(tree="uploaded"))], createGroupForEachFile="true"
+    )
+    uploaded = reply.json()["annotation"]["id"]
+    others = [
+        server.add_annotation(dataset="l4_sample", name="seeded"),
+        server.add_synthetic_annotation(20_000, "zip"),
+    ]
+    for other in others:
+        typ = server.state.annotations[other].typ
+        path = f"/annotations/Explorational/{uploaded}/merge/{typ}/{other}"
+        merged = (await any_api.post(path, role="user")).json()
+        info, body = await info_and_download(any_api, merged["id"])
+        _, other_body = await info_and_download(any_api, other)
+        other_nml = ElementTree.fromstring(downloaded_nml(other_body))
+        tree_names = [t.get("name") for t in ElementTree.fromstring(body).iter("thing")]
+        assert tree_names == ["uploaded"] + [t.get("name") for t in other_nml.iter("thing")]
+        assert skeleton_stats(info) == nml_stats(body)
+        volumes = [v.get("name") for v in other_nml.iter("volume")]
+        assert [layer["name"] for layer in info["annotationLayers"]] == ["Skeleton", *volumes]

@@ -28,6 +28,7 @@ from wkapi.testing._content import (
     nml_file_name,
     render_download,
     render_nml,
+    seeded_skeleton_stats,
     write_zip,
 )
 
@@ -337,12 +338,56 @@ def test_synthetic_zip_opens_and_its_crc_checks_pass(tmp_path: Path) -> None:
     assert check_zip_upload(path) == "2012-06-28_Cortex"
 
 
+@pytest.mark.parametrize("size_after_minimum", [0, 1, 150, MIB - 1, MIB, MIB + 1, 2 * MIB + 17])
+@pytest.mark.parametrize("kind", ["nml", "zip"])
+def test_synthetic_skeleton_stats_count_the_generated_nml(
+    kind: Kind, size_after_minimum: int
+) -> None:
+    body = SyntheticBody(SyntheticBody.minimum_size(kind) + size_after_minimum, kind, seed=8)
+    data = body_bytes(body)
+    if kind == "zip":
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        data = archive.read(archive.namelist()[0])
+    nml = Nml.parse(data)
+    stats = body.skeleton_stats()
+    assert stats.tree_count == len(nml.trees)
+    assert stats.node_count == len(nml.node_ids)
+    assert stats.edge_count == len(nml.root.findall("thing/edges/edge"))
+    assert stats.branch_point_count == len(nml.root.findall("branchpoints/branchpoint"))
+
+
+def test_synthetic_zip_names_its_nml_as_told() -> None:
+    name = "cells__explorational__aboyd__000042.nml"
+    size = SyntheticBody.minimum_size("zip", nml_name=name) + 500
+    body = SyntheticBody(size, "zip", seed=3, nml_name=name)
+    archive = zipfile.ZipFile(io.BytesIO(body_bytes(body)))
+    assert len(body_bytes(body)) == size
+    assert archive.namelist() == [name, "data_Volume.zip"]
+    assert archive.testzip() is None
+
+
+def test_seeded_skeleton_stats_count_the_rendered_nml() -> None:
+    shapes = set()
+    for seed in range(30):
+        nml = Nml.parse(render_nml(content(seed=seed)))
+        stats = seeded_skeleton_stats(seed)
+        assert (stats.tree_count, stats.node_count) == (len(nml.trees), len(nml.node_ids))
+        assert stats.edge_count == len(nml.root.findall("thing/edges/edge"))
+        assert stats.branch_point_count == len(nml.root.findall("branchpoints/branchpoint"))
+        shapes.add(stats)
+    assert len(shapes) > 20
+
+
 @pytest.mark.parametrize("size_after_minimum", [0, 1, 15, 16, 17, MIB - 1, MIB, MIB + 1])
 def test_synthetic_zip_crc_at_block_edges(size_after_minimum: int) -> None:
     size = SyntheticBody.minimum_size("zip") + size_after_minimum
     archive = zipfile.ZipFile(io.BytesIO(body_bytes(SyntheticBody(size, "zip", seed=2))))
     assert archive.testzip() is None
-    assert archive.infolist()[1].file_size == size_after_minimum
+    inner = zipfile.ZipFile(io.BytesIO(archive.read(archive.infolist()[1])))
+    assert inner.testzip() is None
+    assert [(i.filename, i.file_size) for i in inner.infolist()] == [
+        ("1/z0/y0/x0.wkw", size_after_minimum)
+    ]
 
 
 def test_synthetic_zip64_records(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -355,6 +400,8 @@ def test_synthetic_zip64_records(monkeypatch: pytest.MonkeyPatch) -> None:
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None
     assert archive.infolist()[1].file_size > 2 * MIB - 4096
+    inner = zipfile.ZipFile(io.BytesIO(archive.read(archive.infolist()[1])))
+    assert inner.testzip() is None
 
 
 def test_sha256_matches_the_stream_and_is_shared_across_threads() -> None:

@@ -179,3 +179,28 @@ def test_synthetic_size_too_small(kind: str) -> None:
     with pytest.raises(ValueError, match="at least"):
         server.add_synthetic_annotation(10, kind)
     assert len(server.state.annotations) == count
+
+
+@pytest.mark.parametrize("name", ["", "my cells"])
+async def test_synthetic_zip_follows_the_download_layout(api: Api, name: str) -> None:
+    server = api.server
+    size = 200_003
+    annotation_id = server.add_synthetic_annotation(size, "zip", name=name)
+    reply = await api.get(f"/annotations/Explorational/{annotation_id}/download")
+    assert len(reply.body) == size
+    stem = reply.headers["Content-Disposition"].split('filename="')[1].removesuffix('.zip"')
+    if name:
+        assert stem == name
+    archive = zipfile.ZipFile(io.BytesIO(reply.body))
+    assert archive.namelist() == [f"{stem}.nml", "data_Volume.zip"]
+    volume = ET.fromstring(archive.read(f"{stem}.nml")).find("volume")
+    assert volume is not None
+    assert (volume.get("name"), volume.get("location")) == ("Volume", "data_Volume.zip")
+    inner = zipfile.ZipFile(io.BytesIO(archive.read("data_Volume.zip")))
+    assert inner.testzip() is None
+    assert inner.namelist()
+    info = (await api.get(f"/annotations/Explorational/{annotation_id}/info?timestamp=1")).json()
+    assert [layer["name"] for layer in info["annotationLayers"]] == ["Skeleton", "Volume"]
+    again = FakeWebknossos()
+    again_id = again.add_synthetic_annotation(size, "zip", name=name)
+    assert again.expected_sha256(again_id) == server.expected_sha256(annotation_id)

@@ -94,6 +94,34 @@ async def test_bad_boolean_is_html_400(api: Api, value: str) -> None:
     assert "isFinished" in reply.text
 
 
-async def test_bad_int_is_html_400(api: Api) -> None:
-    reply = await api.get("/user/annotations", params={"limit": "ten"})
+@pytest.mark.parametrize("value", ["ten", "1_0", " 2", "2 ", "", "1.0", "0x10", "2147483648", "٣"])
+async def test_bad_int_is_html_400(api: Api, value: str) -> None:
+    """Play parses Int parameters as Java does: an optional sign and digits, 32 bits."""
+    reply = await api.get("/user/annotations", params={"limit": value})
     assert (reply.status, reply.content_type) == (400, "text/html")
+    assert "Cannot parse parameter limit as Int" in reply.text
+
+
+@pytest.mark.parametrize(("value", "count"), [("2", 2), ("+2", 2), ("002", 2), ("-0", 0)])
+async def test_java_style_ints_are_accepted(api: Api, value: str, count: int) -> None:
+    reply = await api.get("/user/annotations", params={"limit": value}, role="user")
+    assert reply.status == 200
+    assert len(reply.json()) == count
+
+
+async def test_timestamp_is_a_long(api: Api) -> None:
+    annotation_id = api.server.add_annotation(dataset="l4_sample")
+    path = f"/annotations/Explorational/{annotation_id}/info"
+    assert (await api.get(path, params={"timestamp": "1700000000000"})).status == 200
+    reply = await api.get(path, params={"timestamp": "17_000"})
+    assert (reply.status, reply.content_type) == (400, "text/html")
+    assert "Cannot parse parameter timestamp as Long" in reply.text
+    reply = await api.get(path, params={"timestamp": str(2**63)})
+    assert reply.status == 400
+
+
+@pytest.mark.parametrize(("value", "state"), [(" true", "Finished"), ("0 ", "Active")])
+async def test_booleans_are_trimmed_as_play_does(api: Api, value: str, state: str) -> None:
+    reply = await api.get("/user/annotations", params={"isFinished": value}, role="user")
+    assert reply.status == 200
+    assert {a["state"] for a in reply.json()} == {state}

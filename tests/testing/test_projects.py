@@ -101,3 +101,24 @@ async def test_project_tasks_forbidden_outside_team(api: Api) -> None:
     beta = api.server.state.project_by_name("seed_project_beta")
     assert beta is not None
     assert (await api.get(f"/projects/{beta.id}/tasks", role="user")).status == 404
+
+
+async def test_before_v4_project_routes_take_names(old_api: Api) -> None:
+    """API v4 changed the project routes and the ``project`` filter of ``POST /tasks/list``
+    from names to ids; an old server still serves v1 to v3."""
+    project = old_api.server.state.project_by_name("seed_project_alpha")
+    assert project is not None
+    for version in (1, 3):
+        reply = await old_api.get("/projects/seed_project_alpha", version=version)
+        assert (reply.status, reply.json()["id"]) == (200, project.id)
+        assert (await old_api.get(f"/projects/{project.id}", version=version)).status == 404
+        tasks = await old_api.get("/projects/seed_project_alpha/tasks", version=version)
+        assert len(tasks.json()) == len(old_api.server.state.tasks_by_project[project.id])
+        listed = await old_api.post(
+            "/tasks/list", json={"project": "seed_project_alpha"}, version=version
+        )
+        assert {t["projectName"] for t in listed.json()} == {"seed_project_alpha"}
+    assert (await old_api.get("/projects/seed_project_alpha", version=4)).status == 400
+    assert (await old_api.get(f"/projects/{project.id}", version=4)).status == 200
+    reply = await old_api.post("/tasks/list", json={"project": project.id}, version=4)
+    assert len(reply.json()) == len(old_api.server.state.tasks_by_project[project.id])

@@ -62,6 +62,25 @@ async def test_team_shape(api: Api) -> None:
     assert all(set(t) == {"id", "name", "organization"} for t in teams)
 
 
+async def _team_names(api: Api, role: str, **params: str) -> list[str] | int:
+    reply = await api.get("/teams", role=role, params=params)
+    return sorted(t["name"] for t in reply.json()) if reply.status == 200 else reply.status
+
+
+async def test_teams_lists_readable_teams_and_is_editable_the_managed_ones(api: Api) -> None:
+    """Without ``isEditable`` (or with false) the teams the caller belongs to, all for an
+    admin; with ``isEditable=true`` only those the caller manages."""
+    both = ["team_alpha", "team_beta"]
+    assert await _team_names(api, "admin") == both
+    assert await _team_names(api, "admin", isEditable="true") == both
+    assert await _team_names(api, "team_manager") == ["team_alpha"]
+    assert await _team_names(api, "team_manager", isEditable="true") == ["team_alpha"]
+    assert await _team_names(api, "user") == ["team_alpha"]
+    assert await _team_names(api, "user", isEditable="false") == ["team_alpha"]
+    assert await _team_names(api, "user", isEditable="true") == []
+    assert await _team_names(api, "user", isEditable="True") == 400
+
+
 async def test_datastore_shapes(api: Api, old_api: Api) -> None:
     new = (await api.get("/datastores")).json()[0]
     old = (await old_api.get("/datastores")).json()[0]

@@ -9,7 +9,15 @@ import zipfile
 
 import aiohttp
 import orjson
-from fakewk_helpers import Api, Reply
+import pytest
+from fakewk_helpers import (
+    Api,
+    Reply,
+    downloaded_nml,
+    info_and_download,
+    nml_stats,
+    skeleton_stats,
+)
 
 from wkapi.testing import FakeWebknossos
 from wkapi.testing.pytest_plugin import FakeWebknossosFactory
@@ -160,3 +168,50 @@ async def test_create_from_files_refusals(api: Api) -> None:
     broken = _task_form(server, [("ok.nml", nml()), ("bad.nml", b"<things>")])
     results = (await api.post("/tasks/createFromFiles", data=broken)).json()["tasks"]
     assert [r["status"] for r in results] == [200, 400]
+
+
+def _layers(info: dict[str, object]) -> list[tuple[str, str]]:
+    layers = info["annotationLayers"]
+    assert isinstance(layers, list)
+    return [(layer["typ"], layer["name"]) for layer in layers]
+
+
+async def _uploaded_id(api: Api, files: list[tuple[str, bytes]]) -> str:
+    reply = await upload(api, files, createGroupForEachFile="true")
+    assert reply.status == 200, reply.text
+    return str(reply.json()["annotation"]["id"])
+
+
+@pytest.mark.parametrize("layers", [("Volume",), ("Volume", "Cells")])
+async def test_a_downloaded_volume_zip_uploads_with_its_layers_and_counts(
+    any_api: Api, layers: tuple[str, ...]
+) -> None:
+    source = any_api.server.add_annotation(dataset="l4_sample", volume_layers=layers, name="vol")
+    source_info, zip_bytes = await info_and_download(any_api, source)
+    uploaded = await _uploaded_id(any_api, [("vol.zip", zip_bytes)])
+    info, body = await info_and_download(any_api, uploaded)
+    assert body == zip_bytes
+    expected = [("Skeleton", "Skeleton")] + [("Volume", layer) for layer in layers]
+    assert _layers(info) == _layers(source_info) == expected
+    assert skeleton_stats(info) == nml_stats(downloaded_nml(body)) == skeleton_stats(source_info)
+
+
+async def test_uploaded_nmls_report_the_counts_of_what_was_uploaded(any_api: Api) -> None:
+    single = await _uploaded_id(any_api, [("cell.nml", nml(tree="one"))])
+    info, body = await info_and_download(any_api, single)
+    assert _layers(info) == [("Skeleton", "Skeleton")]
+    one_node = {"treeCount": 1, "nodeCount": 1, "edgeCount": 0, "branchPointCount": 0}
+    assert skeleton_stats(info) == nml_stats(body) == one_node
+    seeded = any_api.server.add_annotation(dataset="l4_sample")
+    _, seeded_nml = await info_and_download(any_api, seeded)
+    merged = await _uploaded_id(any_api, [("a.nml", nml()), ("b.nml", seeded_nml)])
+    info, body = await info_and_download(any_api, merged)
+    assert skeleton_stats(info) == nml_stats(body)
+    assert skeleton_stats(info)["treeCount"] == 1 + nml_stats(seeded_nml)["treeCount"]
+
+
+async def test_an_nml_with_volumes_but_no_data_lists_them(api: Api) -> None:
+    volume = b'<volume id="0" name="Painted" fallbackLayer="segmentation"/></things>'
+    uploaded = await _uploaded_id(api, [("painted.nml", nml().replace(b"</things>", volume))])
+    info, _ = await info_and_download(api, uploaded)
+    assert _layers(info) == [("Skeleton", "Skeleton"), ("Volume", "Painted")]

@@ -5,22 +5,37 @@ exact size generated while streaming, ZIP writing, and the checks and merge an u
 through. Stdlib only; nothing here imports the client.
 """
 
-from wkapi.testing._content_check import NmlError, check_nml_file, check_zip_upload
+from wkapi.testing._content_check import (
+    NmlError,
+    UploadSummary,
+    check_nml_file,
+    check_zip_upload,
+    inspect_nml_file,
+    inspect_zip_upload,
+    summarize,
+)
 from wkapi.testing._content_download import nml_file_name, render_download
 from wkapi.testing._content_merge import merge_nml_files
-from wkapi.testing._content_nml import AnnotationContent, render_nml
+from wkapi.testing._content_nml import AnnotationContent, render_nml, seeded_skeleton_stats
+from wkapi.testing._content_stats import SkeletonStats
 from wkapi.testing._content_synthetic import SyntheticBody
 from wkapi.testing._content_zip import write_zip
 
 __all__ = [
     "AnnotationContent",
     "NmlError",
+    "SkeletonStats",
     "SyntheticBody",
+    "UploadSummary",
     "check_nml_file",
     "check_zip_upload",
+    "inspect_nml_file",
+    "inspect_zip_upload",
     "merge_nml_files",
     "nml_file_name",
     "render_download",
     "render_nml",
+    "seeded_skeleton_stats",
+    "summarize",
     "write_zip",
 ]

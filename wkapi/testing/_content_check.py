@@ -1,18 +1,23 @@
 """The checks an uploaded NML or ZIP goes through, streaming with bounded memory.
 
-Checking only needs well-formedness, the root element, the dataset name and the volume data
-locations, so it drives expat directly: no element tree is built at all, and once the facts it
-needs are known the per-element callback is switched off and parsing runs at C speed.
+Checking needs well-formedness, the root element, the dataset name, the volume layers and the
+skeleton counts, so it drives expat directly: no element tree is built at all. Once the facts
+that need attributes are known the per-element start callback is switched off; the counts come
+from an end callback that is a C-level ``list.append`` of the element name, tallied and cleared
+after every chunk, so parsing still runs near C speed.
 """
 
 from __future__ import annotations
 
 import zipfile
 import zlib
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
 from xml.parsers import expat
+
+from wkapi.testing._content_stats import SkeletonStats, total
 
 READ_CHUNK = 1 << 20
 _IGNORED_ZIP_PREFIX = "__MACOSX/"
@@ -28,10 +33,24 @@ class NmlError(Exception):
 
 @dataclass(frozen=True)
 class NmlSummary:
-    """What a check learns from one NML."""
+    """What a check learns from one NML. ``volume_names`` (and ``volume_locations``) are only
+    collected when asked for; ``volume_count`` always is."""
 
     dataset: str
+    stats: SkeletonStats = field(default_factory=SkeletonStats)
+    volume_count: int = 0
+    volume_names: tuple[str, ...] = ()
     volume_locations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UploadSummary:
+    """What an uploaded file holds: its dataset, the names of its volume layers (from the
+    ``<volume name=...>`` elements, each name once) and the skeleton counts of its NMLs."""
+
+    dataset: str
+    volume_names: tuple[str, ...] = ()
+    stats: SkeletonStats = field(default_factory=SkeletonStats)
 
 
 def check_nml_file(path: Path) -> str:
@@ -41,8 +60,29 @@ def check_nml_file(path: Path) -> str:
     :class:`NmlError` for an empty file, XML that is not well-formed, or a root other than
     ``<things>``.
     """
+    return inspect_nml_file(path).dataset
+
+
+def inspect_nml_file(path: Path) -> UploadSummary:
+    """:func:`check_nml_file`, returning everything the check learnt.
+
+    Volume names need the attribute callback to stay on to the end, so a file that turns out to
+    have ``<volume>`` elements is parsed a second time for them (they are rare in plain NMLs).
+    """
     with path.open("rb") as source:
-        return scan_nml(source).dataset
+        summary = scan_nml(source)
+    if summary.volume_count:
+        with path.open("rb") as source:
+            summary = scan_nml(source, want_volumes=True)
+    return summarize(summary.dataset, [summary])
+
+
+def summarize(dataset: str, parts: Iterable[NmlSummary | UploadSummary]) -> UploadSummary:
+    """One :class:`UploadSummary` for NMLs (or uploads) of ``dataset`` that end up in one
+    annotation: volume names in order of appearance, each once, and the counts added up."""
+    parts = list(parts)
+    names = dict.fromkeys(name for part in parts for name in part.volume_names)
+    return UploadSummary(dataset, tuple(names), total(part.stats for part in parts))
 
 
 def check_zip_upload(path: Path) -> str:
@@ -52,6 +92,11 @@ def check_zip_upload(path: Path) -> str:
     well-formed, NMLs of different datasets, or an NML whose ``<volume location=...>`` names a
     data zip the archive lacks. Other entries (volume data zips) are not inspected.
     """
+    return inspect_zip_upload(path).dataset
+
+
+def inspect_zip_upload(path: Path) -> UploadSummary:
+    """:func:`check_zip_upload`, returning everything the check learnt about all its NMLs."""
     if path.stat().st_size == 0:
         raise NmlError("File is empty")
     try:
@@ -65,8 +110,10 @@ def check_zip_upload(path: Path) -> str:
         if not nmls:
             raise NmlError("ZIP archive contains no NML file")
         datasets: dict[str, str] = {}
+        summaries: list[NmlSummary] = []
         for info in nmls:
             summary = _scan_zip_entry(archive, info)
+            summaries.append(summary)
             for location in summary.volume_locations:
                 if not _has_entry(names, info.filename, location):
                     raise NmlError(
@@ -77,15 +124,41 @@ def check_zip_upload(path: Path) -> str:
     if len(datasets) > 1:
         listed = ", ".join(f"{file} ({dataset})" for dataset, file in datasets.items())
         raise NmlError(f"NML files of different datasets: {listed}")
-    return next(iter(datasets), "")
+    return summarize(next(iter(datasets), ""), summaries)
+
+
+class _EndTally:
+    """Counts the elements that matter for the statistics as they end, at C speed: expat
+    appends each end tag's name to a list, which :meth:`tally` counts and clears."""
+
+    COUNTED = ("thing", "node", "edge", "branchpoint", "volume")
+
+    def __init__(self, parser: expat.XMLParserType) -> None:
+        self._ended: list[str] = []
+        self.counts = dict.fromkeys(self.COUNTED, 0)
+        parser.EndElementHandler = self._ended.append
+
+    def tally(self) -> None:
+        ended, counts = self._ended, self.counts
+        if ended:
+            for name in self.COUNTED:
+                counts[name] += ended.count(name)
+            ended.clear()
+
+    def stats(self) -> SkeletonStats:
+        counts = self.counts
+        return SkeletonStats(counts["thing"], counts["node"], counts["edge"], counts["branchpoint"])
 
 
 def scan_nml(source: IO[bytes], *, want_volumes: bool = False) -> NmlSummary:
-    """Parse an NML from ``source`` in 1 MiB reads, checking it; collect volume locations only
-    when ``want_volumes`` (that keeps the per-element callback on to the end)."""
+    """Parse an NML from ``source`` in 1 MiB reads, checking it and counting its elements;
+    collect volume names and locations only when ``want_volumes`` (that keeps the per-element
+    start callback on to the end)."""
     parser = expat.ParserCreate()
+    tally = _EndTally(parser)
     root: list[str] = []
     dataset: list[str] = []
+    names: list[str] = []
     locations: list[str] = []
 
     def on_start(name: str, attrs: dict[str, str]) -> None:
@@ -95,29 +168,47 @@ def scan_nml(source: IO[bytes], *, want_volumes: bool = False) -> NmlSummary:
                 raise NmlError(f"Root element is <{name}>, expected <things>")
         elif name == "experiment" and not dataset:
             dataset.append(attrs.get("name", ""))
-        elif name == "volume" and attrs.get("location"):
-            locations.append(attrs["location"])
+        elif name == "volume":
+            names.append(attrs.get("name") or "Volume")
+            if attrs.get("location"):
+                locations.append(attrs["location"])
         if not want_volumes and (dataset or name == "thing"):
             parser.StartElementHandler = None
 
     parser.StartElementHandler = on_start
-    parse_stream(parser, source)
-    return NmlSummary(dataset[0] if dataset else "", tuple(locations))
+    parse_stream(parser, source, after_chunk=tally.tally)
+    return NmlSummary(
+        dataset[0] if dataset else "",
+        tally.stats(),
+        tally.counts["volume"],
+        tuple(names) if want_volumes else (),
+        tuple(locations),
+    )
 
 
-def parse_stream(parser: expat.XMLParserType, source: IO[bytes]) -> None:
-    """Feed ``source`` to ``parser`` in 1 MiB reads. Raises :class:`NmlError` for an empty source
-    or XML that is not well-formed; exceptions raised by the parser's handlers pass through."""
+def parse_stream(
+    parser: expat.XMLParserType,
+    source: IO[bytes],
+    *,
+    after_chunk: Callable[[], None] | None = None,
+) -> None:
+    """Feed ``source`` to ``parser`` in 1 MiB reads, calling ``after_chunk`` after each (and
+    after the end). Raises :class:`NmlError` for an empty source or XML that is not
+    well-formed; exceptions raised by the parser's handlers pass through."""
     chunk = source.read(READ_CHUNK)
     if not chunk:
         raise NmlError("File is empty")
     try:
         while chunk:
             parser.Parse(chunk, False)
+            if after_chunk is not None:
+                after_chunk()
             chunk = source.read(READ_CHUNK)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise NmlError(f"Error parsing XML: {exc}") from exc
+    if after_chunk is not None:
+        after_chunk()
 
 
 def _scan_zip_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> NmlSummary:

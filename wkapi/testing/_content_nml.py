@@ -7,11 +7,15 @@ one ``<volume>`` per volume layer.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from wkapi.testing._content_stats import SkeletonStats
+
 VOLUME_FORMATS = ("wkw", "zarr3")
+BRANCHPOINTS = 3
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
 WRITER = "NmlWriter.scala"
@@ -105,7 +109,7 @@ def render_nml(
     else:
         locations = volume_locations
     rng = random.Random(content.seed)
-    skeleton = _render_skeleton(rng, content.created_ms)
+    skeleton = _render_skeleton(rng, skeleton_shape(content.seed), content.created_ms)
     lines = [XML_DECLARATION, "<things>\n"]
     lines += render_meta(content)
     lines += render_parameters(
@@ -229,7 +233,27 @@ def below_function(rng: random.Random) -> Callable[[int], int]:
     return below
 
 
-def _render_skeleton(rng: random.Random, created_ms: int) -> _Skeleton:
+@functools.lru_cache(maxsize=1 << 14)
+def skeleton_shape(seed: int) -> tuple[int, ...]:
+    """The node count of each tree a rendered NML of ``seed`` holds.
+
+    Drawn from a generator of its own, so :func:`seeded_skeleton_stats` knows the counts without
+    rendering (annotation JSON reports them on every listing).
+    """
+    rng = random.Random(f"skeleton-shape/{seed}")
+    return tuple(rng.randint(6, 32) for _ in range(rng.randint(3, 6)))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def seeded_skeleton_stats(seed: int) -> SkeletonStats:
+    """The skeleton statistics of the NML :func:`render_nml` renders for ``seed``: each tree
+    connects its nodes with one edge fewer than it has nodes, plus ``BRANCHPOINTS`` branchpoints."""
+    shape = skeleton_shape(seed)
+    nodes = sum(shape)
+    return SkeletonStats(len(shape), nodes, nodes - len(shape), BRANCHPOINTS)
+
+
+def _render_skeleton(rng: random.Random, shape: Sequence[int], created_ms: int) -> _Skeleton:
     below = below_function(rng)
     draw = rng.random
     group_lines, group_ids = _render_groups(rng)
@@ -238,8 +262,7 @@ def _render_skeleton(rng: random.Random, created_ms: int) -> _Skeleton:
     next_node = 1
     time_ms = created_ms
     first_position = (0, 0, 0)
-    for tree_id in range(1, rng.randint(3, 6) + 1):
-        count = rng.randint(6, 32)
+    for tree_id, count in enumerate(shape, start=1):
         ids = list(range(next_node, next_node + count))
         next_node += count
         group = rng.choice(group_ids) if group_ids and rng.random() < 0.7 else None
@@ -268,7 +291,7 @@ def _render_skeleton(rng: random.Random, created_ms: int) -> _Skeleton:
         lines.append("  </thing>\n")
         all_nodes += ids
     lines.append("  <branchpoints>\n")
-    for node_id in sorted(rng.sample(all_nodes, 3)):
+    for node_id in sorted(rng.sample(all_nodes, BRANCHPOINTS)):
         lines.append(f'    <branchpoint id="{node_id}" time="{created_ms + node_id * 1000}"/>\n')
     lines.append("  </branchpoints>\n  <comments>\n")
     for node_id in sorted(rng.sample(all_nodes, 4)):

@@ -6,10 +6,13 @@ differs (a misplaced range shows) while generating one costs a single C-level jo
 
 - ``"nml"``: an NML whose second tree holds the region as ``<node .../>`` lines; the block number
   is stamped into every node id, so node ids stay unique across the file.
-- ``"zip"``: a ZIP holding a small NML and a STORED ``data_Volume.zip`` entry that is the region
-  (pseudo-random bytes, not a real inner zip). Its CRC-32 is combined from per-block CRCs
-  (see ``_content_crc``), so it is known before the first byte is sent and ranges need no pass
-  over the data.
+- ``"zip"``: laid out like a volume annotation download: a ZIP holding a small NML (named
+  ``nml_name``, by default ``synthetic.nml``; the fake server passes ``<annotation name>.nml``)
+  whose ``<volume name="Volume" location="data_Volume.zip">`` names a STORED ``data_Volume.zip``
+  entry. That entry is itself a valid ZIP with one STORED cube file, ``1/z0/y0/x0.wkw``, whose
+  bytes are the region (pseudo-random, not real WKW voxel data). Both CRC-32s are combined from
+  per-block CRCs (see ``_content_crc``), so they are known before the first byte is sent and
+  ranges need no pass over the data.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from wkapi.testing._content_nml import (
     render_parameters,
     thing_open,
 )
+from wkapi.testing._content_stats import SkeletonStats
 from wkapi.testing._content_zipframe import StoredEntry, central_directory, local_header
 
 BLOCK_SIZE = 1 << 20
@@ -40,6 +44,7 @@ DEFAULT_DATASET = "2012-06-28_Cortex"
 DEFAULT_ORGANIZATION = "Organization_X"
 SYNTHETIC_NML_NAME = "synthetic.nml"
 SYNTHETIC_DATA_NAME = "data_Volume.zip"
+SYNTHETIC_CUBE_NAME = "1/z0/y0/x0.wkw"
 _CREATED_MS = 1_700_000_000_000
 # Bodies from this size on use ZIP64 records (a module constant so tests can lower it).
 ZIP64_FROM_SIZE = 0xFFFFFFFF
@@ -49,6 +54,8 @@ _CONTENT_TYPES = {"nml": "application/xml", "zip": "application/zip"}
 _STAMP_PLACEHOLDER = b"#########"
 _FIRST_STAMP = 100_000_000
 _STAMP_BYTES = 16
+# The small first tree every synthetic NML starts with: a chain of this many nodes.
+_SEED_TREE_NODES = 4
 
 
 class _Blocks(Protocol):
@@ -62,8 +69,9 @@ class SyntheticBody:
 
     The same ``size``, ``kind`` and ``seed`` always give the same bytes; other seeds give other
     bytes. ``kind="nml"`` is a well-formed NML, ``kind="zip"`` a valid ZIP (NML plus a large STORED
-    data entry with a correct CRC-32). Sizes below :meth:`minimum_size` (about 2.4 KiB for
-    ``"nml"``, 2.6 KiB for ``"zip"``, with the default dataset) raise ``ValueError``.
+    data entry with a correct CRC-32, itself a valid ZIP). ``nml_name`` is the name of the NML
+    inside a ``"zip"`` body. Sizes below :meth:`minimum_size` (about 2.4 KiB for ``"nml"``,
+    2.8 KiB for ``"zip"``, with the default dataset) raise ``ValueError``.
     """
 
     def __init__(
@@ -74,10 +82,11 @@ class SyntheticBody:
         *,
         dataset: str = DEFAULT_DATASET,
         organization: str = DEFAULT_ORGANIZATION,
+        nml_name: str = SYNTHETIC_NML_NAME,
     ) -> None:
         if kind not in _CONTENT_TYPES:
             raise ValueError(f"kind must be 'nml' or 'zip', not {kind!r}")
-        framing = _build_framing(size, kind, seed, dataset, organization)
+        framing = _build_framing(size, kind, seed, dataset, organization, nml_name)
         self.size = size
         self.kind: str = kind
         self.seed = seed
@@ -92,6 +101,7 @@ class SyntheticBody:
         *,
         dataset: str = DEFAULT_DATASET,
         organization: str = DEFAULT_ORGANIZATION,
+        nml_name: str = SYNTHETIC_NML_NAME,
     ) -> int:
         """The smallest valid size of a body of ``kind``: its framing with an empty region.
 
@@ -102,7 +112,8 @@ class SyntheticBody:
         if kind == "nml":
             prefix, suffix = _nml_text(0, dataset, organization, big_tree=True)
             return len(prefix.encode()) + len(suffix.encode())
-        head, tail = _zip_records(_zip_nml(0, dataset, organization), 0, 0, zip64=False)
+        nml = _zip_nml(0, dataset, organization)
+        head, tail = _zip_records(nml, nml_name, 0, None, zip64=False)
         return len(head) + len(tail)
 
     def __repr__(self) -> str:
@@ -119,6 +130,16 @@ class SyntheticBody:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be positive, not {chunk_size}")
         return self._framing.chunks(start, chunk_size)
+
+    def skeleton_stats(self) -> SkeletonStats:
+        """The counts of trees, nodes, edges and branchpoints in the body's NML, without
+        generating it: a four-node seed tree, one branchpoint, and for ``"nml"`` the tree whose
+        nodes fill the region."""
+        stats = SkeletonStats(1, _SEED_TREE_NODES, _SEED_TREE_NODES - 1, 1)
+        if isinstance(self._framing.blocks, _NodeBlocks):
+            region_nodes = self._framing.blocks.node_count(self._framing.region_size)
+            stats += SkeletonStats(tree_count=1, node_count=region_nodes)
+        return stats
 
     def sha256(self) -> str:
         """The hex SHA-256 of the whole body: computed by streaming once, then cached.
@@ -170,7 +191,9 @@ def _pieces(data: bytes, begin: int, chunk_size: int) -> Iterator[bytes]:
         yield data[offset : offset + chunk_size]
 
 
-def _build_framing(size: int, kind: str, seed: int, dataset: str, organization: str) -> _Framing:
+def _build_framing(
+    size: int, kind: str, seed: int, dataset: str, organization: str, nml_name: str
+) -> _Framing:
     if kind == "nml":
         prefix_text, suffix_text = _nml_text(seed, dataset, organization, big_tree=True)
         prefix, suffix = prefix_text.encode(), suffix_text.encode()
@@ -178,10 +201,10 @@ def _build_framing(size: int, kind: str, seed: int, dataset: str, organization: 
         return _Framing(prefix, region_size, suffix, _NodeBlocks(seed))
     nml = _zip_nml(seed, dataset, organization)
     zip64 = size >= ZIP64_FROM_SIZE
-    head, tail = _zip_records(nml, 0, 0, zip64=zip64)
+    head, tail = _zip_records(nml, nml_name, 0, None, zip64=zip64)
     region_size = _region_size(size, kind, len(head) + len(tail))
     blocks = _RandomBlocks(seed)
-    head, tail = _zip_records(nml, region_size, blocks.crc32(region_size), zip64=zip64)
+    head, tail = _zip_records(nml, nml_name, region_size, blocks, zip64=zip64)
     return _Framing(head, region_size, tail, blocks)
 
 
@@ -203,9 +226,23 @@ class _NodeBlocks:
     def tail(self, index: int, length: int) -> bytes:
         """The first ``length`` bytes of a block, cut after a whole line and padded with spaces."""
         text = self.block(index)
-        cut = text.rfind(b"\n", 0, length) + 1
+        cut = _line_cut(text, length)
         padding = length - cut
         return b"".join((memoryview(text)[:cut], b" " * (padding - 1) + b"\n" if padding else b""))
+
+    def node_count(self, region_size: int) -> int:
+        """How many ``<node>`` lines the first ``region_size`` bytes of the blocks hold."""
+        full_blocks, remainder = divmod(region_size, BLOCK_SIZE)
+        count = full_blocks * (len(self._parts) - 1)
+        if remainder:
+            text = self.block(full_blocks)
+            count += text.count(b"\n", 0, _line_cut(text, remainder))
+        return count
+
+
+def _line_cut(text: bytes, length: int) -> int:
+    """The end of the last whole line within the first ``length`` bytes of ``text``."""
+    return text.rfind(b"\n", 0, length) + 1
 
 
 class _RandomBlocks:
@@ -224,12 +261,13 @@ class _RandomBlocks:
         head = self._stamp(index)[:length]
         return b"".join((head, memoryview(self._rest)[: length - len(head)]))
 
-    def crc32(self, region_size: int) -> int:
-        """CRC-32 of the first ``region_size`` bytes of the blocks, without generating them."""
+    def crc32(self, region_size: int, start: int = 0) -> int:
+        """CRC-32 of the first ``region_size`` bytes of the blocks, continuing the running CRC
+        ``start`` (as ``zlib.crc32(data, start)``), without generating them."""
         full_blocks, remainder = divmod(region_size, BLOCK_SIZE)
         shift = zero_shift(len(self._rest))
         rest_crc = zlib.crc32(self._rest)
-        crc = 0
+        crc = start
         for index in range(full_blocks):
             crc = shift.append(zlib.crc32(self._stamp(index), crc), rest_crc)
         if remainder:
@@ -295,7 +333,7 @@ def _nml_text(seed: int, dataset: str, organization: str, *, big_tree: bool) -> 
     )
     color = (rng.random(), rng.random(), rng.random())
     prefix += [thing_open(1, "seed_tree", color, 1), "    <nodes>\n"]
-    for node_id in range(1, 5):
+    for node_id in range(1, _SEED_TREE_NODES + 1):
         position = (rng.randint(1000, 9999), rng.randint(1000, 9999), rng.randint(1000, 9999))
         radius = rng.uniform(10.0, 99.0)
         prefix.append(
@@ -303,7 +341,7 @@ def _nml_text(seed: int, dataset: str, organization: str, *, big_tree: bool) -> 
             node_line(node_id, *position, radius, _CREATED_MS + node_id, rng.choice((1, 3)))
         )
     prefix += ["    </nodes>\n", "    <edges>\n"]
-    prefix += [f'      <edge source="{n}" target="{n + 1}"/>\n' for n in range(1, 4)]
+    prefix += [f'      <edge source="{n}" target="{n + 1}"/>\n' for n in range(1, _SEED_TREE_NODES)]
     prefix += ["    </edges>\n", "  </thing>\n"]
     suffix = []
     if big_tree:
@@ -332,11 +370,27 @@ def _zip_nml(seed: int, dataset: str, organization: str) -> bytes:
     return (prefix + suffix).encode()
 
 
-def _zip_records(nml: bytes, data_size: int, data_crc: int, *, zip64: bool) -> tuple[bytes, bytes]:
-    """Everything before the data entry's bytes, and everything after them."""
-    nml_entry = StoredEntry(SYNTHETIC_NML_NAME, zlib.crc32(nml), len(nml), 0)
+def _zip_records(
+    nml: bytes, nml_name: str, region_size: int, blocks: _RandomBlocks | None, *, zip64: bool
+) -> tuple[bytes, bytes]:
+    """Everything before the region and everything after it.
+
+    Before: the NML entry, the data zip entry's local header and the inner zip's local header
+    for its cube file; after: the inner zip's central directory, then the outer one. Without
+    ``blocks`` the CRCs are left zero (the record sizes are the same, for size calculations).
+    """
+    cube_crc = blocks.crc32(region_size) if blocks is not None else 0
+    cube = StoredEntry(SYNTHETIC_CUBE_NAME, cube_crc, region_size, 0, zip64)
+    inner_head = local_header(cube)
+    inner_tail = central_directory([cube], offset=len(inner_head) + region_size)
+    data_size = len(inner_head) + region_size + len(inner_tail)
+    data_crc = 0
+    if blocks is not None:
+        head_crc = zlib.crc32(inner_head)
+        data_crc = zlib.crc32(inner_tail, blocks.crc32(region_size, head_crc))
+    nml_entry = StoredEntry(nml_name, zlib.crc32(nml), len(nml), 0)
     nml_record = local_header(nml_entry) + nml
     data_entry = StoredEntry(SYNTHETIC_DATA_NAME, data_crc, data_size, len(nml_record), zip64)
     head = nml_record + local_header(data_entry)
-    tail = central_directory([nml_entry, data_entry], offset=len(head) + data_size)
-    return head, tail
+    outer_tail = central_directory([nml_entry, data_entry], offset=len(head) + data_size)
+    return head + inner_head, inner_tail + outer_tail

@@ -21,7 +21,14 @@ from typing import Literal
 
 from ._bodies import BodySource, BytesSource, FileSource, GeneratedSource
 from ._cache import ByteBudgetCache
-from ._content import AnnotationContent, SyntheticBody, render_download, write_zip
+from ._content import (
+    AnnotationContent,
+    SkeletonStats,
+    SyntheticBody,
+    render_download,
+    seeded_skeleton_stats,
+    write_zip,
+)
 from ._state import Annotation, State, SyntheticSpec
 
 _XML = "application/xml"
@@ -82,7 +89,14 @@ def synthetic_body(spec: SyntheticSpec, dataset: str, organization: str) -> Synt
     kind: Literal["nml", "zip"] = "zip" if spec.kind == "zip" else "nml"
     if spec.kind != kind:
         raise ValueError(f"kind must be 'nml' or 'zip', not {spec.kind!r}")
-    return SyntheticBody(spec.size, kind, spec.seed, dataset=dataset, organization=organization)
+    return SyntheticBody(
+        spec.size,
+        kind,
+        spec.seed,
+        dataset=dataset,
+        organization=organization,
+        nml_name=spec.nml_name,
+    )
 
 
 def _synthetic(state: State, annotation: Annotation) -> SyntheticBody | None:
@@ -102,6 +116,14 @@ def body_source(
         kind = _ZIP if annotation.upload_path.suffix.lower() == ".zip" else _XML
         return FileSource(annotation.upload_path, kind)
     return _rendered(content_of(state, annotation), skip_volume_data, zip_format)
+
+
+def skeleton_stats(annotation: Annotation) -> SkeletonStats:
+    """The skeleton counts of the NML the annotation's download holds: known from its upload,
+    merge or generator, else derived from the seed its NML is rendered from."""
+    if annotation.content_stats is not None:
+        return annotation.content_stats
+    return seeded_skeleton_stats(annotation.content_seed)
 
 
 def file_name(state: State, annotation: Annotation, source: BodySource) -> str:

@@ -33,6 +33,7 @@ _HTML_TITLES = {
     401: "Unauthorized",
     404: "Action Not Found",
     413: "Request Entity Too Large",
+    415: "Unsupported Media Type",
     500: "Internal Server Error",
 }
 

@@ -10,7 +10,9 @@ import hashlib
 from functools import lru_cache
 
 from ._access import administrates_annotation, annotation_team_ids, can_read_annotation
+from ._content import SkeletonStats
 from ._context import Context
+from ._downloads import skeleton_stats
 from ._json import (
     JsonDict,
     TaskRenderer,
@@ -32,14 +34,13 @@ def tracing_id(annotation_id: str, content_seed: int, layer: str) -> str:
 
 
 def _skeleton_stats(annotation: Annotation) -> JsonDict:
-    seed = annotation.content_seed
-    trees = 1 + seed % 4
-    nodes = 10 + seed % 90
+    """The counts of the NML the annotation's download holds."""
+    stats = skeleton_stats(annotation)
     return {
-        "treeCount": trees,
-        "nodeCount": nodes,
-        "edgeCount": nodes - trees,
-        "branchPointCount": seed % 3,
+        "treeCount": stats.tree_count,
+        "nodeCount": stats.node_count,
+        "edgeCount": stats.edge_count,
+        "branchPointCount": stats.branch_point_count,
     }
 
 
@@ -224,9 +225,16 @@ class AnnotationRenderer:
 
 
 def compound_annotation_json(
-    ctx: Context, typ: str, entity_id: str, name: str, dataset: str, viewer: User
+    ctx: Context,
+    typ: str,
+    entity_id: str,
+    name: str,
+    dataset: str,
+    viewer: User,
+    stats: SkeletonStats,
 ) -> JsonDict:
-    """The merged annotation a compound ``info`` describes."""
+    """The merged annotation a compound ``info`` describes; ``stats`` are its members' counts
+    together."""
     state = ctx.state
     merged = Annotation(
         id=entity_id,
@@ -238,6 +246,7 @@ def compound_annotation_json(
         modified=0,
         name=name,
         content_seed=state.derive("compound", entity_id),
+        content_stats=stats,
     )
     data = annotation_json(ctx, merged, viewer)
     data["restrictions"] = {

@@ -25,7 +25,11 @@ from ._errors import (
     not_found,
 )
 from ._params import object_id
+from ._routing import split_api_path
 from ._state import Annotation, Dataset, Project, Task, TaskType, User
+
+# API v4 changed the project routes (and the project filter of POST /tasks/list) from names to ids.
+_FIRST_VERSION_WITH_PROJECT_IDS = 4
 
 
 def annotation_type(value: str) -> str:
@@ -82,8 +86,22 @@ def task_for_admin(request: web.Request, task_id: str, user: User) -> Task:
     return task
 
 
-def project_for_read(request: web.Request, project_id: str, user: User) -> Project:
-    project = context(request).state.projects.get(object_id(project_id))
+def projects_by_name(request: web.Request) -> bool:
+    """Whether the request's API version names projects by name (``/api/v1`` to ``/api/v3``)."""
+    version, _ = split_api_path(request.path)
+    return version is not None and version < _FIRST_VERSION_WITH_PROJECT_IDS
+
+
+def project_by_key(request: web.Request, key: str) -> Project | None:
+    """The project a path or filter names: by id, or by name before API v4."""
+    state = context(request).state
+    if projects_by_name(request):
+        return state.project_by_name(key)
+    return state.projects.get(object_id(key))
+
+
+def project_for_read(request: web.Request, project_key: str, user: User) -> Project:
+    project = project_by_key(request, project_key)
     if project is None:
         raise not_found("Project could not be found")
     if not can_read_project(user, project):
@@ -91,8 +109,8 @@ def project_for_read(request: web.Request, project_id: str, user: User) -> Proje
     return project
 
 
-def project_for_admin(request: web.Request, project_id: str, user: User) -> Project:
-    project = project_for_read(request, project_id, user)
+def project_for_admin(request: web.Request, project_key: str, user: User) -> Project:
+    project = project_for_read(request, project_key, user)
     if not manages(user, project.team_id):
         raise forbidden()
     return project

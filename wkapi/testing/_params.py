@@ -11,6 +11,10 @@ from ._errors import html_error, invalid_id
 
 _ID = re.compile(r"[0-9a-f]{24}")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
+_JAVA_INTEGER = re.compile(r"[+-]?[0-9]+")
+_INTEGER_BITS = {"Int": 32, "Long": 64}
+_JAVA_TRIMMED = "".join(chr(code) for code in range(0x21))
+_JSON_MEDIA_TYPE = re.compile(r"(application|text)/json|application/[^/\s;]+\+json")
 JSON_BODY_LIMIT = 250 * 1024 * 1024
 
 
@@ -22,31 +26,63 @@ def object_id(value: str) -> str:
 
 
 def query_bool(request: web.Request, name: str) -> bool | None:
+    """An optional Boolean parameter as Play binds it: ``true``/``1`` or ``false``/``0``,
+    surrounding whitespace trimmed; anything else is the HTML 400."""
     raw = request.query.get(name)
     if raw is None:
         return None
-    if raw not in _BOOLS:
+    value = _BOOLS.get(_java_trim(raw))
+    if value is None:
         detail = f"Cannot parse parameter {name} as Boolean: should be true, false, 0 or 1"
         raise html_error(request, 400, detail)
-    return _BOOLS[raw]
+    return value
 
 
 def query_int(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        detail = f'Cannot parse parameter {name} as Int: For input string: "{raw}"'
-        raise html_error(request, 400, detail) from None
+    """An optional Int parameter (32 bits, Java syntax); unparsable: the HTML 400."""
+    return _query_integer(request, name, "Int")
 
 
-def require_query_int(request: web.Request, name: str) -> int:
-    value = query_int(request, name)
+def query_long(request: web.Request, name: str) -> int | None:
+    """An optional Long parameter (64 bits, Java syntax); unparsable: the HTML 400."""
+    return _query_integer(request, name, "Long")
+
+
+def require_query_long(request: web.Request, name: str) -> int:
+    """A required Long parameter; absent: Play's HTML 400 "Missing parameter"."""
+    value = query_long(request, name)
     if value is None:
         raise html_error(request, 400, f"Missing parameter: {name}")
     return value
+
+
+def _query_integer(request: web.Request, name: str, kind: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    value = parse_java_integer(raw, _INTEGER_BITS[kind])
+    if value is None:
+        detail = f'Cannot parse parameter {name} as {kind}: For input string: "{raw}"'
+        raise html_error(request, 400, detail)
+    return value
+
+
+def parse_java_integer(text: str, bits: int) -> int | None:
+    """``text`` as Java's ``Integer.parseInt``/``Long.parseLong`` read it (an optional sign and
+    ASCII digits, nothing else, within ``bits`` signed bits), or None where Java would throw.
+
+    Python's ``int()`` is far more lenient (``1_0``, surrounding spaces), hence the pattern.
+    """
+    if _JAVA_INTEGER.fullmatch(text) is None:
+        return None
+    value = int(text)
+    limit = 1 << (bits - 1)
+    return value if -limit <= value < limit else None
+
+
+def _java_trim(text: str) -> str:
+    """Java's ``String.trim``: strips every character up to U+0020 from both ends."""
+    return text.strip(_JAVA_TRIMMED)
 
 
 async def json_body(request: web.Request) -> object:
@@ -55,11 +91,23 @@ async def json_body(request: web.Request) -> object:
 
 
 async def json_body_bytes(request: web.Request) -> bytes:
-    """The raw body of a JSON request (HTML 413 if it is too large); parse it with
-    :func:`parse_json`."""
+    """The raw body of a JSON request; parse it with :func:`parse_json`.
+
+    As Play's JSON body parser: a content type other than ``application/json``, ``text/json`` or
+    ``application/*+json`` (parameters such as ``charset`` allowed) is the HTML 415, checked
+    first; a body above the limit the HTML 413.
+    """
+    if not is_json_content_type(request.headers.get("Content-Type", "")):
+        raise html_error(request, 415, "Expecting text/json or application/json body")
     if request.content_length is not None and request.content_length > JSON_BODY_LIMIT:
         raise html_error(request, 413, "Request Entity Too Large")
     return await request.read()
+
+
+def is_json_content_type(header: str) -> bool:
+    """Whether a ``Content-Type`` header names a JSON media type (case-insensitive)."""
+    media_type = header.split(";", 1)[0].strip().lower()
+    return _JSON_MEDIA_TYPE.fullmatch(media_type) is not None
 
 
 def parse_json(request: web.Request, raw: bytes) -> object:

@@ -6,9 +6,12 @@ from aiohttp import web
 
 from ._access import administrates_annotation, can_update_annotation
 from ._auth import require_user
-from ._build import COMPOUND_TYPES, new_annotation
+from ._build import COMPOUND_TYPES
+from ._content import NmlError
+from ._content_stats import total
 from ._context import caller, context
-from ._downloads import compound_members
+from ._copies import duplicate_annotation, merge_annotations
+from ._downloads import compound_members, skeleton_stats
 from ._errors import (
     bad_request,
     forbidden,
@@ -19,7 +22,7 @@ from ._errors import (
 )
 from ._json_annotations import annotation_json, compound_annotation_json
 from ._lookup import annotation_type, compound_for_admin, readable_annotation
-from ._params import json_body, object_id, require_query_int
+from ._params import json_body, object_id, require_query_long
 from ._routing import Route, split_api_path
 from ._state import Annotation, User
 from ._validation import Field, field_errors
@@ -37,7 +40,7 @@ def _require_timestamp(request: web.Request) -> None:
     """``timestamp`` is required from API v3 on (and on the unversioned newest routes)."""
     version, _ = split_api_path(request.path)
     if version is None or version >= 3:
-        require_query_int(request, "timestamp")
+        require_query_long(request, "timestamp")
 
 
 def _updatable(request: web.Request, user: User) -> Annotation:
@@ -62,9 +65,11 @@ async def info(request: web.Request) -> web.StreamResponse:
         members = compound_members(ctx.state, typ, compound.id)
         dataset = members[0].dataset if members else compound.dataset
         viewer = require_user(request)
-        return json_response(
-            compound_annotation_json(ctx, typ, compound.id, compound.name, dataset, viewer)
+        stats = total(skeleton_stats(m) for m in members if m.skeleton)
+        data = compound_annotation_json(
+            ctx, typ, compound.id, compound.name, dataset, viewer, stats
         )
+        return json_response(data)
     annotation = readable_annotation(request, request.match_info["id"])
     return json_response(annotation_json(ctx, annotation, caller(request)))
 
@@ -160,24 +165,9 @@ async def cancel(request: web.Request) -> web.StreamResponse:
     return success_messages("Annotation was cancelled")
 
 
-def _copy(request: web.Request, user: User, sources: list[Annotation]) -> Annotation:
-    state = context(request).state
+def _same_dataset(sources: list[Annotation]) -> None:
     if len({a.dataset for a in sources}) > 1:
         raise bad_request("Cannot merge annotations of different datasets")
-    layers: list[str] = []
-    for source in sources:
-        layers.extend(layer for layer in source.volume_layers if layer not in layers)
-    copy = new_annotation(
-        state,
-        owner_id=user.id,
-        dataset=sources[0].dataset,
-        name=sources[0].name if len(sources) == 1 else "",
-        volume_layers=layers,
-        skeleton=any(a.skeleton for a in sources),
-    )
-    if len(sources) == 1:
-        copy.content_seed = sources[0].content_seed
-    return copy
 
 
 def _stored(request: web.Request, typ_key: str, id_key: str) -> Annotation:
@@ -189,16 +179,23 @@ def _stored(request: web.Request, typ_key: str, id_key: str) -> Annotation:
 
 
 async def duplicate(request: web.Request) -> web.StreamResponse:
+    """A copy owned by the caller that downloads what the original does."""
     user = require_user(request)
-    copy = _copy(request, user, [_stored(request, "typ", "id")])
-    return json_response(annotation_json(context(request), copy, user))
+    ctx = context(request)
+    copy = duplicate_annotation(ctx.state, user.id, _stored(request, "typ", "id"))
+    return json_response(annotation_json(ctx, copy, user))
 
 
 async def merge(request: web.Request) -> web.StreamResponse:
+    """A new annotation of the caller holding the trees of both (see ``_copies``)."""
     user = require_user(request)
-    first = _stored(request, "typ", "id")
-    second = _stored(request, "mergedTyp", "mergedId")
-    merged = _copy(request, user, [first, second])
+    ctx = context(request)
+    sources = [_stored(request, "typ", "id"), _stored(request, "mergedTyp", "mergedId")]
+    _same_dataset(sources)
+    try:
+        merged = await merge_annotations(ctx.state, user.id, sources, ctx.temp_dir)
+    except NmlError as exc:
+        raise bad_request(f"Could not merge the annotations. {exc.reason}") from None
     return _answer(request, merged, user, "Annotations were merged")
 
 

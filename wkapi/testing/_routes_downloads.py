@@ -14,7 +14,7 @@ from ._context import context
 from ._downloads import body_source, build_compound_zip, compound_members, file_name
 from ._errors import bad_request, html_error
 from ._lookup import annotation_type, compound_for_admin, readable_annotation
-from ._params import query_bool, query_int
+from ._params import query_bool, query_long
 from ._routing import Route
 from ._writer import DeferredBody
 
@@ -64,8 +64,8 @@ async def download(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     typ = annotation_type(request.match_info["typ"])
     skip_volume_data = query_bool(request, "skipVolumeData") or False
-    query_int(request, "skeletonVersion")
-    query_int(request, "volumeVersion")
+    query_long(request, "skeletonVersion")
+    query_long(request, "volumeVersion")
     zip_format = request.query.get("volumeDataZipFormat", "wkw")
     if zip_format not in _ZIP_FORMATS:
         detail = f"Cannot parse parameter volumeDataZipFormat with value '{zip_format}'"

@@ -24,7 +24,7 @@ from ._errors import (
 from ._gc import gc_paused
 from ._json import TaskRenderer, task_json, task_type_json
 from ._json_annotations import AnnotationRenderer
-from ._lookup import task_for_admin, task_for_read, task_type_for_read
+from ._lookup import project_by_key, task_for_admin, task_for_read, task_type_for_read
 from ._params import json_body, json_body_bytes, object_id, parse_json
 from ._routing import Route
 from ._state import Task, User
@@ -121,6 +121,13 @@ async def assign(request: web.Request) -> web.StreamResponse:
     return json_response(task_json(ctx, task))
 
 
+def _filtered_project_id(request: web.Request, key: str) -> str:
+    """The id of the project the ``project`` filter names (a name before API v4); an unknown
+    one matches no task."""
+    project = project_by_key(request, key)
+    return project.id if project is not None else ""
+
+
 def _candidates(request: web.Request, body: dict[str, object]) -> Iterable[Task]:
     """Tasks matching the filters, from the smallest index that applies, in id order."""
     state = context(request).state
@@ -129,10 +136,10 @@ def _candidates(request: web.Request, body: dict[str, object]) -> Iterable[Task]
         ids = sorted({object_id(str(i)) for i in raw_ids})
         tasks: Iterable[Task] = (state.tasks[i] for i in ids if i in state.tasks)
         if body.get("project") is not None:
-            project_id = object_id(str(body["project"]))
+            project_id = _filtered_project_id(request, str(body["project"]))
             tasks = (t for t in tasks if t.project_id == project_id)
     elif body.get("project") is not None:
-        project_id = object_id(str(body["project"]))
+        project_id = _filtered_project_id(request, str(body["project"]))
         tasks = (state.tasks[i] for i in state.tasks_by_project.get(project_id, ()))
     else:
         tasks = state.tasks.values()

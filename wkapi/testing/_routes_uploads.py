@@ -11,11 +11,18 @@ from aiohttp import web
 
 from ._auth import require_user
 from ._build import new_annotation
-from ._content import NmlError, check_nml_file, check_zip_upload, merge_nml_files
-from ._context import context
+from ._content import (
+    NmlError,
+    UploadSummary,
+    inspect_nml_file,
+    inspect_zip_upload,
+    merge_nml_files,
+    summarize,
+)
+from ._context import Context, context
 from ._errors import bad_request, html_error, json_response, play_map_error
 from ._lookup import dataset_not_found
-from ._multipart import ReceivedFile, receive_multipart
+from ._multipart import Received, ReceivedFile, receive_multipart
 from ._routing import Route
 from ._task_creation import TaskSpec, create_tasks, form_json_fields
 from ._validation import field_errors
@@ -28,10 +35,11 @@ def _is_annotation_file(received: ReceivedFile) -> bool:
     return Path(received.filename).suffix.lower() in _ANNOTATION_SUFFIXES
 
 
-async def _dataset_of(received: ReceivedFile) -> str:
-    """The dataset an uploaded NML or ZIP names; NmlError when it does not parse."""
-    check = check_zip_upload if received.filename.lower().endswith(".zip") else check_nml_file
-    return await asyncio.to_thread(check, received.path)
+async def _inspect(received: ReceivedFile) -> UploadSummary:
+    """What an uploaded NML or ZIP holds (dataset, volume layers, counts); NmlError when it does
+    not parse."""
+    inspect = inspect_zip_upload if received.filename.lower().endswith(".zip") else inspect_nml_file
+    return await asyncio.to_thread(inspect, received.path)
 
 
 def _parse_failure(received: ReceivedFile, reason: str) -> str:
@@ -40,47 +48,27 @@ def _parse_failure(received: ReceivedFile, reason: str) -> str:
 
 async def upload(request: web.Request) -> web.StreamResponse:
     """One new Explorational annotation from all uploaded files. A single file is kept as it
-    is and downloads byte for byte; several are merged into one NML."""
+    is and downloads byte for byte; several are merged into one NML. Its layers and counts are
+    those of the uploaded NMLs: a Volume layer per ``<volume name=...>`` (each name once), a
+    Skeleton layer when there are trees or no volumes."""
     user = require_user(request)
     ctx = context(request)
     received = await receive_multipart(request, ctx.temp_dir, ctx.max_upload_bytes)
     kept: Path | None = None
     try:
-        if "createGroupForEachFile" not in received.fields:
-            raise html_error(request, 500, "java.util.NoSuchElementException: None.get")
-        files = received.files
-        if not files or any(f.size == 0 for f in files):
-            raise bad_request("No file or file with empty content uploaded")
-        for received_file in files:
-            if not _is_annotation_file(received_file):
-                raise bad_request(_parse_failure(received_file, "Expected a .nml or .zip file"))
-        datasets = set()
-        for received_file in files:
-            try:
-                datasets.add(await _dataset_of(received_file))
-            except NmlError as exc:
-                raise bad_request(_parse_failure(received_file, exc.reason)) from None
-        if len(datasets) > 1:
-            raise bad_request("Cannot merge annotations of different datasets")
-        dataset = datasets.pop()
-        if dataset not in ctx.state.datasets:
-            raise dataset_not_found(dataset)
-        if len(files) == 1:
-            kept = files[0].path
-        else:
-            kept = ctx.temp_dir / f"merged-{next(_merge_counter)}.nml"
-            group = received.fields["createGroupForEachFile"].strip().lower() == "true"
-            paths = [f.path for f in files]
-            try:
-                await asyncio.to_thread(
-                    merge_nml_files, paths, kept, create_group_for_each_file=group
-                )
-            except NmlError as exc:
-                raise bad_request(f"Could not merge the uploaded files. {exc.reason}") from None
+        files = _annotation_files(request, received)
+        summary = await _summary(ctx, files)
+        kept = await _kept_file(ctx, received, files)
         annotation = new_annotation(
-            ctx.state, owner_id=user.id, dataset=dataset, name=Path(files[0].filename).stem
+            ctx.state,
+            owner_id=user.id,
+            dataset=summary.dataset,
+            name=Path(files[0].filename).stem,
+            volume_layers=summary.volume_names,
+            skeleton=summary.stats.tree_count > 0 or not summary.volume_names,
         )
         annotation.upload_path = kept
+        annotation.content_stats = summary.stats
     finally:
         received.discard(keep=kept)
     return json_response(
@@ -89,6 +77,52 @@ async def upload(request: web.Request) -> web.StreamResponse:
             "messages": [{"success": "Successfully uploaded file"}],
         }
     )
+
+
+def _annotation_files(request: web.Request, received: Received) -> list[ReceivedFile]:
+    """The uploaded files, refused unless the form is complete and every file is a non-empty
+    ``.nml`` or ``.zip``."""
+    if "createGroupForEachFile" not in received.fields:
+        raise html_error(request, 500, "java.util.NoSuchElementException: None.get")
+    files = received.files
+    if not files or any(f.size == 0 for f in files):
+        raise bad_request("No file or file with empty content uploaded")
+    for received_file in files:
+        if not _is_annotation_file(received_file):
+            raise bad_request(_parse_failure(received_file, "Expected a .nml or .zip file"))
+    return files
+
+
+async def _summary(ctx: Context, files: list[ReceivedFile]) -> UploadSummary:
+    """What all files hold together; 400 for a file that does not parse or files of different
+    datasets, 404 for an unknown dataset."""
+    summaries = []
+    for received_file in files:
+        try:
+            summaries.append(await _inspect(received_file))
+        except NmlError as exc:
+            raise bad_request(_parse_failure(received_file, exc.reason)) from None
+    datasets = {summary.dataset for summary in summaries}
+    if len(datasets) > 1:
+        raise bad_request("Cannot merge annotations of different datasets")
+    dataset = datasets.pop()
+    if dataset not in ctx.state.datasets:
+        raise dataset_not_found(dataset)
+    return summarize(dataset, summaries)
+
+
+async def _kept_file(ctx: Context, received: Received, files: list[ReceivedFile]) -> Path:
+    """The file the annotation downloads: the one uploaded file, or the merge of several."""
+    if len(files) == 1:
+        return files[0].path
+    merged = ctx.temp_dir / f"merged-{next(_merge_counter)}.nml"
+    group = received.fields["createGroupForEachFile"].strip().lower() == "true"
+    paths = [f.path for f in files]
+    try:
+        await asyncio.to_thread(merge_nml_files, paths, merged, create_group_for_each_file=group)
+    except NmlError as exc:
+        raise bad_request(f"Could not merge the uploaded files. {exc.reason}") from None
+    return merged
 
 
 async def create_from_files(request: web.Request) -> web.StreamResponse:
@@ -114,7 +148,7 @@ async def create_from_files(request: web.Request) -> web.StreamResponse:
         specs = []
         for received_file in files:
             try:
-                dataset = await _dataset_of(received_file)
+                dataset = (await _inspect(received_file)).dataset
                 refusal = None
             except NmlError as exc:
                 dataset, refusal = "", _parse_failure(received_file, exc.reason)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ._access import can_edit_user, can_read_user, is_member
+from ._access import can_edit_user, can_read_user, is_member, manages
 from ._auth import require_user
 from ._context import context
 from ._errors import forbidden, json_response, not_found
@@ -103,9 +103,13 @@ async def user_tasks(request: web.Request) -> web.StreamResponse:
 
 
 async def list_teams(request: web.Request) -> web.StreamResponse:
+    """The teams the caller may read (its own; every team for an admin). The route list says
+    "teams that you can manage": that is the real ``isEditable=true`` filter, which this honours;
+    absent or false, real servers list all readable teams."""
     viewer = require_user(request)
     ctx = context(request)
-    teams = [t for t in ctx.state.teams.values() if is_member(viewer, t.id)]
+    allowed = manages if query_bool(request, "isEditable") else is_member
+    teams = [t for t in ctx.state.teams.values() if allowed(viewer, t.id)]
     return json_response([team_json(ctx, t) for t in teams])
 
 

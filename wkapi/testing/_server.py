@@ -14,7 +14,7 @@ from aiohttp import web
 from . import _build
 from ._app import build_app
 from ._context import DEFAULT_RELEASE, Context
-from ._downloads import sha256_of, synthetic_body
+from ._downloads import download_stem, sha256_of, synthetic_body
 from ._faults import FaultInjector
 from ._log import RecordedRequest
 from ._seed import build_seed_state
@@ -284,21 +284,36 @@ class FakeWebknossos:
         typ: str = "Explorational",
         task_id: str | None = None,
         state: str = "Finished",
+        name: str = "",
     ) -> str:
         """Add an annotation whose download is a generated body of exactly ``size_bytes``
         (``kind`` ``"nml"`` or ``"zip"``). It is ``Finished`` by default, so compound downloads
-        and exports of finished work include it. ValueError if the size is too small."""
+        and exports of finished work include it. ValueError if the size is too small.
+
+        A ``"zip"`` is laid out like a volume download (``<name>.nml`` plus ``data_Volume.zip``)
+        and the annotation has that ``Volume`` layer. The NML's name inside the ZIP is fixed
+        now, from ``name`` (or the default download name): renaming the annotation later
+        changes its download's file name, not its bytes.
+        """
         owner = owner_id or self.user_ids["user"]
         annotation = _build.new_annotation(
-            self.state, typ=typ, owner_id=owner, task_id=task_id, state_name=state
+            self.state,
+            typ=typ,
+            owner_id=owner,
+            task_id=task_id,
+            state_name=state,
+            name=name,
+            volume_layers=("Volume",) if kind == "zip" else (),
         )
-        spec = SyntheticSpec(size_bytes, kind, annotation.content_seed)
+        nml_name = f"{download_stem(self.state, annotation)}.nml"
+        spec = SyntheticSpec(size_bytes, kind, annotation.content_seed, nml_name)
         try:
-            synthetic_body(spec, annotation.dataset, self.organization)
+            body = synthetic_body(spec, annotation.dataset, self.organization)
         except ValueError:
             self.state.remove_annotation(annotation.id)
             raise
         annotation.synthetic = spec
+        annotation.content_stats = body.skeleton_stats()
         return annotation.id
 
     def finish_annotation(self, annotation_id: str) -> None:

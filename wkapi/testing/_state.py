@@ -18,7 +18,10 @@ Collections (all ``dict`` keyed by id unless said otherwise):
 - ``tasks``: :class:`Task` (``project_id``, ``task_type_id``, ``dataset``, ``instances``,
   ``active``, ``finished``, ``pending``, ``creation_info``, ``edit_position``, ...)
 - ``annotations``: :class:`Annotation` (``typ``, ``state``, ``owner_id``, ``task_id``, ``dataset``,
-  ``name``, ``visibility``, ``volume_layers``, ``skeleton``, ...)
+  ``name``, ``visibility``, ``volume_layers``, ``skeleton``, ...). What its download sends: a
+  file kept from an upload or merge (``upload_path``), a generated body (``synthetic``), or else
+  an NML rendered from ``content_seed``; ``content_stats`` holds the skeleton counts of the first
+  two (rendered ones are derived from the seed).
 - ``scripts``: :class:`Script`
 
 Indexes (read-only for tests): ``tasks_by_project``, ``annotations_by_task`` and
@@ -38,6 +41,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
+
+from ._content_stats import SkeletonStats
 
 ANNOTATION_STATES = ("Active", "Finished", "Cancelled", "Initializing")
 TRACING_TYPES = ("skeleton", "volume", "hybrid")
@@ -166,9 +171,14 @@ class Task:
 
 @dataclass(frozen=True)
 class SyntheticSpec:
+    """A generated download: ``size`` bytes of ``kind`` (``nml``/``zip``) from ``seed``; a ZIP's
+    NML is called ``nml_name`` (fixed when the annotation is made, so copies send the same
+    bytes)."""
+
     size: int
     kind: str
     seed: int
+    nml_name: str = "synthetic.nml"
 
 
 @dataclass
@@ -191,6 +201,7 @@ class Annotation:
     tracing_time: int | None = None
     upload_path: Path | None = None
     synthetic: SyntheticSpec | None = None
+    content_stats: SkeletonStats | None = None
     others_may_edit: bool = False
 
 
