@@ -150,13 +150,17 @@ def _drop_hidden_blocks(raw: bytes) -> bytes:
         closing = low.find(b"</" + tag, opening)
         close_end = -1 if closing == -1 else low.find(b">", closing)
         if close_end == -1:
-            break  # an unclosed block hides the rest of the body
+            # Unclosed (``</head>`` may be left out): kept as text, and so is every later
+            # block of this tag, which cannot be closed either.
+            upcoming[tag] = -1
+            position = opening
+            continue
         position = close_end + 1
     return b"".join(kept)
 
 
 def _strip_tags(raw: bytes, separator: bytes) -> bytes:
-    """``raw`` with every ``<...>`` tag replaced by ``separator`` (an unclosed tag ends it)."""
+    """``raw`` with every ``<...>`` tag replaced by ``separator`` (a ``<`` never closed is text)."""
     pieces: list[bytes] = []
     position = 0
     while True:
@@ -167,6 +171,7 @@ def _strip_tags(raw: bytes, separator: bytes) -> bytes:
         pieces.append(raw[position:opening])
         closing = raw.find(b">", opening)
         if closing == -1:
+            pieces.append(raw[opening:])
             break
         pieces.append(separator)
         position = closing + 1

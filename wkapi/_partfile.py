@@ -286,11 +286,14 @@ class PartFile:
         for future in self._pending:
             future.cancel()
         self._pending.clear()
-        if not self._executor_returned:
-            loop = asyncio.get_running_loop()
-            # Queued behind a write that may still be running, so the file is closed after it.
-            await _to_the_end(loop.run_in_executor(self._executor, self._discard_sync))
-        self._give_back_executor()
+        try:
+            if not self._executor_returned:
+                loop = asyncio.get_running_loop()
+                # Queued behind a write that may still be running, so the file is closed after it.
+                await _to_the_end(loop.run_in_executor(self._executor, self._discard_sync))
+        finally:
+            # Idle even when cancelled again meanwhile: _to_the_end waited for the job.
+            self._give_back_executor()
 
 
 def _part_token() -> str:

@@ -82,6 +82,23 @@ CASES = [
     ),
     pytest.param(502, "text/html", NGINX_502, ServerError, ["502 Bad Gateway"], id="nginx-page"),
     pytest.param(
+        503,
+        "text/html",
+        "<!DOCTYPE html><html><head><meta charset=utf-8>\n<body>\n"
+        "<p>Maintenance until 18:00</p></body></html>",
+        ServerError,
+        ["Maintenance until 18:00"],
+        id="html-page-without-head-end-tag",  # HTML lets </head> be left out
+    ),
+    pytest.param(
+        500,
+        "text/html",
+        "<html><head><title>limit < 5 exceeded</title></head></html>",
+        ServerError,
+        ["limit < 5 exceeded"],
+        id="html-title-with-bare-less-than",
+    ),
+    pytest.param(
         403,
         "application/json",
         '{"messages":[{"error":"You are not authorized to view or edit this resource"}]}',

@@ -267,3 +267,47 @@ async def test_a_final_name_at_the_length_limit_still_gets_a_part_file(
     assert result.path == target
     assert target.read_bytes() == BODY
     assert listing(tmp_path) == [target.name]
+
+
+async def test_a_download_cancelled_again_while_cleaning_up_hands_its_worker_back(
+    serve_origin, make_session, tmp_path, monkeypatch
+):
+    # Each download borrows a worker thread for its disk work and hands it back for the next
+    # one; a second cancellation while the part file was being removed kept it for good.
+    from wkapi import _partfile
+
+    entered, release = threading.Event(), threading.Event()
+    workers: list[int] = []
+    real_discard, real_commit = _partfile.PartFile._discard_sync, _partfile.PartFile._commit_sync
+
+    def held_discard(self):
+        workers.append(threading.get_ident())
+        entered.set()
+        release.wait(10)
+        return real_discard(self)
+
+    def noted_commit(self, overwrite):
+        workers.append(threading.get_ident())
+        return real_commit(self, overwrite)
+
+    monkeypatch.setattr(_partfile.PartFile, "_discard_sync", held_discard)
+    monkeypatch.setattr(_partfile.PartFile, "_commit_sync", noted_commit)
+    stalling = await serve_origin(Origin(BODY, faults=[Cut(1 << 20, how="stall")]))
+    written = asyncio.Event()
+    task = asyncio.create_task(
+        fetch(make_session(stalling.url), tmp_path, progress=lambda d, _: d and written.set())
+    )
+    await asyncio.wait_for(written.wait(), 5)
+    task.cancel()
+    assert await asyncio.to_thread(entered.wait, 5)  # removing the part file
+    task.cancel()  # cancelled again meanwhile
+    await asyncio.sleep(0.05)
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert listing(tmp_path) == []
+
+    plain = await serve_origin(Origin(BODY))
+    result = await fetch(make_session(plain.url), tmp_path)
+    assert result.path.read_bytes() == BODY
+    assert workers[0] == workers[1]  # the next download ran on the worker handed back
