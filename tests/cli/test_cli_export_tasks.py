@@ -290,6 +290,6 @@ def test_tasks_create_refuses_a_malformed_run_id(
 
     result = run_cli("tasks", "create", str(csv), "--run-id", "nope", *_args(threaded_server))
 
-    assert result.returncode != 0
+    assert result.returncode == 1
     assert "run_id must be 12 lowercase hex characters" in result.stderr
     assert "Traceback" not in result.stderr

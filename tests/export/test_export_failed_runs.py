@@ -3,15 +3,25 @@ created; one that recorded something, or a destination that was there before, is
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from typing import BinaryIO
 
 import anyio
 import pytest
 
 import wkapi
 from tests.export.conftest import ClientFactory, download_requests, latest_entries
+from wkapi.jobs import export
+from wkapi.jobs._export_manifest import ManifestEntry, ManifestWriter
 from wkapi.testing import FaultKind
+
+if sys.platform != "win32":
+    import fcntl
+
+needs_flock = pytest.mark.skipif(sys.platform == "win32", reason="no manifest lock on Windows")
 
 
 def _has_lines(manifest: Path) -> bool:
@@ -96,3 +106,97 @@ async def test_a_run_cancelled_before_recording_leaves_nothing(
     assert not scope.cancelled_caught
 
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def held_files() -> Iterator[list[BinaryIO]]:
+    """Files a test keeps open (a lock another run holds), closed at teardown."""
+    files: list[BinaryIO] = []
+    yield files
+    for file in files:
+        file.close()
+
+
+@needs_flock
+async def test_a_run_refused_by_the_lock_leaves_the_other_runs_directories(
+    fake_wk, connect: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, held_files
+) -> None:
+    # Two runs start into a new directory at once: this one creates it, the other one takes the
+    # lock first and makes the directory of its first download.
+    destination = tmp_path / "new"
+    their_download = destination / "Explorational" / ("a" * 24)
+    prepare = export._prepare_destination
+
+    def prepare_and_lose_the_race(to: Path) -> object:
+        prepared = prepare(to)
+        manifest = open(destination / "manifest.jsonl", "ab")  # noqa: SIM115
+        held_files.append(manifest)
+        fcntl.flock(manifest.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        their_download.mkdir(parents=True)
+        return prepared
+
+    monkeypatch.setattr(export, "_prepare_destination", prepare_and_lose_the_race)
+    wk = connect(fake_wk)
+
+    with pytest.raises(wkapi.DestinationInUseError):
+        await wk.export.annotations(destination, annotation_ids=["b" * 24])
+
+    assert their_download.is_dir()
+    assert (destination / "manifest.jsonl").exists()
+
+
+async def test_a_run_whose_new_destination_a_failed_run_removed_creates_it_again(
+    fake_wk, connect: ClientFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # This run finds the directory a failing run created; that run then removes it, empty,
+    # before this one opens its manifest there.
+    annotation = fake_wk.add_annotation(state="Finished")
+    destination = tmp_path / "new" / "exports"
+    prepare = export._prepare_destination
+
+    def prepare_then_see_it_removed(to: Path) -> object:
+        prepared = prepare(to)
+        destination.rmdir()
+        destination.parent.rmdir()
+        return prepared
+
+    monkeypatch.setattr(export, "_prepare_destination", prepare_then_see_it_removed)
+    wk = connect(fake_wk)
+
+    report = await wk.export.annotations(destination, annotation_ids=[annotation])
+
+    assert report.ok
+    assert report.succeeded == 1
+    assert list(latest_entries(destination)) == [("Explorational", annotation)]
+
+
+@needs_flock
+async def test_a_failed_run_leaves_a_manifest_another_run_made_under_the_same_name(
+    fake_wk, connect: ClientFactory, tmp_path: Path
+) -> None:
+    # While the run waits for its project, someone deletes its (empty) manifest and a second
+    # run starts there. The failing run must not take the second run's manifest for its own.
+    fake_wk.faults.add(FaultKind.LATENCY, method="GET", path="/projects/*/tasks", delay=0.3)
+    wk = connect(fake_wk)
+    manifest = tmp_path / "manifest.jsonl"
+    entry = ManifestEntry(typ="Task", id="c" * 24, status="failed", error="later")
+
+    failed = anyio.Event()
+
+    async def failing_run() -> None:
+        with pytest.raises(wkapi.NotFoundError):
+            await wk.export.annotations(tmp_path, project_id="0" * 24)
+        failed.set()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(failing_run)
+        while not (manifest.exists() and any("/tasks" in r.route for r in fake_wk.requests)):
+            await anyio.sleep(0.005)
+        manifest.unlink()
+        async with ManifestWriter(manifest) as second:
+            with anyio.fail_after(5):
+                await failed.wait()  # the first run failed and cleaned up
+            assert manifest.exists()
+            await second.append(entry)
+
+    assert list(latest_entries(tmp_path)) == [("Task", "c" * 24)]

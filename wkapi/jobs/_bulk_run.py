@@ -18,7 +18,10 @@ Every batch is delivered by its own worker (at most ``concurrency`` at a time):
 A run can resume an earlier one (``run_id`` of its report): it then keeps that run's markers,
 scans each project once before sending, records the items it finds as created (when the task
 found matches the input item; otherwise the item fails as a changed input) and sends only the
-rest. So a job killed mid-way, run again with its run id, creates nothing twice.
+rest. So a job killed mid-way, run again with its run id, creates nothing twice. The server may
+still be working on a batch of the earlier run when the resumed one looks (it finishes requests
+whose client is gone); so the items a resumed run sends are looked up once more at the end, like
+items sent again after a lost answer, and a task created twice that way is reported.
 
 Reconciling per batch, right after its failure, keeps each scan short (back to that batch's send
 time) instead of scanning a whole round's worth of tasks, and needs no barrier between rounds.
@@ -183,7 +186,7 @@ class BulkRun:
         async with anyio.create_task_group() as group:
             for batch in batches:
                 group.start_soon(deliver, batch)
-        await self._verify_resent()
+        await self._look_for_duplicates()
         return self._report()
 
     # -- preparation --------------------------------------------------------------------------
@@ -210,15 +213,32 @@ class BulkRun:
         """Settle the items an earlier run with this run id created; the ones left to send.
 
         Each project is scanned whole (the earlier run's tasks may be of any age). An item
-        whose task differs from the input (another dataset, task type or position: the input
-        changed between the runs) fails instead of being sent or taken for created.
+        whose task differs from the input (another project, dataset, task type or position: the
+        input changed between the runs) fails instead of being sent or taken for created. The
+        items left to send are checked for duplicates at the end (see the module docstring).
         """
+        found = await self._scan_earlier_run(sendable)
+        pending = {item.index: item for item in sendable}
+        for index, tasks in found.items():
+            item = pending.get(index)
+            if item is not None and not item.done:
+                self._settle_resumed(item, tasks)
+        left = [item for item in sendable if not item.done]
+        for item in left:
+            item.needs_verify = True
+            item.verify_floor = item.project_floor
+        return left
+
+    async def _scan_earlier_run(self, sendable: list[_Item]) -> dict[int, list[Task]]:
+        """The tasks of this run's markers in the projects of ``sendable``, by input index; the
+        items of a project that cannot be scanned fail unsent."""
         by_project: dict[str, list[_Item]] = {}
         for item in sendable:
             by_project.setdefault(item.project_id, []).append(item)
+        found: dict[int, list[Task]] = {}
         for project_id, items in by_project.items():
             try:
-                found = await self._scan(project_id, None)
+                in_project = await self._scan(project_id, None)
             except APIError as exc:
                 self._fail(
                     items,
@@ -226,25 +246,27 @@ class BulkRun:
                     f"not sent: could not look up the earlier run's tasks ({exc.message})",
                 )
                 continue
-            wanted = {item.index for item in items}
-            for index, tasks in found.items():
-                if index not in wanted:
-                    continue
-                item = self._items[index]
-                mismatch = _mismatch(item.spec, tasks[0])
-                if mismatch is not None:
-                    self._fail(
-                        [item],
-                        None,
-                        f"run {self.run_id} created item {index} as task {tasks[0].id}, but "
-                        f"{mismatch}: the input changed since that run; not sent",
-                    )
-                    continue
-                item.resumed = True
-                self._created(item, tasks[0])
-                for task in tasks[1:]:
-                    self._duplicates[task.id] = index
-        return [item for item in sendable if not item.done]
+            for index, tasks in in_project.items():
+                found.setdefault(index, []).extend(tasks)
+        return found
+
+    def _settle_resumed(self, item: _Item, tasks: list[Task]) -> None:
+        """Record the earlier run's task of ``item`` as created, or fail the item if the task
+        differs from the input. A second task with the item's marker is a duplicate."""
+        tasks = sorted(tasks, key=lambda task: task.project_id != item.project_id)
+        mismatch = _mismatch(item, tasks[0])
+        if mismatch is not None:
+            self._fail(
+                [item],
+                None,
+                f"run {self.run_id} created item {item.index} as task {tasks[0].id}, but "
+                f"{mismatch}: the input changed since that run; not sent",
+            )
+            return
+        item.resumed = True
+        self._created(item, tasks[0])
+        for task in tasks[1:]:
+            self._duplicates[task.id] = item.index
 
     @staticmethod
     def _key(item: _Item) -> BatchKey:
@@ -371,14 +393,16 @@ class BulkRun:
             attempt += 1
 
     def _apply_found(self, found: dict[int, list[Task]], settle: Collection[int]) -> None:
-        """Record found tasks: items of ``settle`` (or already finished without a task) become
-        created; a second task for an item is a duplicate. Items another worker still has in
-        flight are left to it."""
+        """Record found tasks: items of ``settle`` (or sent and already finished without a task)
+        become created; a second task for an item is a duplicate. Items another worker still has
+        in flight, and items that failed without being sent, are left as they are."""
         for index, tasks in found.items():
+            if index >= len(self._items):
+                continue  # a marker of the resumed run past this input (the input changed)
             item = self._items[index]
             if item.task is None:
-                if index not in settle and not item.done:
-                    continue
+                if item.sends == 0 or (index not in settle and not item.done):
+                    continue  # failed unsent (its task, if any, is not this run's), or in flight
                 item.reconciled = True
                 if item.done:  # failed earlier, yet it exists: count it as created
                     self._done -= 1
@@ -388,8 +412,9 @@ class BulkRun:
                 if task.id != kept:
                     self._duplicates[task.id] = index
 
-    async def _verify_resent(self) -> None:
-        """Look once more for items sent again after a lost answer (see the module docstring)."""
+    async def _look_for_duplicates(self) -> None:
+        """Look once more for items sent again after a lost answer, and the items a resumed run
+        sent (see the module docstring)."""
         floors: dict[str, list[int | None]] = {}
         for item in self._items:
             if item.needs_verify:
@@ -465,8 +490,11 @@ _UNTRUSTED = (
 )
 
 
-def _mismatch(spec: TaskSpec, task: Task) -> str | None:
-    """How ``task`` differs from ``spec`` in what identifies an input row, or ``None``."""
+def _mismatch(item: _Item, task: Task) -> str | None:
+    """How ``task`` differs from ``item``'s input in what identifies a row, or ``None``."""
+    spec = item.spec
+    if task.project_id != item.project_id:
+        return f"its project is {task.project_name!r}, not {spec.project_name!r}"
     if task.dataset_name != spec.dataset:
         return f"its dataset is {task.dataset_name!r}, not {spec.dataset!r}"
     if task.type.id != spec.task_type_id:

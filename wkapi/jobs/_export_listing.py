@@ -15,8 +15,9 @@
 
 Task annotations are filtered by ``is_finished`` here (their route has no such filter).
 Cancelled annotations are never exported; a task found twice has its annotations listed once,
-and an annotation found twice is fetched once. Every request of the listing goes through the
-export's limiter (shared with the downloads).
+and an annotation found twice is fetched once. The task lists and each task's annotation list
+go through the export's limiter (shared with the downloads); the paged lists of a project's tasks
+(as a source) and of a user's annotations are read one page at a time beside it.
 """
 
 from __future__ import annotations

@@ -171,7 +171,13 @@ class ManifestWriter:
 
     def _open(self) -> BinaryIO:
         while True:
-            handle = open(self.path, "ab")  # noqa: SIM115  # closed in __aexit__
+            try:
+                handle = open(self.path, "ab")  # noqa: SIM115  # closed in __aexit__
+            except FileNotFoundError:
+                # A failed run that had created the destination removed it, empty, after this
+                # run had found it there: make it again.
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                continue
             try:
                 _lock(handle, self.path)
                 if not _still_named(handle, self.path):
@@ -187,6 +193,19 @@ class ManifestWriter:
                 handle.close()
                 raise
             return handle
+
+    def remove_if_empty(self) -> None:
+        """Delete the manifest if nothing was written to it (a run that recorded nothing).
+
+        Call it while the writer is open, so the lock is held. Only the file this writer
+        holds is deleted: if the name has come to stand for another file (someone removed this
+        one and another run made a new one), that file is left alone.
+        """
+        handle = self._file
+        if handle is None:
+            raise RuntimeError("the manifest writer is not open")
+        if os.fstat(handle.fileno()).st_size == 0 and _still_named(handle, self.path):
+            self.path.unlink()
 
     async def append(self, entry: ManifestEntry) -> None:
         """Write one entry durably before returning."""

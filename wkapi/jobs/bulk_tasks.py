@@ -89,8 +89,11 @@ class BulkTasksResource(TasksResource):
                 when it started), which must have had the same input in the same order: that
                 run's tasks are found first (one scan of each project) and reported as created
                 without being sent again; only the rest are sent, under the same markers. An
-                item whose task differs from the input (dataset, task type or position) fails
-                instead. After a crash or a kill, this creates nothing twice.
+                item whose task differs from the input (project, dataset, task type or
+                position; only this input's projects are looked at) fails instead. After a
+                crash or a kill, this creates nothing twice; if the server was still creating a
+                batch of the earlier run meanwhile, the tasks created twice are reported
+                (``duplicate_task_ids``).
             resume: ``False`` skips that scan, for an id just drawn with
                 :func:`~wkapi.jobs.new_run_id` (so it can be shown before the run starts);
                 default ``True`` when ``run_id`` is given.

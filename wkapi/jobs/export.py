@@ -108,25 +108,24 @@ def _prepare_destination(to: PathLike) -> _Destination:
     return _Destination(destination, tuple(missing))
 
 
-def _remove_if_empty(manifest: Path) -> None:
-    """Delete ``manifest`` if it holds nothing (no annotation was recorded)."""
-    with contextlib.suppress(FileNotFoundError):
-        if manifest.stat().st_size == 0:
-            manifest.unlink()
+def _discard_failed_run(destination: _Destination, writer: ManifestWriter) -> None:
+    """Remove what a failed run leaves behind in its destination: the empty directories it
+    made in a destination it created, and its manifest if it recorded nothing.
 
-
-def _remove_empty_directories(destination: _Destination) -> None:
-    """Remove what a failed run left of the directories it created, if nothing is in them.
-
-    Only a destination this run created is emptied of (empty) subdirectories: in one that was
-    there before, nothing is touched.
+    Called while the run holds the manifest's lock, so no other run is writing there.
     """
-    if not destination.created:
-        return
-    for root, _, _ in os.walk(destination.path, topdown=False):
-        with contextlib.suppress(OSError):  # not empty: keep it
-            os.rmdir(root)
-    for directory in destination.created[1:]:
+    if destination.created:  # else the destination was there before: nothing is touched
+        for root, _, _ in os.walk(destination.path, topdown=False):
+            if Path(root) != destination.path:
+                with contextlib.suppress(OSError):  # not empty: keep it
+                    os.rmdir(root)
+    writer.remove_if_empty()
+
+
+def _remove_created_directories(destination: _Destination) -> None:
+    """Remove the directories a failed run created for its destination, deepest first, as long
+    as they are empty (another run may have begun to use them)."""
+    for directory in destination.created:
         try:
             os.rmdir(directory)
         except OSError:
@@ -324,13 +323,13 @@ class ExportJobs:
                 try:
                     await self._work(run, source, limiter, log)
                 except BaseException:
-                    # Removed while the lock is held, so no other run is writing into it.
+                    # While the lock is held, no other run is writing into the destination.
                     with anyio.CancelScope(shield=True):
-                        await anyio.to_thread.run_sync(_remove_if_empty, manifest_path)
+                        await anyio.to_thread.run_sync(_discard_failed_run, prepared, writer)
                     raise
         except BaseException:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_remove_empty_directories, prepared)
+                await anyio.to_thread.run_sync(_remove_created_directories, prepared)
             raise
         return _report(run.items, run.downloaded_bytes, started, manifest_path, log)
 
