@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from fakewk_helpers import Api
 
 from wkapi.testing import FakeWebknossos
+from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 
 
 def _explorational(server: FakeWebknossos, *, visibility: str) -> str:
@@ -43,6 +45,37 @@ async def test_request_log_records_role_without_token(api: Api) -> None:
     assert record.authenticated
     assert record.role == "team_manager"
     assert api.server.tokens["team_manager"] not in repr(record)
+
+
+async def test_request_log_keeps_the_newest_up_to_its_limit(
+    session: aiohttp.ClientSession, fake_wk_factory: FakeWebknossosFactory
+) -> None:
+    """A long run against one server must not grow its log without bound."""
+    server = await fake_wk_factory(request_log_limit=3)
+    api = Api(session, server)
+    for version in range(5, 10):
+        await api.get("/buildinfo", version=version)
+    assert [r.api_version for r in server.requests] == [7, 8, 9]
+    server.clear_requests()
+    assert server.requests == []
+    unbounded = Api(session, await fake_wk_factory(request_log_limit=None))
+    for _ in range(5):
+        await unbounded.get("/buildinfo")
+    assert len(unbounded.server.requests) == 5
+    with pytest.raises(ValueError, match="request_log_limit"):
+        FakeWebknossos(request_log_limit=-1)
+
+
+async def test_generated_tokens_differ_however_full_or_cleared_the_log(
+    session: aiohttp.ClientSession, fake_wk_factory: FakeWebknossosFactory
+) -> None:
+    api = Api(session, await fake_wk_factory(request_log_limit=2))
+    tokens = []
+    for _ in range(3):
+        tokens.append((await api.post("/userToken/generate", role="user")).json()["token"])
+        tokens.append((await api.post("/userToken/generate", role="user")).json()["token"])
+        api.server.clear_requests()
+    assert len(set(tokens)) == 6
 
 
 async def test_public_routes_continue_anonymously_with_a_bad_token(api: Api) -> None:

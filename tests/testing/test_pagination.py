@@ -94,16 +94,24 @@ async def test_bad_boolean_is_html_400(api: Api, value: str) -> None:
     assert "isFinished" in reply.text
 
 
-@pytest.mark.parametrize("value", ["ten", "1_0", " 2", "2 ", "", "1.0", "0x10", "2147483648", "٣"])
+@pytest.mark.parametrize(
+    "value",
+    ["ten", "1_0", " 2", "2 ", "", "1.0", "0x10", "2147483648", "𝟨", "1" * 5000, "-" + "9" * 4400],
+)
 async def test_bad_int_is_html_400(api: Api, value: str) -> None:
-    """Play parses Int parameters as Java does: an optional sign and digits, 32 bits."""
+    """Play parses Int parameters as Java does: an optional sign and digits, 32 bits; a digit
+    outside the BMP (``𝟨``) is no digit to Java. Thousands of digits are a 400, not a crash."""
     reply = await api.get("/user/annotations", params={"limit": value})
     assert (reply.status, reply.content_type) == (400, "text/html")
     assert "Cannot parse parameter limit as Int" in reply.text
 
 
-@pytest.mark.parametrize(("value", "count"), [("2", 2), ("+2", 2), ("002", 2), ("-0", 0)])
+@pytest.mark.parametrize(
+    ("value", "count"),
+    [("2", 2), ("+2", 2), ("002", 2), ("-0", 0), ("0" * 5000 + "2", 2), ("٣", 3), ("２", 2)],
+)
 async def test_java_style_ints_are_accepted(api: Api, value: str, count: int) -> None:
+    """Java reads any number of leading zeros, and decimal digits of any script (``٣`` is 3)."""
     reply = await api.get("/user/annotations", params={"limit": value}, role="user")
     assert reply.status == 200
     assert len(reply.json()) == count

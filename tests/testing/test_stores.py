@@ -41,6 +41,16 @@ async def test_create_update_delete_datastore(old_api: Api) -> None:
     assert [s["name"] for s in (await old_api.get("/datastores")).json()] == ["localhost"]
 
 
+async def test_update_resets_the_flags_it_is_not_sent(old_api: Api) -> None:
+    """As on a real server: ``isScratch`` and ``allowsUpload`` go back to false and true."""
+    await old_api.post("/datastores", json=store())
+    update = store(key=None, isScratch=None, allowsUpload=None)
+    updated = (await old_api.call("PUT", "/datastores/second", json=update)).json()
+    assert (updated["isScratch"], updated["allowsUpload"]) == (False, True)
+    listed = {s["name"]: s for s in (await old_api.get("/datastores")).json()}
+    assert (listed["second"]["isScratch"], listed["second"]["allowsUpload"]) == (False, True)
+
+
 async def test_new_generation_still_serves_put_datastore(api: Api) -> None:
     reply = await api.call("PUT", "/datastores/localhost", json=store(name="localhost", key=None))
     assert reply.status == 200

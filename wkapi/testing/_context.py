@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,9 @@ class Context:
     latency: float = 0.0
     base_url: str = "http://127.0.0.1"
     faults: FaultInjector = field(default_factory=FaultInjector)
-    requests: list[RecordedRequest] = field(default_factory=list)
+    requests: deque[RecordedRequest] = field(default_factory=deque)
+    request_count: int = 0
+    """Requests received so far; unlike the (bounded, clearable) log it only grows."""
 
     new: bool = field(init=False)
     """Whether the release is of the newer generation (23.09 and later); decided once, since

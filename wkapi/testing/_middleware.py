@@ -46,6 +46,7 @@ async def record_and_inject(request: web.Request, handler: Handler) -> web.Strea
         had_token_header=token is not None,
     )
     ctx.requests.append(record)
+    ctx.request_count += 1
     if ctx.latency > 0:
         await asyncio.sleep(ctx.latency)
     fault = ctx.faults.pick(request.method, route)

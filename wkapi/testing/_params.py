@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import orjson
 from aiohttp import web
@@ -11,7 +12,9 @@ from ._errors import html_error, invalid_id
 
 _ID = re.compile(r"[0-9a-f]{24}")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}
-_JAVA_INTEGER = re.compile(r"[+-]?[0-9]+")
+_JAVA_INTEGER = re.compile(r"([+-]?)(\d+)")
+_LAST_BMP_CHAR = "\uffff"
+_MAX_LONG_DIGITS = len(str(1 << 63))
 _INTEGER_BITS = {"Int": 32, "Long": 64}
 _JAVA_TRIMMED = "".join(chr(code) for code in range(0x21))
 _JSON_MEDIA_TYPE = re.compile(r"(application|text)/json|application/[^/\s;]+\+json")
@@ -68,14 +71,23 @@ def _query_integer(request: web.Request, name: str, kind: str) -> int | None:
 
 
 def parse_java_integer(text: str, bits: int) -> int | None:
-    """``text`` as Java's ``Integer.parseInt``/``Long.parseLong`` read it (an optional sign and
-    ASCII digits, nothing else, within ``bits`` signed bits), or None where Java would throw.
+    """``text`` as Java's ``Integer.parseInt``/``Long.parseLong`` read it, or None where Java
+    would throw: an optional ASCII sign and decimal digits (any script's, as ``Character.digit``
+    takes them, but none outside the BMP), nothing else, within ``bits`` signed bits.
 
-    Python's ``int()`` is far more lenient (``1_0``, surrounding spaces), hence the pattern.
+    Python's ``int()`` is more lenient (``1_0``, surrounding spaces), hence the pattern; and it
+    refuses strings of over 4300 digits, which Java reads (leading zeros) or refuses as too large.
     """
-    if _JAVA_INTEGER.fullmatch(text) is None:
+    match = _JAVA_INTEGER.fullmatch(text)
+    if match is None or max(text) > _LAST_BMP_CHAR:
         return None
-    value = int(text)
+    sign, digits = match.groups()
+    if not digits.isascii():
+        digits = "".join(str(unicodedata.decimal(digit)) for digit in digits)
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > _MAX_LONG_DIGITS:
+        return None
+    value = int(sign + digits)
     limit = 1 << (bits - 1)
     return value if -limit <= value < limit else None
 

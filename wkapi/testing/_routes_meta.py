@@ -47,7 +47,7 @@ async def user_token_generate(request: web.Request) -> web.StreamResponse:
     """A one-day datastore token; anonymous callers get one too (for public datasets)."""
     ctx = context(request)
     user = caller(request)
-    label = f"datastore:{user.id if user else 'anonymous'}:{len(ctx.requests)}"
+    label = f"datastore:{user.id if user else 'anonymous'}:{ctx.request_count}"
     return json_response({"token": ctx.state.make_token(label)})
 
 

@@ -82,7 +82,8 @@ async def assignments(request: web.Request) -> web.StreamResponse:
 async def with_status(request: web.Request) -> web.StreamResponse:
     """``/projects/withStatus``: only servers from 23.09 on have it.
 
-    Older servers route the path to ``GET /projects/:id``, which refuses the id (400).
+    Older servers route the path to ``GET /projects/:id``, which refuses the id (400; before
+    API v4 it is looked up as a project name instead, and not found: 404).
     """
     if not context(request).new:
         return _read_project(request, "withStatus")

@@ -166,7 +166,7 @@ async def list_tasks(request: web.Request) -> web.StreamResponse:
     readable = (t for t in _candidates(request, body) if can_read_task(ctx.state, user, t))
     if body.get("random"):
         everything = list(readable)
-        rng = random.Random(ctx.state.derive("tasks/list", len(ctx.requests)))
+        rng = random.Random(ctx.state.derive("tasks/list", ctx.request_count))
         found = rng.sample(everything, min(LIST_LIMIT, len(everything)))
     else:
         found = []

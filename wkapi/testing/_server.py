@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from collections import deque
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -20,6 +21,9 @@ from ._log import RecordedRequest
 from ._seed import build_seed_state
 from ._state import State, SyntheticSpec
 
+# About 40 MB of log at most (a few hundred bytes a request): ample for any test.
+DEFAULT_REQUEST_LOG_LIMIT = 100_000
+
 
 class FakeWebknossos:
     """An in-memory WEBKNOSSOS server on 127.0.0.1 that behaves like a real one.
@@ -29,6 +33,9 @@ class FakeWebknossos:
     tokens and file contents. ``chunked_downloads`` sends downloads chunked without
     ``Content-Length`` (servers before 22.03); ``latency`` delays every request by that many
     seconds; multipart bodies beyond ``max_upload_bytes`` get the 413 page.
+    ``request_log_limit`` bounds :attr:`requests`: it keeps the newest that many, dropping the
+    oldest, so a long soak run against one server does not grow its memory without bound
+    (``None`` keeps every request).
 
     Use it as ``async with FakeWebknossos() as server:``. The ``add_*`` helpers work before and
     after start.
@@ -44,7 +51,10 @@ class FakeWebknossos:
         chunked_downloads: bool = False,
         latency: float = 0.0,
         max_upload_bytes: int = 1 << 30,
+        request_log_limit: int | None = DEFAULT_REQUEST_LOG_LIMIT,
     ) -> None:
+        if request_log_limit is not None and request_log_limit < 0:
+            raise ValueError(f"request_log_limit must be >= 0 or None, not {request_log_limit}")
         state, user_ids = build_seed_state(seed)
         self._host = host
         self._port = port
@@ -57,6 +67,7 @@ class FakeWebknossos:
             chunked_downloads=chunked_downloads,
             latency=latency,
             max_upload_bytes=max_upload_bytes,
+            requests=deque(maxlen=request_log_limit),
         )
         self.user_ids: dict[str, str] = dict(user_ids)
         """The seeded users' ids by role (admin, team_manager, user, super_user,
@@ -139,8 +150,9 @@ class FakeWebknossos:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, oldest first."""
-        return self._ctx.requests
+        """The requests received so far, oldest first: a copy, of at most the newest
+        ``request_log_limit`` (once the limit is reached, positions shift as the oldest go)."""
+        return list(self._ctx.requests)
 
     def clear_requests(self) -> None:
         """Forget the requests recorded so far."""
