@@ -118,6 +118,7 @@ class APIError(WebknossosError):
     ``earlier_attempt_unanswered`` is ``True`` when the request was retried after an attempt
     that reached the server but got no usable answer: that attempt may have taken effect, so
     this error may describe the state it left (e.g. a 404 for a DELETE that had worked).
+    aiohttp's own resend of a PUT or DELETE after a cut connection counts too.
     """
 
     def __init__(self, message: str, *, method: str | None = None, url: str | None = None) -> None:

@@ -126,6 +126,11 @@ async def read_error_body(response: aiohttp.ClientResponse) -> bytes:
     return bytes(raw)
 
 
+#: Methods aiohttp resends by itself after a lost answer and that change something: only for
+#: these does the session keep a hop log (a GET's lost answer has no effect to report).
+_RESENT_WITH_EFFECT = frozenset({"PUT", "DELETE"})
+
+
 class _HopLog:
     """What aiohttp's hops of one request (all its attempts) ran into."""
 
@@ -568,50 +573,63 @@ class Session:
         the query string).
         """
         self.budget.record_request()
+        policy = policy or self.config.retry
+        if method not in _RESENT_WITH_EFFECT:  # the hot path (GET) needs no hop log
+            return await self._retry_loop(method, url, attempt, idempotent, policy, None)
         hops = _HopLog()
         reset = _hop_log.set(hops)
         try:
-            try:
-                return await attempt(1)
-            except APIError as exc:
-                error = exc
-            policy = policy or self.config.retry
-            number = 1
-            unanswered = False  # an earlier attempt reached the server but its answer was lost
-            while True:
-                if (
-                    number >= policy.attempts
-                    or not self._retryable(error, method, idempotent, policy)
-                    or not self.budget.try_spend()
-                ):
-                    # aiohttp resends an idempotent request itself when the connection closes
-                    # before the answer: an answer after such a hop follows a lost one too.
-                    error.earlier_attempt_unanswered = unanswered or (
-                        hops.lost and isinstance(error, APIStatusError)
-                    )
-                    raise error
-                unanswered = unanswered or _maybe_processed(error)
-                retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-                delay = policy.backoff(number, retry_after=retry_after)
-                logger.info(
-                    "retrying %s %s in %.2fs (attempt %d of %d): %s",
-                    method,
-                    url.path,
-                    delay,
-                    number + 1,
-                    policy.attempts,
-                    error.message,
-                )
-                # A Retry-After on a 429 or 503 has also paused the whole client (until about
-                # now); on any other status it holds only this request.
-                await self.sleep(delay)
-                number += 1
-                try:
-                    return await attempt(number)
-                except APIError as exc:
-                    error = exc
+            return await self._retry_loop(method, url, attempt, idempotent, policy, hops)
         finally:
             _hop_log.reset(reset)
+
+    async def _retry_loop(
+        self,
+        method: str,
+        url: yarl.URL,
+        attempt: Callable[[int], Awaitable[T]],
+        idempotent: bool | None,
+        policy: RetryPolicy,
+        hops: _HopLog | None,
+    ) -> T:
+        try:
+            return await attempt(1)
+        except APIError as exc:
+            error = exc
+        number = 1
+        unanswered = False  # an earlier attempt reached the server but its answer was lost
+        while True:
+            if (
+                number >= policy.attempts
+                or not self._retryable(error, method, idempotent, policy)
+                or not self.budget.try_spend()
+            ):
+                # aiohttp resends an idempotent request itself when the connection closes
+                # before the answer: an answer after such a hop follows a lost one too.
+                error.earlier_attempt_unanswered = unanswered or (
+                    hops is not None and hops.lost and isinstance(error, APIStatusError)
+                )
+                raise error
+            unanswered = unanswered or _maybe_processed(error)
+            retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+            delay = policy.backoff(number, retry_after=retry_after)
+            logger.info(
+                "retrying %s %s in %.2fs (attempt %d of %d): %s",
+                method,
+                url.path,
+                delay,
+                number + 1,
+                policy.attempts,
+                error.message,
+            )
+            # A Retry-After on a 429 or 503 has also paused the whole client (until about now);
+            # on any other status it holds only this request.
+            await self.sleep(delay)
+            number += 1
+            try:
+                return await attempt(number)
+            except APIError as exc:
+                error = exc
 
     async def _status_error(
         self, resp: aiohttp.ClientResponse, method: str, url: yarl.URL
