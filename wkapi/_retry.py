@@ -72,6 +72,26 @@ class RetryPolicy:
         """A policy that never retries."""
         return cls(attempts=1)
 
+    @classmethod
+    def for_tests(cls, *, attempts: int = 3, retry_after_cap: float = 0.01) -> RetryPolicy:
+        """The default policy's decisions without its waits, for test suites.
+
+        Retries the same failures as ``RetryPolicy()`` the same number of times, but
+        backs off at most 2 ms and honours a ``Retry-After`` for at most ``retry_after_cap``
+        seconds, so a test of a flaky server runs in milliseconds::
+
+            wkapi.Client(server.url, token, retry=wkapi.RetryPolicy.for_tests())
+
+        Pass ``retry_after_cap=60`` to see real ``Retry-After`` waits; use
+        :func:`attrs.evolve` to change anything else.
+        """
+        return cls(
+            attempts=attempts,
+            backoff_initial=0.001,
+            backoff_max=0.002,
+            retry_after_cap=retry_after_cap,
+        )
+
     def retries_status(self, method: str, status: int, *, idempotent: bool | None = None) -> bool:
         """Whether an answer with this status may be retried for this method."""
         if status in self.unprocessed_statuses:

@@ -274,3 +274,13 @@ async def test_exhausted_budget_stops_retrying(serve, make_session) -> None:
         await session.request_json("GET", "/x")
     # one first attempt plus the single retry the budget allowed
     assert len(server.hits("/api/v5/x")) == 2
+
+
+def test_the_test_policy_retries_like_the_default_without_waiting() -> None:
+    default, quick = RetryPolicy(), RetryPolicy.for_tests()
+    assert quick.attempts == default.attempts
+    assert quick.idempotent_statuses == default.idempotent_statuses
+    assert quick.unprocessed_statuses == default.unprocessed_statuses
+    assert max(quick.backoff(n) for n in range(1, 20)) <= 0.002
+    assert quick.backoff(1, retry_after=30) == 0.01
+    assert RetryPolicy.for_tests(retry_after_cap=60).backoff(1, retry_after=30) == 30
