@@ -9,7 +9,7 @@ accept (a file download truncates its ``.part``) or the download fails.
 
 from __future__ import annotations
 
-import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack
@@ -18,13 +18,14 @@ from types import TracebackType
 import aiohttp
 from aiohttp import hdrs
 
-from ._error_body import parse_error_body
 from ._errors import APIError, APIStatusError, IncompleteDownloadError, InvalidResponseError
-from ._session import QueryValue, Session, _map_client_error, logger, read_error_body
+from ._failures import TRANSPORT_ERRORS, parse_error_body, read_error_body, transport_error
+from ._session import QueryValue, Session
 
 __all__ = ["Fetch", "RestartHook"]
 
-_BODY_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+logger = logging.getLogger(__name__)
+
 _CONTENT_RANGE = re.compile(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*", re.IGNORECASE)
 
 RestartHook = Callable[[], Awaitable[None]]
@@ -149,9 +150,8 @@ class Fetch:
                     )
             except IncompleteDownloadError as exc:
                 error = exc
-            except _BODY_ERRORS as exc:
-                error = _map_client_error(exc, "GET", self._session.url(self._path))
-                error.__cause__ = exc
+            except TRANSPORT_ERRORS as exc:
+                error = transport_error(exc, "GET", self._session.url(self._path))
             else:
                 if not piece:
                     return

@@ -7,13 +7,16 @@ listing never yields the same item twice.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 from ._errors import InputError, InvalidResponseError
-from ._session import QueryValue, Session, logger
+from ._session import QueryValue, Session
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Pager"]
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import secrets
 from collections import deque
@@ -29,8 +30,8 @@ from typing import BinaryIO, TypeVar
 import anyio
 
 from ._errors import InputError
-from ._session import logger
 
+logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 __all__ = [

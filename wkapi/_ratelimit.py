@@ -61,12 +61,13 @@ class RateLimiter:
         if delay > 0:
             await self._sleep(delay)
 
-    def slot(self) -> _Slot:
-        """Hold one of the client's request slots for the body of an ``async with``."""
-        return _Slot(self)
-
-    async def acquire(self) -> None:
+    def acquire(self) -> Awaitable[object]:
         """Wait for the pause, a free slot and the rate; pair with :meth:`release`."""
+        if self._paused_until or self._interval is not None:
+            return self._acquire_paced()
+        return self._semaphore.acquire()  # the common case, without a further coroutine
+
+    async def _acquire_paced(self) -> None:
         if self._paused_until:
             await self._wait_for_pause()
         await self._semaphore.acquire()
@@ -82,22 +83,3 @@ class RateLimiter:
     def release(self) -> None:
         """Give back the slot taken by :meth:`acquire`."""
         self._semaphore.release()
-
-
-class _Slot:
-    """``async with limiter.slot():`` (a class, not a generator: it runs once per request)."""
-
-    __slots__ = ("_limiter",)
-
-    def __init__(self, limiter: RateLimiter) -> None:
-        self._limiter = limiter
-
-    async def __aenter__(self) -> None:
-        limiter = self._limiter
-        if limiter._paused_until or limiter._interval is not None:
-            await limiter.acquire()
-        else:  # the common case, without a further coroutine
-            await limiter._semaphore.acquire()
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._limiter.release()

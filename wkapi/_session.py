@@ -1,10 +1,9 @@
 """The one way in and out of the network: :class:`Session`.
 
-A request goes: version check (once) -> rate limiter -> retry loop -> aiohttp (with the per-hop
-auth middleware) -> status check -> :class:`Response`. Non-2xx answers become typed errors carrying
-the server's messages; aiohttp and socket failures become :class:`~wkapi.APIConnectionError` or
-:class:`~wkapi.APITimeoutError`, chained to the original (except aiohttp's response errors,
-whose request headers hold the token).
+A request goes: version check (once) -> retry loop -> attempt (request slot of the rate limiter,
+aiohttp with the per-hop auth middleware, status check) -> :class:`Response`. How a failure
+becomes a typed error (a non-2xx answer with the server's messages, an aiohttp or socket failure)
+is :mod:`wkapi._failures`'s; the session decides what is retried.
 
 The core knows no route: resources pass paths relative to ``/api`` (``"/tasks/<id>"``).
 """
@@ -12,40 +11,42 @@ The core knows no route: resources pass paths relative to ``/api`` (``"/tasks/<i
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import enum
 import logging
 import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from types import TracebackType
 from typing import Any, TypeVar
 
 import aiohttp
 import orjson
 import yarl
-from multidict import CIMultiDict, CIMultiDictProxy
+from multidict import CIMultiDictProxy
 
-from ._auth import TOKEN_HEADER, TokenAuth
+from ._auth import TokenAuth
 from ._config import SUPPORTED_API_VERSIONS, ClientConfig
-from ._error_body import ERROR_BODY_CAP, parse_error_body
 from ._errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
-    APITimeoutError,
     InputError,
     InvalidResponseError,
     VersionNotSupportedError,
-    status_error_class,
 )
+from ._failures import TRANSPORT_ERRORS, status_error, transport_error
 from ._ratelimit import RateLimiter
-from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy, parse_retry_after
+from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
 from ._version import __version__
 
-__all__ = ["Response", "Session", "encode_query", "logger", "read_error_body"]
+__all__ = ["QueryValue", "Response", "Session", "encode_query"]
 
-logger = logging.getLogger("wkapi")
+logger = logging.getLogger(__name__)
+#: The one DEBUG line per attempt goes to the package's logger itself: the README names it as
+#: where that line is, and a filter a user attaches to ``logging.getLogger("wkapi")`` applies
+#: only to records logged on that logger, not to those its children pass on.
+request_log = logging.getLogger("wkapi")
 
 T = TypeVar("T")
 QueryValue = str | int | float | bool | enum.Enum | None
@@ -55,6 +56,8 @@ _MISSING: Any = object()
 # Route paths repeat (a bulk job asks for the same few routes thousands of times): building a
 # yarl.URL costs more than the dict lookup.
 _URL_CACHE_SIZE = 4096
+#: aiohttp's keyword arguments of a request without query, body or headers (never modified).
+_NO_OPTIONS: dict[str, Any] = {"data": None}
 
 
 class Response:
@@ -109,59 +112,37 @@ def encode_query(params: Mapping[str, QueryValue] | None) -> dict[str, str]:
     return {k: _query_value(k, v) for k, v in params.items() if v is not None}
 
 
-async def read_error_body(response: aiohttp.ClientResponse) -> bytes:
-    """The start of an error body, up to :data:`ERROR_BODY_CAP` bytes (the rest is never read).
-
-    A body may arrive in several pieces; a connection that breaks meanwhile leaves what came.
-    """
-    raw = bytearray()
-    try:
-        while len(raw) < ERROR_BODY_CAP:
-            piece = await response.content.read(ERROR_BODY_CAP - len(raw))
-            if not piece:
-                break
-            raw += piece
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
-        pass
-    return bytes(raw)
-
-
 #: Methods aiohttp resends by itself after a lost answer and that change something: only for
 #: these does the session keep a hop log (a GET's lost answer has no effect to report).
 _RESENT_WITH_EFFECT = frozenset({"PUT", "DELETE"})
 
 
 class _HopLog:
-    """What aiohttp's hops of one request (all its attempts) ran into."""
+    """What aiohttp's hops of one request (all its attempts) ran into.
+
+    Its :meth:`note_lost_answers` is a client middleware of that request only.
+    """
 
     __slots__ = ("lost",)
 
     def __init__(self) -> None:
         self.lost = False  # a hop was sent and its connection closed before the answer
 
+    async def note_lost_answers(
+        self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        """Note a hop whose connection closed after sending, before the answer.
 
-_hop_log: contextvars.ContextVar[_HopLog | None] = contextvars.ContextVar(
-    "wkapi_hop_log", default=None
-)
-
-
-async def _note_lost_answers(
-    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
-) -> aiohttp.ClientResponse:
-    """Client middleware: note a hop whose connection closed after sending, before the answer.
-
-    aiohttp may then send an idempotent request once more by itself, out of the retry loop's
-    sight; the note lets the session tell that a later answer follows a lost one.
-    """
-    try:
-        return await handler(request)
-    except aiohttp.ClientConnectorError:
-        raise  # never connected: nothing was sent
-    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
-        hops = _hop_log.get()
-        if hops is not None:
-            hops.lost = True
-        raise
+        aiohttp may then send an idempotent request once more by itself, out of the retry
+        loop's sight; the note lets the session tell that a later answer follows a lost one.
+        """
+        try:
+            return await handler(request)
+        except aiohttp.ClientConnectorError:
+            raise  # never connected: nothing was sent
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
+            self.lost = True
+            raise
 
 
 def _maybe_processed(error: APIError) -> bool:
@@ -174,88 +155,96 @@ def _maybe_processed(error: APIError) -> bool:
     return True  # an unreadable 2xx
 
 
-def _safe_cause(exc: BaseException) -> BaseException:
-    """``exc``, made safe to chain to our error: without the token.
+class _Attempt:
+    """One attempt of a request, used as ``async with``: everything one send goes through.
 
-    aiohttp's response errors (``TooManyRedirects`` among them) keep ``request_info`` and the
-    redirect ``history``, whose request headers include ``X-Auth-Token``; anything that prints
-    an exception's cause or locals (debuggers, error trackers) would show it. The headers are
-    replaced by a copy without the token, and the history (earlier responses) is dropped.
+    Entering takes one of the client's request slots, sends, and gives the response once its
+    headers are in; a non-2xx status raises its typed error, an aiohttp or socket failure its
+    :class:`~wkapi.APIConnectionError`. The slot and the connection are held until the exit,
+    which logs the attempt's DEBUG line (method, path, status, attempt number, milliseconds).
+    :meth:`read` reads the whole body, a failure on the way mapped likewise.
     """
-    if isinstance(exc, aiohttp.ClientResponseError):
-        info = exc.request_info
-        headers = CIMultiDict(info.headers)
-        headers.popall(TOKEN_HEADER, None)
-        exc.request_info = aiohttp.RequestInfo(
-            info.url, info.method, CIMultiDictProxy(headers), info.real_url
-        )
-        exc.history = ()
-    return exc
 
-
-def _map_client_error(exc: BaseException, method: str, url: yarl.URL) -> APIError:
-    """Turn an aiohttp or socket failure into the library's error."""
-    where = f"{method} {url.path}"
-    public_url = str(url.with_query(None))
-    if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return APITimeoutError(
-            f"{where}: timed out connecting to {url.host}",
-            method=method,
-            url=public_url,
-            request_sent=False,
-        )
-    if isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError)):
-        return APIConnectionError(
-            f"{where}: TLS error: {exc}",
-            method=method,
-            url=public_url,
-            request_sent=False,
-            transient=False,
-        )
-    if isinstance(exc, aiohttp.ClientConnectorError):
-        return APIConnectionError(
-            f"{where}: cannot connect to {url.host}:{url.port}: {exc.os_error.strerror or exc}",
-            method=method,
-            url=public_url,
-            request_sent=False,
-        )
-    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        return APITimeoutError(
-            f"{where}: timed out waiting for the server", method=method, url=public_url
-        )
-    if isinstance(exc, aiohttp.TooManyRedirects):
-        return APIConnectionError(
-            f"{where}: too many redirects", method=method, url=public_url, transient=False
-        )
-    if isinstance(exc, aiohttp.ClientResponseError):
-        # An answer aiohttp could not accept (e.g. a malformed status line). Its text would
-        # carry the URL with its query, so name only aiohttp's reason (its first line).
-        reason = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else ""
-        return APIConnectionError(
-            f"{where}: unusable answer: {reason or type(exc).__name__}",
-            method=method,
-            url=public_url,
-        )
-    if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlRedirectClientError)):
-        return APIConnectionError(
-            f"{where}: invalid redirect or URL: {type(exc).__name__}",
-            method=method,
-            url=public_url,
-            transient=False,
-        )
-    if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return APIConnectionError(
-            f"{where}: the server closed the connection without an answer",
-            method=method,
-            url=public_url,
-        )
-    if isinstance(exc, aiohttp.ClientPayloadError):
-        return APIConnectionError(
-            f"{where}: the answer was cut off: {exc}", method=method, url=public_url
-        )
-    return APIConnectionError(
-        f"{where}: connection failed: {type(exc).__name__}: {exc}", method=method, url=public_url
+    __slots__ = (
+        "_context",
+        "_method",
+        "_number",
+        "_options",
+        "_session",
+        "_started",
+        "_status",
+        "_url",
     )
+
+    def __init__(
+        self,
+        session: Session,
+        method: str,
+        url: yarl.URL,
+        number: int,
+        options: dict[str, Any],
+    ) -> None:
+        self._session = session
+        self._method = method
+        self._url = url
+        self._number = number
+        self._options = options
+        self._context: Any = None  # aiohttp's request context, once it has an answer
+        self._status: int | str = "error"
+        self._started = 0.0
+
+    async def __aenter__(self) -> aiohttp.ClientResponse:
+        session = self._session
+        await session.limiter.acquire()
+        self._started = time.perf_counter()
+        try:
+            context = session.http.request(self._method, self._url, **self._options)
+            response = await context.__aenter__()
+            self._context = context
+            self._status = response.status
+            if not 200 <= response.status < 300:
+                error = await status_error(response, self._method, self._url)
+                if error.retry_after is not None and error.status in (429, 503):
+                    # Every request of the client waits (until about when this one retries).
+                    session.limiter.pause_for(
+                        min(error.retry_after, session.config.retry.retry_after_cap)
+                    )
+                raise error
+        except BaseException as exc:
+            await self.__aexit__(type(exc), exc, exc.__traceback__)
+            if isinstance(exc, TRANSPORT_ERRORS):
+                raise transport_error(exc, self._method, self._url) from exc  # made safe
+            raise
+        return response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        context, self._context = self._context, None
+        try:
+            if context is not None:
+                await context.__aexit__(exc_type, exc, tb)
+        finally:
+            if request_log.isEnabledFor(logging.DEBUG):
+                request_log.debug(
+                    "%s %s -> %s (attempt %d, %.1f ms)",
+                    self._method,
+                    self._url.path,
+                    self._status,
+                    self._number,
+                    (time.perf_counter() - self._started) * 1000,
+                )
+            self._session.limiter.release()
+
+    async def read(self, response: aiohttp.ClientResponse) -> bytes:
+        """The whole body of ``response`` (this attempt's)."""
+        try:
+            return await response.read()
+        except TRANSPORT_ERRORS as exc:
+            raise transport_error(exc, self._method, self._url) from exc  # made safe
 
 
 class Session:
@@ -283,7 +272,8 @@ class Session:
                 stacklevel=3,
             )
             logger.warning("TLS certificate verification is disabled for %s", self._origin)
-        self._urls: dict[tuple[str, bool], yarl.URL] = {}
+        self._urls: dict[str, yarl.URL] = {}  # versioned routes
+        self._root_urls: dict[str, yarl.URL] = {}  # the others (``/api/...``)
         self._version_checked = config.api_version is None or not config.check_version
         self._version_lock: asyncio.Lock | None = None
         self.build_info: dict[str, Any] | None = None
@@ -311,7 +301,7 @@ class Session:
             connector=connector,
             headers={"User-Agent": f"wkapi/{__version__}", "Accept": "application/json"},
             timeout=self._api_timeout,
-            middlewares=(self.auth, _note_lost_answers),
+            middlewares=(self.auth,),
             cookie_jar=aiohttp.DummyCookieJar(),
             raise_for_status=False,
             trust_env=False,
@@ -334,14 +324,14 @@ class Session:
 
     def url(self, path: str, *, versioned: bool = True) -> yarl.URL:
         """The absolute URL of a route path like ``/tasks/<id>`` (segments already quoted)."""
-        key = (path, versioned)
-        url = self._urls.get(key)
+        urls = self._urls if versioned else self._root_urls
+        url = urls.get(path)
         if url is None:
             prefix = self.config.api_prefix if versioned else self.config.api_root
             url = yarl.URL(f"{self._origin}{prefix}{path}", encoded=True)
-            if len(self._urls) >= _URL_CACHE_SIZE:
-                self._urls.clear()
-            self._urls[key] = url
+            if len(urls) >= _URL_CACHE_SIZE:
+                urls.clear()
+            urls[path] = url
         return url
 
     def trust_origin(self, url: str | yarl.URL) -> None:
@@ -353,7 +343,7 @@ class Session:
     async def check_version(self) -> dict[str, Any]:
         """Read ``GET /api/buildinfo`` and check the configured API version against the server's
         ``httpApiVersioning`` range (servers without the key are accepted)."""
-        response = await self._request("GET", self.url("/buildinfo", versioned=False))
+        response = await self._send("GET", self.url("/buildinfo", versioned=False))
         info = response.json()
         if not isinstance(info, dict):
             raise InvalidResponseError(
@@ -413,16 +403,13 @@ class Session:
         """
         if versioned and not self._version_checked:
             await self._ensure_version()
-        return await self._request(
+        return await self._send(
             method,
             self.url(path, versioned=versioned),
-            params=params,
-            json=json,
-            data=data,
-            headers=headers,
-            idempotent=idempotent,
-            transfer=transfer,
-            retry=retry,
+            self._options(params, json, headers, transfer),
+            data,
+            idempotent,
+            retry,
         )
 
     async def request_json(
@@ -441,52 +428,78 @@ class Session:
         )
         return response.json()
 
-    async def _request(
+    def _options(
         self,
-        method: str,
-        url: yarl.URL,
-        *,
-        params: Mapping[str, QueryValue] | None = None,
-        json: Any = _MISSING,
-        data: BodyFactory | None = None,
-        headers: Mapping[str, str] | None = None,
-        idempotent: bool | None = None,
-        transfer: bool = False,
-        retry: RetryPolicy | None = None,
-    ) -> Response:
-        options: dict[str, Any] = {}
+        params: Mapping[str, QueryValue] | None,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        transfer: bool,
+    ) -> dict[str, Any]:
+        """aiohttp's keyword arguments for a request (the session's default timeout is the API
+        one)."""
+        if not params and json is _MISSING and not headers and not transfer:
+            return _NO_OPTIONS
+        options: dict[str, Any] = {"data": None}
         if params:
             options["params"] = encode_query(params)
-        send_headers = dict(headers) if headers else {}
-        body: bytes | None = None
-        if json is not _MISSING:
-            body = orjson.dumps(json)
-            send_headers["Content-Type"] = "application/json"
-        if send_headers:
+        if headers or json is not _MISSING:
+            send_headers = dict(headers) if headers else {}
+            if json is not _MISSING:
+                options["data"] = orjson.dumps(json)
+                send_headers["Content-Type"] = "application/json"
             options["headers"] = send_headers
         if transfer:
             options["timeout"] = self._transfer_timeout
+        return options
+
+    async def _send(
+        self,
+        method: str,
+        url: yarl.URL,
+        options: dict[str, Any] = _NO_OPTIONS,
+        data: BodyFactory | None = None,
+        idempotent: bool | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> Response:
+        """Send until an answer or a final error. The first attempt runs here, outside the
+        retry loop: most requests need only one, and each frame costs on every resume."""
+        self.budget.record_request()
+        options, hops = self._hop_log(method, options)
+        try:
+            return await self._exchange(method, url, 1, options, data)
+        except APIError as exc:
+            first_error = exc
 
         async def attempt(number: int) -> Response:
-            payload = data() if data is not None else body
-            async with self.limiter.slot():
-                started = time.perf_counter()
-                status: int | str = "error"
-                try:
-                    async with self.http.request(method, url, data=payload, **options) as resp:
-                        status = resp.status
-                        if not 200 <= resp.status < 300:
-                            raise await self._status_error(resp, method, url)
-                        raw = await resp.read()
-                        return Response(resp.status, resp.headers, raw, method, url)
-                except APIError:
-                    raise
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-                    raise _map_client_error(exc, method, url) from _safe_cause(exc)
-                finally:
-                    self._log(method, url, status, number, started)
+            return await self._exchange(method, url, number, options, data)
 
-        return await self.with_retries(method, url, attempt, idempotent=idempotent, policy=retry)
+        policy = retry or self.config.retry
+        return await self._retry_loop(method, url, attempt, idempotent, policy, hops, first_error)
+
+    def _hop_log(
+        self, method: str, options: dict[str, Any]
+    ) -> tuple[dict[str, Any], _HopLog | None]:
+        """``options`` with a hop log for a PUT or DELETE, whose lost answers matter."""
+        if method not in _RESENT_WITH_EFFECT:
+            return options, None
+        hops = _HopLog()
+        return {**options, "middlewares": (self.auth, hops.note_lost_answers)}, hops
+
+    async def _exchange(
+        self,
+        method: str,
+        url: yarl.URL,
+        number: int,
+        options: dict[str, Any],
+        data: BodyFactory | None,
+    ) -> Response:
+        """One attempt of a request whose whole answer is read."""
+        if data is not None:
+            options = {**options, "data": data()}
+        attempt = _Attempt(self, method, url, number, options)
+        async with attempt as response:
+            body = await attempt.read(response)
+        return Response(response.status, response.headers, body, method, url)
 
     @asynccontextmanager
     async def stream(
@@ -507,41 +520,27 @@ class Session:
         if versioned and not self._version_checked:
             await self._ensure_version()
         url = self.url(path, versioned=versioned)
-        query = encode_query(params)
-        send_headers = {"Accept-Encoding": "identity", **(headers or {})}
+        options, hops = self._hop_log(
+            method,
+            {
+                "params": encode_query(params),
+                "headers": {"Accept-Encoding": "identity", **(headers or {})},
+                "timeout": self._transfer_timeout,
+            },
+        )
 
         async def attempt(number: int) -> tuple[aiohttp.ClientResponse, AsyncExitStack]:
             stack = AsyncExitStack()
-            await stack.enter_async_context(self.limiter.slot())
-            started = time.perf_counter()
-            status: int | str = "error"
-            try:
-                resp = await stack.enter_async_context(
-                    self.http.request(
-                        method,
-                        url,
-                        params=query,
-                        headers=send_headers,
-                        timeout=self._transfer_timeout,
-                    )
-                )
-                status = resp.status
-                if not 200 <= resp.status < 300:
-                    raise await self._status_error(resp, method, url)
-            except BaseException as exc:
-                await stack.aclose()
-                if isinstance(exc, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
-                    raise _map_client_error(exc, method, url) from _safe_cause(exc)
-                raise
-            finally:
-                self._log(method, url, status, number, started)
-            return resp, stack
+            response = await stack.enter_async_context(_Attempt(self, method, url, number, options))
+            return response, stack
 
-        resp, stack = await self.with_retries(method, url, attempt, idempotent=idempotent)
+        response, stack = await self.with_retries(
+            method, url, attempt, idempotent=idempotent, hops=hops
+        )
         async with stack:
-            yield resp
+            yield response
 
-    # -- retries and errors -----------------------------------------------------------------
+    # -- retries ----------------------------------------------------------------------------
 
     @staticmethod
     def _retryable(
@@ -565,23 +564,21 @@ class Session:
         *,
         idempotent: bool | None = None,
         policy: RetryPolicy | None = None,
+        hops: _HopLog | None = None,
     ) -> T:
         """Run ``attempt(n)`` for n = 1, 2, ... until it succeeds or the error is final.
 
         Retries follow ``policy`` (default: the client's :class:`~wkapi.RetryPolicy`) and the
         client's retry budget; each retry is logged at INFO with its reason (never the token or
-        the query string).
+        the query string). ``hops``: the hop log the attempts' requests write to, if any.
         """
         self.budget.record_request()
-        policy = policy or self.config.retry
-        if method not in _RESENT_WITH_EFFECT:  # the hot path (GET) needs no hop log
-            return await self._retry_loop(method, url, attempt, idempotent, policy, None)
-        hops = _HopLog()
-        reset = _hop_log.set(hops)
         try:
-            return await self._retry_loop(method, url, attempt, idempotent, policy, hops)
-        finally:
-            _hop_log.reset(reset)
+            return await attempt(1)
+        except APIError as exc:
+            first_error = exc
+        policy = policy or self.config.retry
+        return await self._retry_loop(method, url, attempt, idempotent, policy, hops, first_error)
 
     async def _retry_loop(
         self,
@@ -591,11 +588,9 @@ class Session:
         idempotent: bool | None,
         policy: RetryPolicy,
         hops: _HopLog | None,
+        error: APIError,
     ) -> T:
-        try:
-            return await attempt(1)
-        except APIError as exc:
-            error = exc
+        """Attempts 2, 3, ... after the first failed with ``error``."""
         number = 1
         unanswered = False  # an earlier attempt reached the server but its answer was lost
         while True:
@@ -630,39 +625,3 @@ class Session:
                 return await attempt(number)
             except APIError as exc:
                 error = exc
-
-    async def _status_error(
-        self, resp: aiohttp.ClientResponse, method: str, url: yarl.URL
-    ) -> APIStatusError:
-        """Build the typed error of a non-2xx answer from its (capped) body."""
-        parsed = parse_error_body(await read_error_body(resp), resp.headers.get("Content-Type"))
-        retry_after = parse_retry_after(resp.headers.get("Retry-After"))
-        status = resp.status
-        if retry_after is not None and status in (429, 503):
-            self.limiter.pause_for(min(retry_after, self.config.retry.retry_after_cap))
-        reason = resp.reason or ""
-        detail = "; ".join(parsed.messages) if parsed.messages else "(no message)"
-        message = f"{status} {reason}: {method} {url.path}: {detail}".replace("  ", " ")
-        return status_error_class(status)(
-            message,
-            status=status,
-            messages=parsed.messages,
-            body=parsed.text,
-            method=method,
-            url=str(url.with_query(None)),
-            retry_after=retry_after,
-            chain=parsed.chain,
-        )
-
-    def _log(
-        self, method: str, url: yarl.URL, status: int | str, attempt: int, started: float
-    ) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %s (attempt %d, %.1f ms)",
-                method,
-                url.path,
-                status,
-                attempt,
-                (time.perf_counter() - started) * 1000,
-            )

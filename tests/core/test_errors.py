@@ -8,7 +8,6 @@ import pytest
 from aiohttp import web
 
 from tests.core.support import TOKEN
-from wkapi._error_body import ERROR_BODY_CAP, parse_error_body
 from wkapi._errors import (
     APIStatusError,
     AuthenticationError,
@@ -21,6 +20,7 @@ from wkapi._errors import (
     RateLimitError,
     ServerError,
 )
+from wkapi._failures import ERROR_BODY_CAP, parse_error_body
 from wkapi._retry import RetryPolicy
 
 PLAY_ERROR_PAGE = """<!DOCTYPE html>

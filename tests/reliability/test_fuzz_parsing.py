@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 
 import wkapi
 from tests.json_mutation import json_paths, replaced_at
-from wkapi._error_body import ERROR_BODY_CAP, parse_error_body
 from wkapi._errors import status_error_class
+from wkapi._failures import ERROR_BODY_CAP, parse_error_body
 from wkapi._retry import parse_retry_after
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos

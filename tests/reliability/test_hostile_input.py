@@ -18,7 +18,7 @@ from aiohttp import web
 
 import wkapi
 from tests.reliability.rel_support import FAST_RETRY, Origin, client, listing
-from wkapi._error_body import ERROR_BODY_CAP
+from wkapi._failures import ERROR_BODY_CAP
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
 

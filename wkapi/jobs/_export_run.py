@@ -34,7 +34,7 @@ from ._export_report import ExportItem, ExportStatus
 
 __all__ = ["ExportRun", "ItemCallback"]
 
-logger = logging.getLogger("wkapi.export")
+logger = logging.getLogger(__name__)
 
 ItemCallback = Callable[[ExportItem], object]
 """Told each annotation's outcome as soon as it is settled (on the event loop; keep it quick)."""

@@ -1,6 +1,13 @@
-"""Read the server's error messages out of whichever body form it used.
+"""How a failure becomes a typed error: transport failures, error bodies and statuses.
 
-WEBKNOSSOS answers errors in several shapes (``server-behavior.md`` section 5):
+- :func:`transport_error`: an aiohttp or socket failure becomes an
+  :class:`~wkapi.APIConnectionError` (or :class:`~wkapi.APITimeoutError`), chained to a copy of
+  the original that no longer holds the token (:func:`safe_cause`).
+- :func:`read_error_body` reads the start of a non-2xx body, :func:`parse_error_body` finds the
+  server's messages in it, and :func:`status_error` builds the :class:`~wkapi.APIStatusError`
+  subclass of the status from both.
+
+WEBKNOSSOS answers errors in several shapes:
 
 - controller errors: ``{"messages": [{"error": "..."}, {"chain": "..."}]}``
 - Play's form validation: ``{"obj.taskTypeId": [{"msg": ["error.path.missing"], "args": []}]}``
@@ -12,17 +19,43 @@ WEBKNOSSOS answers errors in several shapes (``server-behavior.md`` section 5):
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from typing import Any
 
+import aiohttp
 import attrs
 import orjson
+import yarl
+from multidict import CIMultiDict, CIMultiDictProxy
 
-__all__ = ["ERROR_BODY_CAP", "ErrorBody", "parse_error_body"]
+from ._auth import TOKEN_HEADER
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    status_error_class,
+)
+from ._retry import parse_retry_after
+
+__all__ = [
+    "ERROR_BODY_CAP",
+    "TRANSPORT_ERRORS",
+    "ErrorBody",
+    "parse_error_body",
+    "read_error_body",
+    "safe_cause",
+    "status_error",
+    "transport_error",
+]
 
 #: How much of an error body is read and kept (the rest is never read).
 ERROR_BODY_CAP = 64 * 1024
+#: What aiohttp and the socket raise when a request or its body fails (mapped by
+#: :func:`transport_error`).
+TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 _TEXT_KEEP = 2000
 _MESSAGE_MAX = 500
 
@@ -228,3 +261,142 @@ def parse_error_body(raw: bytes, content_type: str | None = None) -> ErrorBody:
         return ErrorBody(tuple(_from_html(raw)), None, text)
     first = next((line for line in _decode(raw).splitlines() if line.strip()), "")
     return ErrorBody((_clean(first),) if first.strip() else (), None, text)
+
+
+# -- reading and turning statuses into errors ---------------------------------------------------
+
+
+async def read_error_body(response: aiohttp.ClientResponse) -> bytes:
+    """The start of an error body, up to :data:`ERROR_BODY_CAP` bytes (the rest is never read).
+
+    A body may arrive in several pieces; a connection that breaks meanwhile leaves what came.
+    """
+    raw = bytearray()
+    try:
+        while len(raw) < ERROR_BODY_CAP:
+            piece = await response.content.read(ERROR_BODY_CAP - len(raw))
+            if not piece:
+                break
+            raw += piece
+    except TRANSPORT_ERRORS:
+        pass
+    return bytes(raw)
+
+
+async def status_error(
+    response: aiohttp.ClientResponse, method: str, url: yarl.URL
+) -> APIStatusError:
+    """The typed error of a non-2xx answer, with the messages of its (capped) body and its
+    ``Retry-After`` in seconds."""
+    parsed = parse_error_body(await read_error_body(response), response.headers.get("Content-Type"))
+    status = response.status
+    reason = response.reason or ""
+    detail = "; ".join(parsed.messages) if parsed.messages else "(no message)"
+    message = f"{status} {reason}: {method} {url.path}: {detail}".replace("  ", " ")
+    return status_error_class(status)(
+        message,
+        status=status,
+        messages=parsed.messages,
+        body=parsed.text,
+        method=method,
+        url=str(url.with_query(None)),
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        chain=parsed.chain,
+    )
+
+
+# -- transport failures -------------------------------------------------------------------------
+
+
+def safe_cause(exc: BaseException) -> BaseException:
+    """``exc``, made safe to chain to our error: without the token.
+
+    aiohttp's response errors (``TooManyRedirects`` among them) keep ``request_info`` and the
+    redirect ``history``, whose request headers include ``X-Auth-Token``; anything that prints
+    an exception's cause or locals (debuggers, error trackers) would show it. The headers are
+    replaced by a copy without the token, and the history (earlier responses) is dropped.
+    """
+    if isinstance(exc, aiohttp.ClientResponseError):
+        info = exc.request_info
+        headers = CIMultiDict(info.headers)
+        headers.popall(TOKEN_HEADER, None)
+        exc.request_info = aiohttp.RequestInfo(
+            info.url, info.method, CIMultiDictProxy(headers), info.real_url
+        )
+        exc.history = ()
+    return exc
+
+
+def transport_error(exc: BaseException, method: str, url: yarl.URL) -> APIError:
+    """The library's error for an aiohttp or socket failure, chained to it.
+
+    ``exc`` is made safe to chain first (:func:`safe_cause`, in place), so ``raise
+    transport_error(exc, ...) from exc`` is safe too.
+    """
+    error = _map_transport_error(exc, method, url)
+    error.__cause__ = safe_cause(exc)
+    return error
+
+
+def _map_transport_error(exc: BaseException, method: str, url: yarl.URL) -> APIError:
+    where = f"{method} {url.path}"
+    public_url = str(url.with_query(None))
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return APITimeoutError(
+            f"{where}: timed out connecting to {url.host}",
+            method=method,
+            url=public_url,
+            request_sent=False,
+        )
+    if isinstance(exc, (aiohttp.ClientSSLError, aiohttp.ClientConnectorCertificateError)):
+        return APIConnectionError(
+            f"{where}: TLS error: {exc}",
+            method=method,
+            url=public_url,
+            request_sent=False,
+            transient=False,
+        )
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return APIConnectionError(
+            f"{where}: cannot connect to {url.host}:{url.port}: {exc.os_error.strerror or exc}",
+            method=method,
+            url=public_url,
+            request_sent=False,
+        )
+    if isinstance(exc, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
+        return APITimeoutError(
+            f"{where}: timed out waiting for the server", method=method, url=public_url
+        )
+    if isinstance(exc, aiohttp.TooManyRedirects):
+        return APIConnectionError(
+            f"{where}: too many redirects", method=method, url=public_url, transient=False
+        )
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # An answer aiohttp could not accept (e.g. a malformed status line). Its text would
+        # carry the URL with its query, so name only aiohttp's reason (its first line).
+        reason = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else ""
+        return APIConnectionError(
+            f"{where}: unusable answer: {reason or type(exc).__name__}",
+            method=method,
+            url=public_url,
+        )
+    if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlRedirectClientError)):
+        return APIConnectionError(
+            f"{where}: invalid redirect or URL: {type(exc).__name__}",
+            method=method,
+            url=public_url,
+            transient=False,
+        )
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return APIConnectionError(
+            f"{where}: the server closed the connection without an answer",
+            method=method,
+            url=public_url,
+        )
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return APIConnectionError(
+            f"{where}: the answer was cut off: {exc}", method=method, url=public_url
+        )
+    return APIConnectionError(
+        f"{where}: connection failed: {type(exc).__name__}: {exc}", method=method, url=public_url
+    )
