@@ -11,7 +11,8 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from ._errors import InputError, InvalidResponseError
+from ._checks import check_int
+from ._errors import InvalidResponseError
 from ._session import QueryValue, Session
 
 __all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Pager"]
@@ -23,13 +24,6 @@ T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 1000
 #: The largest page a client asks for; bigger pages make the server's answer slow and huge.
 MAX_PAGE_SIZE = 10_000
-
-
-def _check_count(name: str, value: int | None, *, minimum: int) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise InputError(f"{name} must be an int >= {minimum}, got {value!r}")
 
 
 class Pager(Generic[T]):
@@ -54,10 +48,9 @@ class Pager(Generic[T]):
         limit: int | None = None,
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
-        _check_count("limit", limit, minimum=0)
-        _check_count("page_size", page_size, minimum=1)
-        if page_size > MAX_PAGE_SIZE:
-            raise InputError(f"page_size must be at most {MAX_PAGE_SIZE}, got {page_size}")
+        if limit is not None:
+            limit = check_int("limit", limit, minimum=0)
+        page_size = check_int("page_size", page_size, minimum=1, maximum=MAX_PAGE_SIZE)
         self._session = session
         self._path = path
         self._decode = decode
@@ -92,7 +85,7 @@ class Pager(Generic[T]):
 
     async def page(self, number: int) -> list[T]:
         """Fetch page ``number`` (0-based) of ``page_size`` items."""
-        _check_count("page number", number, minimum=0)
+        number = check_int("page number", number, minimum=0)
         items, _ = await self._fetch(number, self.page_size)
         return [self._decode(item) for item in items]
 

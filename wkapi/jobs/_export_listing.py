@@ -30,10 +30,10 @@ from typing import TypeVar
 import anyio
 import attrs
 
+from wkapi._checks import check_bool, check_id
 from wkapi._errors import AuthenticationError, InputError, WebknossosError
 from wkapi._pagination import Pager
 from wkapi.models import Annotation, AnnotationState, AnnotationType, Project, Task
-from wkapi.resources._base import check_id
 from wkapi.resources.annotations import AnnotationTypeLike, annotation_type
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
@@ -116,7 +116,7 @@ def explicit_targets(
             typ, ident = annotation_type(value[0]), value[1]
         else:
             typ, ident = default, value
-        targets.append(ExportTarget(typ.value, check_id(ident, "annotation id")))
+        targets.append(ExportTarget(typ.value, check_id("annotation id", ident)))
     return targets
 
 
@@ -127,16 +127,16 @@ def compound_targets(
     targets = []
     if project_id is not None:
         targets.append(
-            ExportTarget(AnnotationType.COMPOUND_PROJECT.value, check_id(project_id, "project id"))
+            ExportTarget(AnnotationType.COMPOUND_PROJECT.value, check_id("project id", project_id))
         )
     if task_id is not None:
         targets.append(
-            ExportTarget(AnnotationType.COMPOUND_TASK.value, check_id(task_id, "task id"))
+            ExportTarget(AnnotationType.COMPOUND_TASK.value, check_id("task id", task_id))
         )
     if task_type_id is not None:
         targets.append(
             ExportTarget(
-                AnnotationType.COMPOUND_TASK_TYPE.value, check_id(task_type_id, "task type id")
+                AnnotationType.COMPOUND_TASK_TYPE.value, check_id("task type id", task_type_id)
             )
         )
     if not targets:
@@ -157,13 +157,13 @@ class TargetSource:
     def check(self) -> None:
         """Check the ids before anything is sent."""
         if self.project_id is not None:
-            check_id(self.project_id, "project id")
+            check_id("project id", self.project_id)
         if self.task_type_id is not None:
-            check_id(self.task_type_id, "task type id")
+            check_id("task type id", self.task_type_id)
         if self.user_id is not None:
-            check_id(self.user_id, "user id")
-        if self.is_finished is not None and not isinstance(self.is_finished, bool):
-            raise InputError(f"is_finished must be True, False or None, got {self.is_finished!r}")
+            check_id("user id", self.user_id)
+        if self.is_finished is not None:
+            check_bool("is_finished", self.is_finished)
         if (
             self.project_id is None
             and self.task_type_id is None

@@ -17,12 +17,12 @@ from typing import Any
 
 import attrs
 
+from wkapi._checks import check_id, check_int
 from wkapi._errors import InputError
 from wkapi._progress import ProgressCallback, progress_function
 from wkapi._session import Session
 from wkapi.models import TaskCreationReport, TaskSpec
 from wkapi.models.common import JsonObject
-from wkapi.resources._base import check_id, check_int
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.task_types import TaskTypesResource
 from wkapi.resources.tasks import TasksResource
@@ -111,12 +111,12 @@ class BulkTasksResource(TasksResource):
         """
         checked = specs_from_rows(specs)
         if batch_size is not None:
-            check_int(batch_size, "batch_size", minimum=1)
-        check_int(concurrency, "concurrency", minimum=1)
+            check_int("batch_size", batch_size, minimum=1)
+        check_int("concurrency", concurrency, minimum=1)
         if volume_task_types is not None:
             if isinstance(volume_task_types, str):
                 raise InputError("volume_task_types must be a collection of ids, not one string")
-            volume_task_types = {check_id(t, "volume task type id") for t in volume_task_types}
+            volume_task_types = {check_id("volume task type id", t) for t in volume_task_types}
         if run_id is not None:
             check_run_id(run_id)
         elif resume:

@@ -51,9 +51,9 @@ import anyio.abc
 import anyio.to_thread
 import attrs
 
+from wkapi._checks import check_int
 from wkapi._errors import InputError
 from wkapi._progress import ProgressCallback, progress_function
-from wkapi.resources._base import check_int
 from wkapi.resources.annotations import AnnotationsResource, AnnotationTypeLike
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
@@ -78,7 +78,7 @@ from ._export_run import ExportRun, ItemCallback
 
 __all__ = ["MANIFEST_NAME", "ExportJobs", "ItemCallback"]
 
-logger = logging.getLogger("wkapi.export")
+logger = logging.getLogger(__name__)
 
 PathLike = str | os.PathLike[str]
 
@@ -273,7 +273,7 @@ class ExportJobs:
         asked for (with a warning, once, if the client's limit is lower)."""
         if asked is None:
             return min(DEFAULT_CONCURRENCY, self._client_limit())
-        concurrency = check_int(asked, "concurrency", minimum=1)
+        concurrency = check_int("concurrency", asked, minimum=1)
         self._warn_client_limit(concurrency)
         return concurrency
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from wkapi._checks import check_str
 from wkapi._convert import wk_metadata
 from wkapi._errors import InputError
 from wkapi.models.common import (
@@ -278,9 +279,7 @@ def _layer_type(value: AnnotationLayerType | str) -> AnnotationLayerType:
 
 
 def _optional_name(field: str, value: str | None) -> str | None:
-    if value is not None and (not isinstance(value, str) or not value):
-        raise InputError(f"{field} must be a non-empty string or None, got {value!r}")
-    return value
+    return None if value is None else check_str(field, value)
 
 
 def _restrictions(

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 
+from wkapi._checks import check_id, check_int, check_name, check_str, is_int
 from wkapi._errors import InputError
 from wkapi.models.common import BoundingBox, JsonObject, NeededExperience, Vec3Int
 
@@ -24,8 +25,6 @@ __all__ = ["TaskFromFilesParams", "TaskSpec"]
 Number = int | float
 NeededExperienceLike = NeededExperience | tuple[str, int] | Mapping[str, Any]
 BoundingBoxLike = BoundingBox | Mapping[str, Any] | Sequence[int]
-
-_OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 
 
 @attrs.frozen(init=False)
@@ -81,17 +80,23 @@ class TaskSpec:
         description: str | None = None,
     ) -> None:
         self.__attrs_init__(
-            task_type_id=_object_id("task_type_id", task_type_id),
-            dataset=_name("dataset", dataset),
-            project_name=_name("project_name", project_name),
+            task_type_id=check_id("task_type_id", task_type_id),
+            dataset=check_name("dataset", dataset),
+            project_name=check_name("project_name", project_name),
             edit_position=_int_vector("edit_position", edit_position),
             edit_rotation=_number_vector("edit_rotation", edit_rotation),
-            open_instances=_count("open_instances", open_instances, minimum=1),
+            open_instances=check_int("open_instances", open_instances, minimum=1),
             needed_experience=_needed_experience(needed_experience),
             bounding_box=None if bounding_box is None else _bounding_box(bounding_box),
-            script_id=None if script_id is None else _object_id("script_id", script_id),
-            creation_info=None if creation_info is None else _name("creation_info", creation_info),
-            description=None if description is None else _text("description", description),
+            script_id=None if script_id is None else check_id("script_id", script_id),
+            creation_info=(
+                None if creation_info is None else check_name("creation_info", creation_info)
+            ),
+            description=(
+                None
+                if description is None
+                else check_str("description", description, allow_empty=True)
+            ),
         )
 
     def to_json(self) -> JsonObject:
@@ -178,34 +183,6 @@ class TaskSpec:
 # --- value checks -----------------------------------------------------------------------------
 
 
-def _text(field: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise InputError(f"{field} must be a string, got {value!r}")
-    return value
-
-
-def _name(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(f"{field} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _object_id(field: str, value: Any) -> str:
-    if not isinstance(value, str) or not _OBJECT_ID.fullmatch(value):
-        raise InputError(f"{field} must be an id of 24 lowercase hex characters, got {value!r}")
-    return value
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-
-
-def _count(field: str, value: Any, *, minimum: int) -> int:
-    if not _is_int(value) or value < minimum:
-        raise InputError(f"{field} must be an int >= {minimum}, got {value!r}")
-    return int(value)
-
-
 def _three(field: str, value: Any, what: str) -> Sequence[Any]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
         raise InputError(f"{field} must be three {what}, got {value!r}")
@@ -216,7 +193,7 @@ def _three(field: str, value: Any, what: str) -> Sequence[Any]:
 
 def _int_vector(field: str, value: Any) -> Vec3Int:
     items = _three(field, value, "ints")
-    if not all(_is_int(v) for v in items):
+    if not all(is_int(v) for v in items):
         raise InputError(f"{field} must be three ints, got {value!r}")
     return (int(items[0]), int(items[1]), int(items[2]))
 
@@ -225,7 +202,7 @@ def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
     items = _three(field, value, "numbers")
     out: list[Number] = []
     for v in items:
-        if _is_int(v):
+        if is_int(v):
             out.append(int(v))
         elif type(v) is not bool and isinstance(v, numbers.Real) and math.isfinite(v):
             out.append(float(v))
@@ -248,7 +225,7 @@ def _needed_experience(value: Any) -> NeededExperience:
         raise InputError(f"{field} must be (domain, value), a dict or a NeededExperience")
     if not isinstance(domain, str):
         raise InputError(f"{field}.domain must be a string, got {domain!r}")
-    return NeededExperience(domain, _count(f"{field}.value", level, minimum=0))
+    return NeededExperience(domain, check_int(f"{field}.value", level, minimum=0))
 
 
 def _bounding_box(value: Any) -> BoundingBox:
@@ -273,7 +250,7 @@ def _bounding_box(value: Any) -> BoundingBox:
         )
     corner = _int_vector(f"{field}.top_left", top_left)
     width, height, depth = (
-        _count(f"{field}.{name}", dim, minimum=0)
+        check_int(f"{field}.{name}", dim, minimum=0)
         for name, dim in zip(("width", "height", "depth"), dims, strict=True)
     )
     return BoundingBox(corner, width, height, depth)
@@ -518,11 +495,11 @@ class TaskFromFilesParams:
         bounding_box: BoundingBoxLike | None = None,
     ) -> None:
         self.__attrs_init__(
-            task_type_id=_object_id("task_type_id", task_type_id),
-            project_name=_name("project_name", project_name),
+            task_type_id=check_id("task_type_id", task_type_id),
+            project_name=check_name("project_name", project_name),
             needed_experience=_needed_experience(needed_experience),
-            open_instances=_count("open_instances", open_instances, minimum=1),
-            script_id=None if script_id is None else _object_id("script_id", script_id),
+            open_instances=check_int("open_instances", open_instances, minimum=1),
+            script_id=None if script_id is None else check_id("script_id", script_id),
             bounding_box=None if bounding_box is None else _bounding_box(bounding_box),
         )
 

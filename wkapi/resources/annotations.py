@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import attrs
 
+from wkapi._checks import check_bool, check_id, check_int, check_str
 from wkapi._errors import InputError
 from wkapi._session import QueryValue
 from wkapi._transfer import (
@@ -22,7 +23,7 @@ from wkapi._transfer import (
 )
 from wkapi.models import Annotation, AnnotationType, ServerMessage, UploadResult, Visibility
 
-from ._base import Resource, check_bool, check_id, check_int, check_str
+from ._base import Resource
 
 __all__ = ["AnnotationTypeLike", "AnnotationsResource", "annotation_type"]
 
@@ -53,7 +54,7 @@ def _member(vocabulary: type[_Vocabulary], value: object, what: str) -> _Vocabul
             if member.value.lower() == value.lower():
                 return member
     allowed = ", ".join(member.value for member in vocabulary)
-    raise InputError(f"{what} must be one of {allowed}; got {value!r}")
+    raise InputError(f"{what} must be one of {allowed}, got {value!r}")
 
 
 def annotation_type(value: object, what: str = "typ") -> AnnotationType:
@@ -64,18 +65,18 @@ def annotation_type(value: object, what: str = "typ") -> AnnotationType:
 
 def _address(typ: AnnotationTypeLike, annotation_id: str, what: str = "typ") -> str:
     kind = annotation_type(typ, what)
-    checked = check_id(annotation_id, _ID_KIND.get(kind, "annotation id"))
+    checked = check_id(_ID_KIND.get(kind, "annotation id"), annotation_id)
     return f"/annotations/{kind.value}/{checked}"
 
 
 def _timestamp(value: int | None) -> int:
     if value is None:
         return time.time_ns() // 1_000_000
-    return check_int(value, "timestamp", minimum=0)
+    return check_int("timestamp", value, minimum=0)
 
 
 def _version(value: int | None, what: str) -> int | None:
-    return None if value is None else check_int(value, what, minimum=0)
+    return None if value is None else check_int(what, value, minimum=0)
 
 
 def _download_params(
@@ -89,7 +90,7 @@ def _download_params(
             f"volume_data_zip_format must be 'wkw' or 'zarr3', got {volume_data_zip_format!r}"
         )
     if skip_volume_data is not None:
-        check_bool(skip_volume_data, "skip_volume_data")
+        check_bool("skip_volume_data", skip_volume_data)
     return {
         "skipVolumeData": skip_volume_data,
         "volumeDataZipFormat": volume_data_zip_format,
@@ -196,7 +197,7 @@ class AnnotationsResource(Resource):
             params=params,
             to=to,
             fallback_name=f"{kind.value}_{annotation_id}",
-            overwrite=check_bool(overwrite, "overwrite"),
+            overwrite=check_bool("overwrite", overwrite),
             progress=progress,
         )
 
@@ -223,7 +224,7 @@ class AnnotationsResource(Resource):
             The new annotation's type and id (:attr:`UploadResult.annotation_id`) and the
             server's messages.
         """
-        flag = check_bool(create_group_for_each_file, "create_group_for_each_file")
+        flag = check_bool("create_group_for_each_file", create_group_for_each_file)
         response = await post_files(
             self._session,
             "/annotations/upload",
@@ -258,15 +259,15 @@ class AnnotationsResource(Resource):
         """
         body: dict[str, object] = {}
         if name is not None:
-            body["name"] = check_str(name, "name", allow_empty=True)
+            body["name"] = check_str("name", name, allow_empty=True)
         if description is not None:
-            body["description"] = check_str(description, "description", allow_empty=True)
+            body["description"] = check_str("description", description, allow_empty=True)
         if visibility is not None:
             body["visibility"] = _member(Visibility, visibility, "visibility").value
         if tags is not None:
             if isinstance(tags, str):
                 raise InputError("tags must be a list of strings, not one string")
-            body["tags"] = [check_str(tag, "tag") for tag in tags]
+            body["tags"] = [check_str("tag", tag) for tag in tags]
         if not body:
             raise InputError("edit needs at least one of name, description, visibility, tags")
         path = _address(typ, annotation_id) + "/edit"
@@ -304,7 +305,7 @@ class AnnotationsResource(Resource):
         kind = annotation_type(typ)
         if isinstance(annotation_ids, str):
             raise InputError("annotation_ids must be a list of ids, not one string")
-        ids = [check_id(value, "annotation id") for value in annotation_ids]
+        ids = [check_id("annotation id", value) for value in annotation_ids]
         if not ids:
             raise InputError("finish_many needs at least one annotation id")
         data = await self._session.request_json(

@@ -6,10 +6,11 @@ import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from wkapi._checks import check_bool
 from wkapi._errors import InputError
 from wkapi.models import Annotation, AnnotationLayerParameters, AnnotationLayerType, Dataset
 
-from ._base import Resource, check_bool, segment
+from ._base import Resource, segment
 
 __all__ = ["DatasetsResource", "LayerSpec"]
 
@@ -69,7 +70,7 @@ class DatasetsResource(Resource):
 
         The layers' ``resolutions`` are empty in this list; :meth:`get` has them.
         """
-        params = {"isActive": None if is_active is None else check_bool(is_active, "is_active")}
+        params = {"isActive": None if is_active is None else check_bool("is_active", is_active)}
         data = await self._session.request_json("GET", "/datasets", params=params)
         return self._structure_list(data, Dataset)
 

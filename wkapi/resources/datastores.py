@@ -6,16 +6,17 @@ import builtins
 
 import yarl
 
+from wkapi._checks import check_bool, check_str
 from wkapi._errors import InputError
 from wkapi.models import DataStore, ServerMessage, TracingStore
 
-from ._base import Resource, check_bool, check_str, segment
+from ._base import Resource, segment
 
 __all__ = ["DatastoresResource", "TracingstoresResource"]
 
 
 def _url(value: object, what: str) -> str:
-    text = check_str(value, what)
+    text = check_str(what, value)
     url = yarl.URL(text)
     if url.scheme not in ("http", "https") or not url.host:
         raise InputError(f"{what} must be an absolute http(s) URL, got {text!r}")
@@ -57,7 +58,7 @@ class DatastoresResource(Resource):
             allows_upload: accepts dataset uploads from the browser.
         """
         body = _body(name, url, public_url, is_scratch, is_foreign, allows_upload)
-        body["key"] = check_str(key, "key")
+        body["key"] = check_str("key", key)
         data = await self._session.request_json("POST", "/datastores", json=body)
         return self._structure(data, DataStore)
 
@@ -113,7 +114,7 @@ def _body(
     allows_upload: bool | None,
 ) -> dict[str, object]:
     body: dict[str, object] = {
-        "name": check_str(name, "name"),
+        "name": check_str("name", name),
         "url": _url(url, "url"),
         "publicUrl": _url(public_url, "public_url"),
     }
@@ -123,7 +124,7 @@ def _body(
         ("allowsUpload", allows_upload, "allows_upload"),
     ):
         if value is not None:
-            body[key] = check_bool(value, what)
+            body[key] = check_bool(what, value)
     return body
 
 
@@ -133,7 +134,7 @@ class TracingstoresResource(Resource):
     async def update(self, name: str, *, url: str, public_url: str) -> TracingStore:
         """``PUT /tracingstores/:name``: change a tracingstore's URLs (admin only)."""
         body = {
-            "name": check_str(name, "name"),
+            "name": check_str("name", name),
             "url": _url(url, "url"),
             "publicUrl": _url(public_url, "public_url"),
         }

@@ -8,12 +8,13 @@ import re
 from datetime import timedelta
 from typing import Any, Final, Literal
 
+from wkapi._checks import check_bool, check_id, check_int
 from wkapi._errors import BadRequestError, InputError, NotFoundError
 from wkapi._pagination import DEFAULT_PAGE_SIZE, Pager
 from wkapi._session import Session
 from wkapi.models import Project, ProjectWithStatus, ServerMessage, Task
 
-from ._base import Resource, check_bool, check_id, check_int, segment
+from ._base import Resource, segment
 
 __all__ = ["ProjectsResource"]
 
@@ -47,7 +48,7 @@ def _milliseconds(value: Duration | None) -> int | None:
         return None
     if isinstance(value, timedelta):
         value = round(value.total_seconds() * 1000)
-    return check_int(value, "expected_time (ms)", minimum=0)
+    return check_int("expected_time (ms)", value, minimum=0)
 
 
 def _project_body(
@@ -62,12 +63,12 @@ def _project_body(
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": name,
-        "team": check_id(team, "team id"),
-        "priority": check_int(priority, "priority"),
-        "paused": check_bool(paused, "paused"),
-        "owner": check_id(owner, "owner (user id)"),
+        "team": check_id("team id", team),
+        "priority": check_int("priority", priority),
+        "paused": check_bool("paused", paused),
+        "owner": check_id("owner (user id)", owner),
         "isBlacklistedFromReport": check_bool(
-            is_blacklisted_from_report, "is_blacklisted_from_report"
+            "is_blacklisted_from_report", is_blacklisted_from_report
         ),
     }
     if expected_time is not None:
@@ -228,7 +229,7 @@ class ProjectsResource(Resource):
 
         Returns the project with its pending instances, and the server's messages if any.
         """
-        params = {"delta": check_int(delta, "delta", minimum=0)}
+        params = {"delta": check_int("delta", delta, minimum=0)}
         path = _path(project_id) + "/incrementEachTasksInstances"
         data = await self._session.request_json("PATCH", path, params=params)
         return self._structure(data, ProjectWithStatus)
@@ -245,4 +246,4 @@ class ProjectsResource(Resource):
 
 
 def _path(project_id: str) -> str:
-    return "/projects/" + check_id(project_id, "project id")
+    return "/projects/" + check_id("project id", project_id)

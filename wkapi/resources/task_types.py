@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import builtins
 
+from wkapi._checks import check_id
 from wkapi.models import TaskType
 
-from ._base import Resource, check_id
+from ._base import Resource
 
 __all__ = ["TaskTypesResource"]
 
@@ -21,6 +22,6 @@ class TaskTypesResource(Resource):
 
     async def get(self, task_type_id: str) -> TaskType:
         """``GET /taskTypes/:id``: one task type."""
-        path = "/taskTypes/" + check_id(task_type_id, "task type id")
+        path = "/taskTypes/" + check_id("task type id", task_type_id)
         data = await self._session.request_json("GET", path)
         return self._structure(data, TaskType)

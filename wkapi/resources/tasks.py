@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from wkapi._checks import check_bool, check_id, check_int
 from wkapi._errors import InputError
 from wkapi._transfer import ProgressCallback, post_files
 from wkapi.models import (
@@ -21,7 +22,7 @@ from wkapi.models import (
 )
 from wkapi.models.task_spec import task_json
 
-from ._base import Resource, check_bool, check_id, check_int
+from ._base import Resource
 
 __all__ = ["MAX_TASKS_PER_REQUEST", "TasksResource"]
 
@@ -43,7 +44,7 @@ def _spec(value: TaskSpec | Mapping[str, Any]) -> TaskSpec:
 def _ids(values: Iterable[str], what: str) -> builtins.list[str]:
     if isinstance(values, str):
         raise InputError(f"{what}s must be a list of ids, not one string")
-    return [check_id(value, what) for value in values]
+    return [check_id(what, value) for value in values]
 
 
 def _update_body(task: Task, open_instances: int) -> dict[str, Any]:
@@ -150,20 +151,20 @@ class TasksResource(Resource):
         """
         body: dict[str, Any] = {}
         if user is not None:
-            body["user"] = check_id(user, "user id")
+            body["user"] = check_id("user id", user)
         if project is not None:
-            body["project"] = check_id(project, "project id")
+            body["project"] = check_id("project id", project)
         if ids is not None:
             body["ids"] = _ids(ids, "task id")
         if task_type is not None:
-            body["taskType"] = check_id(task_type, "task type id")
-        body["random"] = check_bool(random, "random")
+            body["taskType"] = check_id("task type id", task_type)
+        body["random"] = check_bool("random", random)
         data = await self._session.request_json("POST", "/tasks/list", json=body, idempotent=True)
         return self._structure_list(data, Task)
 
     async def get(self, task_id: str) -> Task:
         """``GET /tasks/:id``: one task."""
-        data = await self._session.request_json("GET", "/tasks/" + check_id(task_id, "task id"))
+        data = await self._session.request_json("GET", "/tasks/" + check_id("task id", task_id))
         return self._structure(data, Task)
 
     async def delete(self, task_id: str) -> tuple[ServerMessage, ...]:
@@ -172,7 +173,7 @@ class TasksResource(Resource):
         Returns the server's messages (none when a retry found the task already gone after an
         attempt whose answer was lost).
         """
-        path = "/tasks/" + check_id(task_id, "task id")
+        path = "/tasks/" + check_id("task id", task_id)
         return await self._delete(path)
 
     async def update(self, task_id: str, open_instances: int) -> Task:
@@ -184,7 +185,7 @@ class TasksResource(Resource):
         Returns:
             The updated task, with the server's messages in ``.messages``.
         """
-        count = check_int(open_instances, "open_instances", minimum=0)
+        count = check_int("open_instances", open_instances, minimum=0)
         task = await self.get(task_id)
         data = await self._session.request_json(
             "PUT", "/tasks/" + task.id, json=_update_body(task, count)
@@ -193,7 +194,7 @@ class TasksResource(Resource):
 
     async def annotations(self, task_id: str) -> builtins.list[Annotation]:
         """``GET /tasks/:id/annotations``: the task's annotations (cancelled ones left out)."""
-        path = f"/tasks/{check_id(task_id, 'task id')}/annotations"
+        path = f"/tasks/{check_id('task id', task_id)}/annotations"
         data = await self._session.request_json("GET", path)
         return self._structure_list(data, Annotation)
 
@@ -204,7 +205,7 @@ class TasksResource(Resource):
         Returns the task with its updated instance counts; the new annotation is listed by
         :meth:`annotations`.
         """
-        path = f"/tasks/{check_id(task_id, 'task id')}/assign"
-        params = {"userId": check_id(user_id, "user id")}
+        path = f"/tasks/{check_id('task id', task_id)}/assign"
+        params = {"userId": check_id("user id", user_id)}
         data = await self._session.request_json("POST", path, params=params)
         return self._structure(data, Task)

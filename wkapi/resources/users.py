@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import builtins
 
+from wkapi._checks import check_bool, check_id
 from wkapi._pagination import DEFAULT_PAGE_SIZE, Pager
 from wkapi._session import QueryValue
 from wkapi.models import Annotation, User
 
-from ._base import Resource, check_bool, check_id
+from ._base import Resource
 
 __all__ = ["UsersResource"]
 
 
 def _flag(value: bool | None, what: str) -> bool | None:
-    return None if value is None else check_bool(value, what)
+    return None if value is None else check_bool(what, value)
 
 
 class UsersResource(Resource):
@@ -50,7 +51,7 @@ class UsersResource(Resource):
 
     async def get(self, user_id: str) -> User:
         """``GET /users/:id``: one user."""
-        data = await self._session.request_json("GET", "/users/" + check_id(user_id, "user id"))
+        data = await self._session.request_json("GET", "/users/" + check_id("user id", user_id))
         return self._structure(data, User)
 
     def my_tasks(
@@ -82,7 +83,7 @@ class UsersResource(Resource):
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Pager[Annotation]:
         """``GET /users/:id/tasks``: a user's task annotations (full form, with their task)."""
-        path = f"/users/{check_id(user_id, 'user id')}/tasks"
+        path = f"/users/{check_id('user id', user_id)}/tasks"
         return self._pager(path, is_finished, limit, page_size)
 
     def annotations(
@@ -94,7 +95,7 @@ class UsersResource(Resource):
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> Pager[Annotation]:
         """``GET /users/:id/annotations``: a user's explorative annotations (compact form)."""
-        path = f"/users/{check_id(user_id, 'user id')}/annotations"
+        path = f"/users/{check_id('user id', user_id)}/annotations"
         return self._pager(path, is_finished, limit, page_size)
 
     def _pager(

@@ -1,0 +1,102 @@
+"""Argument checks: a bad argument raises :class:`~wkapi.InputError` naming it, before anything
+is sent.
+
+Shared by resources, models and jobs, with one message per kind of mistake::
+
+    <name> must be an id of 24 lowercase hex characters, got <value>
+    <name> must be an int, got <value>              (or: an int >= 1, an int <= 9,
+                                                         an int >= 1 and <= 10000)
+    <name> must be True or False, got <value>
+    <name> must be a string, got <value>            (or: a non-empty string)
+
+``None`` for "not given" is the caller's to handle: these check a value that was given. Each
+check is a plain function, cheap when the value is good (a task spec runs a dozen of them).
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+
+from ._errors import InputError
+
+__all__ = [
+    "OBJECT_ID",
+    "check_bool",
+    "check_id",
+    "check_int",
+    "check_name",
+    "check_str",
+    "is_int",
+]
+
+#: A WEBKNOSSOS object id (a MongoDB ObjectId in hex): 24 lowercase hex characters.
+OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+_is_object_id = OBJECT_ID.fullmatch
+
+
+def check_id(name: str, value: object) -> str:
+    """``value`` if it is a WEBKNOSSOS object id, so a typo never reaches the server."""
+    if isinstance(value, str) and _is_object_id(value) is not None:
+        return value
+    raise InputError(f"{name} must be an id of 24 lowercase hex characters, got {value!r}")
+
+
+def is_int(value: object) -> bool:
+    """Whether ``value`` is an integer (any :class:`numbers.Integral`, NumPy's too), not a bool."""
+    if type(value) is int:
+        return True
+    return not isinstance(value, bool) and isinstance(value, numbers.Integral)
+
+
+def check_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """``value`` as an ``int`` if it is an integer (not a bool) within the bounds (inclusive).
+
+    Any :class:`numbers.Integral` passes (a NumPy integer from a table of tasks) and comes back
+    as a plain ``int``, which JSON and the query string take.
+    """
+    if type(value) is int:  # the common case first: one type check
+        number = value
+    elif isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputError(f"{name} must be {_int_kind(minimum, maximum)}, got {value!r}")
+    else:
+        number = int(value)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+        raise InputError(f"{name} must be {_int_kind(minimum, maximum)}, got {value!r}")
+    return number
+
+
+def _int_kind(minimum: int | None, maximum: int | None) -> str:
+    if minimum is None:
+        return "an int" if maximum is None else f"an int <= {maximum}"
+    if maximum is None:
+        return f"an int >= {minimum}"
+    return f"an int >= {minimum} and <= {maximum}"
+
+
+def check_bool(name: str, value: object) -> bool:
+    """``value`` if it is a ``bool``.
+
+    ``1`` or ``"true"`` are refused: the server only understands JSON booleans and lowercase
+    query flags, which the session writes from real booleans.
+    """
+    if value is True or value is False:
+        return value
+    raise InputError(f"{name} must be True or False, got {value!r}")
+
+
+def check_str(name: str, value: object, *, allow_empty: bool = False) -> str:
+    """``value`` if it is a string, and not empty unless ``allow_empty``."""
+    if isinstance(value, str) and (value or allow_empty):
+        return value
+    kind = "a string" if allow_empty else "a non-empty string"
+    raise InputError(f"{name} must be {kind}, got {value!r}")
+
+
+def check_name(name: str, value: object) -> str:
+    """``value`` if it is a string with more than white space (a name, a label)."""
+    if isinstance(value, str) and value.strip():
+        return value
+    raise InputError(f"{name} must be a non-empty string, got {value!r}")
