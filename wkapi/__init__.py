@@ -29,6 +29,7 @@ from ._errors import (
     BadRequestError,
     ConfigurationError,
     ConflictError,
+    DestinationExistsError,
     DestinationInUseError,
     IncompleteDownloadError,
     InputError,
@@ -38,6 +39,8 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     ServerError,
+    TaskFileError,
+    TaskInputError,
     UploadInputError,
     VersionNotSupportedError,
     WebknossosError,
@@ -49,7 +52,6 @@ from ._retry import (
     RetryPolicy,
 )
 from ._transfer import (
-    DestinationExistsError,
     DownloadBody,
     DownloadResult,
     ProgressCallback,
@@ -64,8 +66,6 @@ from .jobs import (
     ExportItem,
     ExportReport,
     ExportStatus,
-    TaskFileError,
-    TaskInputError,
     load_task_specs,
 )
 from .models import (

@@ -7,7 +7,11 @@ Every failure a caller can meet is a :class:`WebknossosError`:
     WebknossosError
     ├── ConfigurationError            bad settings given to the client (no request was made)
     ├── InputError                    bad arguments or input files (nothing was sent)
-    │   └── UploadInputError          an upload input that is missing, empty, too big, ...
+    │   ├── UploadInputError          an upload input that is missing, empty, too big, ...
+    │   ├── TaskInputError            task rows that cannot become TaskSpecs (each bad row listed)
+    │   │   └── TaskFileError         a task file that cannot be used (unreadable, bad rows)
+    │   ├── DestinationExistsError    a download's target file exists (also a FileExistsError)
+    │   └── DestinationInUseError     another export is writing into the destination
     ├── VersionNotSupportedError      the server does not serve the API version asked for
     └── APIError                      anything that went wrong talking to the server
         ├── APIConnectionError        no (complete) answer: refused, reset, DNS, TLS
@@ -24,12 +28,14 @@ Every failure a caller can meet is a :class:`WebknossosError`:
             ├── RateLimitError            429
             └── ServerError               >= 500
 
-Texts never contain the API token: URLs in errors are stripped of their query string.
+``ConfigurationError`` and ``InputError`` are ``ValueError`` subclasses too. Texts never contain
+the API token: URLs in errors are stripped of their query string.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 __all__ = [
     "APIConnectionError",
@@ -40,6 +46,7 @@ __all__ = [
     "BadRequestError",
     "ConfigurationError",
     "ConflictError",
+    "DestinationExistsError",
     "DestinationInUseError",
     "IncompleteDownloadError",
     "InputError",
@@ -49,6 +56,8 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "TaskFileError",
+    "TaskInputError",
     "UploadInputError",
     "VersionNotSupportedError",
     "WebknossosError",
@@ -76,6 +85,40 @@ class UploadInputError(InputError):
 
     def __init__(self, message: str, path: str | None = None) -> None:
         super().__init__(message)
+        self.path = path
+
+
+class TaskInputError(InputError):
+    """Task rows that cannot become :class:`~wkapi.models.TaskSpec` objects.
+
+    ``problems`` lists every bad row as ``(position, reason)``: the line number in a file, the
+    0-based index for in-memory rows.
+    """
+
+    def __init__(self, message: str, problems: list[tuple[int, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+class TaskFileError(TaskInputError):
+    """A task file that cannot be used: unreadable, empty, with unknown columns or bad rows.
+
+    ``path`` is the file; ``problems`` are ``(line number, reason)`` (line 0: the whole file).
+    """
+
+    def __init__(self, path: str, message: str, problems: list[tuple[int, str]]) -> None:
+        super().__init__(message, problems)
+        self.path = path
+
+
+class DestinationExistsError(InputError, FileExistsError):
+    """The download's target file exists and ``overwrite`` was not given.
+
+    Both an :class:`InputError` and a :class:`FileExistsError`; ``path`` is the file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path} exists; pass overwrite=True to replace it")
         self.path = path
 
 

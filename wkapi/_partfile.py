@@ -29,7 +29,7 @@ from typing import BinaryIO, TypeVar
 
 import anyio
 
-from ._errors import InputError
+from ._errors import DestinationExistsError
 
 logger = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -53,17 +53,6 @@ WRITEBACK_STEP = 32 << 20
 PART_STEM_BYTES = 200
 #: Random part file names tried before giving up (a clash is already most unlikely).
 _NAME_ATTEMPTS = 8
-
-
-class DestinationExistsError(InputError, FileExistsError):
-    """The download's target file exists and ``overwrite`` was not given.
-
-    Both an :class:`~wkapi.InputError` and a :class:`FileExistsError`; ``path`` is the file.
-    """
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} exists; pass overwrite=True to replace it")
-        self.path = path
 
 
 class _WorkerLanes:

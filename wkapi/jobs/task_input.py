@@ -29,7 +29,7 @@ from typing import Any, Literal
 import attrs
 import orjson
 
-from wkapi._errors import InputError
+from wkapi._errors import InputError, TaskFileError, TaskInputError
 from wkapi.models import TaskSpec
 
 __all__ = [
@@ -51,29 +51,6 @@ _SUFFIXES: dict[str, FileFormat] = {
 }
 #: Problems quoted in the exception's message (all are in ``.problems``).
 _QUOTED = 5
-
-
-class TaskInputError(InputError):
-    """Task rows that cannot become :class:`~wkapi.models.TaskSpec` objects.
-
-    ``problems`` lists every bad row as ``(position, reason)``: the line number in a file, the
-    0-based index for in-memory rows.
-    """
-
-    def __init__(self, message: str, problems: list[tuple[int, str]]) -> None:
-        super().__init__(message)
-        self.problems = problems
-
-
-class TaskFileError(TaskInputError):
-    """A task file that cannot be used: unreadable, empty, with unknown columns or bad rows.
-
-    ``path`` is the file; ``problems`` are ``(line number, reason)`` (line 0: the whole file).
-    """
-
-    def __init__(self, path: str, message: str, problems: list[tuple[int, str]]) -> None:
-        super().__init__(message, problems)
-        self.path = path
 
 
 @attrs.frozen
