@@ -17,6 +17,8 @@ from ._config import (
     strict_models_from_env,
 )
 from ._convert import structure
+from ._deprecation import warn_deprecated
+from ._errors import ConfigurationError
 from ._retry import RetryPolicy
 from ._session import Session
 from .jobs.bulk_tasks import BulkTasksResource
@@ -34,6 +36,32 @@ from .resources.users import UsersResource
 __all__ = ["Client"]
 
 
+def _limits(
+    limits: Limits | None, concurrency: int | None, rate_limit: float | None, burst: int | None
+) -> Limits:
+    """``limits``, or the one the flat arguments of old describe (never both)."""
+    if limits is not None:
+        flat = {"concurrency": concurrency, "rate_limit": rate_limit, "burst": burst}
+        given = [f"{name}=" for name, value in flat.items() if value is not None]
+        if given:
+            raise ConfigurationError(
+                f"pass limits= or {' and '.join(given)}, not both: put every limit in "
+                "Limits(concurrency=..., rate=..., burst=...)"
+            )
+        if not isinstance(limits, Limits):
+            raise ConfigurationError(f"limits must be a wkapi.Limits, got {limits!r}")
+        return limits
+    if rate_limit is not None or burst is not None:
+        warn_deprecated(
+            "Client(rate_limit=..., burst=...) is deprecated; pass "
+            "limits=wkapi.Limits(rate=..., burst=...) instead",
+            stacklevel=4,
+        )
+    if concurrency is None:
+        return Limits(rate=rate_limit, burst=burst)
+    return Limits(concurrency=concurrency, rate=rate_limit, burst=burst)
+
+
 class Client:
     """An async client for one WEBKNOSSOS server.
 
@@ -47,9 +75,12 @@ class Client:
         token: your personal token (WEBKNOSSOS menu, above "logout"); ``None`` for anonymous use.
         api_version: the HTTP API version of the routes (``/api/v5/...``); ``None`` for plain
             ``/api/...`` (the server's newest). Checked once against the server's range.
-        concurrency: requests in flight at once (downloads count while they stream).
-        rate_limit: requests per second at most (``None``: no cap); ``burst`` how many may start
-            back to back.
+        limits: how hard the client may push the server: requests in flight at once, requests
+            per second and their burst; see :class:`Limits` (default ``Limits()``: 8 at once,
+            no rate cap).
+        concurrency: shorthand for ``limits=Limits(concurrency=...)``, the common knob (not
+            together with ``limits``).
+        rate_limit, burst: deprecated, use ``limits=Limits(rate=..., burst=...)``.
         timeouts: see :class:`Timeouts`; retry: see :class:`RetryPolicy`.
         verify_tls: check the server's certificate (turning it off warns).
         strict_models: reject unknown JSON keys (for tests; default from ``WKAPI_STRICT_MODELS``).
@@ -68,7 +99,8 @@ class Client:
         token: str | None = None,
         *,
         api_version: int | None = 5,
-        concurrency: int = 8,
+        limits: Limits | None = None,
+        concurrency: int | None = None,
         rate_limit: float | None = None,
         burst: int | None = None,
         timeouts: Timeouts | None = None,
@@ -83,7 +115,7 @@ class Client:
             token=token,
             api_version=api_version,
             timeouts=timeouts or Timeouts(),
-            limits=Limits(concurrency=concurrency, rate=rate_limit, burst=burst),
+            limits=_limits(limits, concurrency, rate_limit, burst),
             retry=retry or RetryPolicy(),
             verify_tls=verify_tls,
             strict_models=strict_models_from_env() if strict_models is None else strict_models,

@@ -10,6 +10,7 @@ from typing import Any
 import attrs
 import yarl
 
+from ._deprecation import positional_fields_deprecated
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
 
@@ -27,7 +28,8 @@ def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: float 
         raise ConfigurationError(f"{attribute.name} must be positive or None, got {value!r}")
 
 
-@attrs.frozen
+@positional_fields_deprecated
+@attrs.frozen(kw_only=True)
 class Timeouts:
     """Timeouts in seconds.
 
@@ -42,7 +44,8 @@ class Timeouts:
     transfer_total: float | None = attrs.field(default=None, validator=_optional_positive)
 
 
-@attrs.frozen
+@positional_fields_deprecated
+@attrs.frozen(kw_only=True)
 class Limits:
     """How hard one client may push the server.
 
@@ -86,7 +89,8 @@ def _normalize_url(value: str | yarl.URL) -> yarl.URL:
     return url.with_path(path)
 
 
-@attrs.frozen
+@positional_fields_deprecated
+@attrs.frozen(kw_only=True)
 class ClientConfig:
     """Everything a :class:`~wkapi.Client` needs to know, validated once.
 

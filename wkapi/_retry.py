@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import attrs
 
+from ._deprecation import positional_fields_deprecated
 from ._errors import ConfigurationError
 
 __all__ = ["IDEMPOTENT_METHODS", "RetryBudget", "RetryPolicy", "parse_retry_after"]
@@ -37,7 +38,8 @@ def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> Non
         raise ConfigurationError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
 
 
-@attrs.frozen
+@positional_fields_deprecated
+@attrs.frozen(kw_only=True)
 class RetryPolicy:
     """How a client retries failed requests.
 

@@ -170,3 +170,89 @@ def test_bad_limits_and_timeouts_are_refused() -> None:
         Limits(concurrency=0)
     with pytest.raises(ConfigurationError, match="api_total"):
         Timeouts(api_total=-1)
+
+
+# -- limits= and the deprecated spellings ------------------------------------------------------
+
+
+async def test_client_takes_limits_and_concurrency_as_its_shorthand(serve) -> None:
+    in_flight = peak = 0
+
+    async def slow(request: web.Request) -> web.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.02)
+        in_flight -= 1
+        return json_response({})
+
+    server = await serve({("GET", "/api/v5/slow"): slow})
+    for options in ({"limits": Limits(concurrency=3)}, {"concurrency": 3}):
+        peak = 0
+        async with Client(server.url, TOKEN, check_version=False, **options) as wk:
+            assert wk.config.limits == Limits(concurrency=3)
+            await asyncio.gather(*(wk._session.request_json("GET", "/slow") for _ in range(12)))
+        assert peak == 3, options
+
+
+async def test_client_limits_rate_spaces_request_starts(serve) -> None:
+    server = await serve({("GET", "/api/v5/x"): ok})
+    limits = Limits(concurrency=8, rate=50, burst=1)
+    async with Client(server.url, TOKEN, check_version=False, limits=limits) as wk:
+        await asyncio.gather(*(wk._session.request_json("GET", "/x") for _ in range(6)))
+    times = sorted(s.at for s in server.hits("/api/v5/x"))
+    assert times[-1] - times[0] >= 0.09  # 6 starts at 50/s without a burst: 5 intervals
+
+
+def test_rate_limit_and_burst_still_work_with_a_deprecation_warning() -> None:
+    with pytest.warns(DeprecationWarning, match=r"limits=wkapi\.Limits\(rate=\.\.\., burst="):
+        wk = Client("https://wk.example.org", rate_limit=5, burst=2)
+    assert wk.config.limits == Limits(concurrency=8, rate=5, burst=2)
+    with pytest.warns(DeprecationWarning, match="deprecated"):
+        wk = Client("https://wk.example.org", concurrency=4, rate_limit=5)
+    assert wk.config.limits == Limits(concurrency=4, rate=5)
+
+
+@pytest.mark.parametrize(
+    "flat", [{"concurrency": 4}, {"rate_limit": 5.0}, {"burst": 2}, {"concurrency": 4, "burst": 2}]
+)
+def test_limits_and_a_flat_limit_together_are_refused(flat: dict[str, float]) -> None:
+    with pytest.raises(ConfigurationError, match=r"pass limits= or .*, not both") as caught:
+        Client("https://wk.example.org", limits=Limits(concurrency=2), **flat)  # type: ignore[arg-type]
+    for name in flat:
+        assert f"{name}=" in str(caught.value)
+
+
+def test_limits_must_be_a_limits_object() -> None:
+    with pytest.raises(ConfigurationError, match=r"limits must be a wkapi\.Limits"):
+        Client("https://wk.example.org", limits={"concurrency": 2})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("positional", "keywords"),
+    [
+        (lambda: Timeouts(30, 5), Timeouts(api_total=30, connect=5)),
+        (lambda: Limits(4, 10.0), Limits(concurrency=4, rate=10.0)),
+        (lambda: RetryPolicy(5), RetryPolicy(attempts=5)),
+        (
+            lambda: ClientConfig("https://wk.example.org", "t"),
+            ClientConfig(url="https://wk.example.org", token="t"),
+        ),
+    ],
+)
+def test_config_objects_take_positional_fields_with_a_deprecation_warning(
+    positional, keywords
+) -> None:
+    name = type(keywords).__name__
+    with pytest.warns(DeprecationWarning, match=rf"{name}\(\) takes keyword arguments only"):
+        assert positional() == keywords
+
+
+def test_config_objects_refuse_a_field_given_twice_or_too_many_positions() -> None:
+    with (
+        pytest.warns(DeprecationWarning, match="keyword arguments only"),
+        pytest.raises(TypeError, match="multiple values for argument 'concurrency'"),
+    ):
+        Limits(4, concurrency=5)  # type: ignore[misc]
+    with pytest.raises(TypeError, match=r"takes at most 3 arguments \(4 given\)"):
+        Limits(1, 2, 3, 4)  # type: ignore[misc]
