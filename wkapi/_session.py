@@ -166,10 +166,10 @@ class _Attempt:
     """
 
     __slots__ = (
-        "_context",
         "_method",
         "_number",
         "_options",
+        "_response",
         "_session",
         "_started",
         "_status",
@@ -189,7 +189,7 @@ class _Attempt:
         self._url = url
         self._number = number
         self._options = options
-        self._context: Any = None  # aiohttp's request context, once it has an answer
+        self._response: aiohttp.ClientResponse | None = None
         self._status: int | str = "error"
         self._started = 0.0
 
@@ -198,9 +198,10 @@ class _Attempt:
         await session.limiter.acquire()
         self._started = time.perf_counter()
         try:
-            context = session.http.request(self._method, self._url, **self._options)
-            response = await context.__aenter__()
-            self._context = context
+            # Awaited, not entered: aiohttp's context manager would add a frame that every
+            # resume of this request passes through; __aexit__ releases the response.
+            response = await session.http.request(self._method, self._url, **self._options)
+            self._response = response
             self._status = response.status
             if not 200 <= response.status < 300:
                 error = await status_error(response, self._method, self._url)
@@ -223,10 +224,11 @@ class _Attempt:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        context, self._context = self._context, None
+        response, self._response = self._response, None
         try:
-            if context is not None:
-                await context.__aexit__(exc_type, exc, tb)
+            if response is not None:
+                response.release()
+                await response.wait_for_close()
         finally:
             if request_log.isEnabledFor(logging.DEBUG):
                 request_log.debug(
@@ -461,20 +463,28 @@ class Session:
         idempotent: bool | None = None,
         retry: RetryPolicy | None = None,
     ) -> Response:
-        """Send until an answer or a final error. The first attempt runs here, outside the
-        retry loop: most requests need only one, and each frame costs on every resume."""
+        """Send and read the whole answer, attempt after attempt until one succeeds or the
+        error is final (see :class:`_Retries`)."""
         self.budget.record_request()
         options, hops = self._hop_log(method, options)
-        try:
-            return await self._exchange(method, url, 1, options, data)
-        except APIError as exc:
-            first_error = exc
-
-        async def attempt(number: int) -> Response:
-            return await self._exchange(method, url, number, options, data)
-
-        policy = retry or self.config.retry
-        return await self._retry_loop(method, url, attempt, idempotent, policy, hops, first_error)
+        retries: _Retries | None = None
+        number = 1
+        while True:
+            # The attempt inline rather than in a method of its own: every frame between the
+            # caller and aiohttp costs on each resume of the request.
+            attempt = _Attempt(
+                self, method, url, number, options if data is None else {**options, "data": data()}
+            )
+            try:
+                async with attempt as response:
+                    body = await attempt.read(response)
+                return Response(response.status, response.headers, body, method, url)
+            except APIError as exc:
+                error = exc
+            if retries is None:
+                policy = retry or self.config.retry
+                retries = _Retries(self, method, url, idempotent, policy, hops)
+            number = await retries.after(error)
 
     def _hop_log(
         self, method: str, options: dict[str, Any]
@@ -484,22 +494,6 @@ class Session:
             return options, None
         hops = _HopLog()
         return {**options, "middlewares": (self.auth, hops.note_lost_answers)}, hops
-
-    async def _exchange(
-        self,
-        method: str,
-        url: yarl.URL,
-        number: int,
-        options: dict[str, Any],
-        data: BodyFactory | None,
-    ) -> Response:
-        """One attempt of a request whose whole answer is read."""
-        if data is not None:
-            options = {**options, "data": data()}
-        attempt = _Attempt(self, method, url, number, options)
-        async with attempt as response:
-            body = await attempt.read(response)
-        return Response(response.status, response.headers, body, method, url)
 
     @asynccontextmanager
     async def stream(
@@ -542,20 +536,6 @@ class Session:
 
     # -- retries ----------------------------------------------------------------------------
 
-    @staticmethod
-    def _retryable(
-        exc: APIError, method: str, idempotent: bool | None, policy: RetryPolicy
-    ) -> bool:
-        if isinstance(exc, APIStatusError):
-            return policy.retries_status(method, exc.status, idempotent=idempotent)
-        if isinstance(exc, APIConnectionError):
-            if not exc.transient:
-                return False
-            if not exc.request_sent:
-                return True
-            return method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
-        return False
-
     async def with_retries(
         self,
         method: str,
@@ -569,59 +549,104 @@ class Session:
         """Run ``attempt(n)`` for n = 1, 2, ... until it succeeds or the error is final.
 
         Retries follow ``policy`` (default: the client's :class:`~wkapi.RetryPolicy`) and the
-        client's retry budget; each retry is logged at INFO with its reason (never the token or
-        the query string). ``hops``: the hop log the attempts' requests write to, if any.
+        client's retry budget (see :class:`_Retries`). ``hops``: the hop log the attempts'
+        requests write to, if any.
         """
         self.budget.record_request()
-        try:
-            return await attempt(1)
-        except APIError as exc:
-            first_error = exc
-        policy = policy or self.config.retry
-        return await self._retry_loop(method, url, attempt, idempotent, policy, hops, first_error)
-
-    async def _retry_loop(
-        self,
-        method: str,
-        url: yarl.URL,
-        attempt: Callable[[int], Awaitable[T]],
-        idempotent: bool | None,
-        policy: RetryPolicy,
-        hops: _HopLog | None,
-        error: APIError,
-    ) -> T:
-        """Attempts 2, 3, ... after the first failed with ``error``."""
+        retries: _Retries | None = None
         number = 1
-        unanswered = False  # an earlier attempt reached the server but its answer was lost
         while True:
-            if (
-                number >= policy.attempts
-                or not self._retryable(error, method, idempotent, policy)
-                or not self.budget.try_spend()
-            ):
-                # aiohttp resends an idempotent request itself when the connection closes
-                # before the answer: an answer after such a hop follows a lost one too.
-                error.earlier_attempt_unanswered = unanswered or (
-                    hops is not None and hops.lost and isinstance(error, APIStatusError)
-                )
-                raise error
-            unanswered = unanswered or _maybe_processed(error)
-            retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-            delay = policy.backoff(number, retry_after=retry_after)
-            logger.info(
-                "retrying %s %s in %.2fs (attempt %d of %d): %s",
-                method,
-                url.path,
-                delay,
-                number + 1,
-                policy.attempts,
-                error.message,
-            )
-            # A Retry-After on a 429 or 503 has also paused the whole client (until about now);
-            # on any other status it holds only this request.
-            await self.sleep(delay)
-            number += 1
             try:
                 return await attempt(number)
             except APIError as exc:
                 error = exc
+            if retries is None:
+                retries = _Retries(self, method, url, idempotent, policy or self.config.retry, hops)
+            number = await retries.after(error)
+
+
+class _Retries:
+    """The retries of one request, made after its first attempt failed.
+
+    :meth:`after` decides on each failed attempt: it raises the error when it is final (the
+    policy does not retry it, no attempt is left, or the client's retry budget is spent), or
+    logs the retry at INFO with its reason (never the token or the query string), waits and
+    gives the next attempt's number.
+    """
+
+    __slots__ = (
+        "_hops",
+        "_idempotent",
+        "_method",
+        "_policy",
+        "_session",
+        "_url",
+        "number",
+        "unanswered",
+    )
+
+    def __init__(
+        self,
+        session: Session,
+        method: str,
+        url: yarl.URL,
+        idempotent: bool | None,
+        policy: RetryPolicy,
+        hops: _HopLog | None,
+    ) -> None:
+        self._session = session
+        self._method = method
+        self._url = url
+        self._idempotent = idempotent
+        self._policy = policy
+        self._hops = hops
+        self.number = 1  # of the attempt that failed last
+        self.unanswered = False  # an earlier attempt reached the server, its answer was lost
+
+    def _retryable(self, error: APIError) -> bool:
+        if isinstance(error, APIStatusError):
+            return self._policy.retries_status(
+                self._method, error.status, idempotent=self._idempotent
+            )
+        if isinstance(error, APIConnectionError):
+            if not error.transient:
+                return False
+            if not error.request_sent:
+                return True
+            if self._idempotent is None:
+                return self._method.upper() in IDEMPOTENT_METHODS
+            return self._idempotent
+        return False
+
+    async def after(self, error: APIError) -> int:
+        """Raise ``error`` if it is final; otherwise wait and return the next attempt's number."""
+        policy = self._policy
+        if (
+            self.number >= policy.attempts
+            or not self._retryable(error)
+            or not self._session.budget.try_spend()
+        ):
+            # aiohttp resends an idempotent request itself when the connection closes
+            # before the answer: an answer after such a hop follows a lost one too.
+            hops = self._hops
+            error.earlier_attempt_unanswered = self.unanswered or (
+                hops is not None and hops.lost and isinstance(error, APIStatusError)
+            )
+            raise error
+        self.unanswered = self.unanswered or _maybe_processed(error)
+        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+        delay = policy.backoff(self.number, retry_after=retry_after)
+        logger.info(
+            "retrying %s %s in %.2fs (attempt %d of %d): %s",
+            self._method,
+            self._url.path,
+            delay,
+            self.number + 1,
+            policy.attempts,
+            error.message,
+        )
+        # A Retry-After on a 429 or 503 has also paused the whole client (until about now);
+        # on any other status it holds only this request.
+        await self._session.sleep(delay)
+        self.number += 1
+        return self.number
