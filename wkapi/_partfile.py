@@ -31,9 +31,6 @@ import anyio
 
 from ._errors import DestinationExistsError
 
-logger = logging.getLogger(__name__)
-_T = TypeVar("_T")
-
 __all__ = [
     "CHUNK_SIZE",
     "WRITEBACK_STEP",
@@ -42,6 +39,9 @@ __all__ = [
     "PartFile",
     "part_path",
 ]
+
+logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: Bytes gathered from the socket before they go to the disk as one write.
 CHUNK_SIZE = 1 << 20

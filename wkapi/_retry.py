@@ -12,23 +12,31 @@ The rules (see the README's "Reliability" section):
   ``Retry-After`` header (seconds or HTTP date) replaces the computed wait, capped.
 - A retry budget (retries may be at most ``budget_ratio`` of recent requests, plus a floor) stops a
   failing server from being hammered by retry storms.
+
+:class:`RetryPolicy` holds the rules, :class:`RetryBudget` the client's budget, and
+:class:`Retries` applies both to one request whose first attempt failed (the session's loops
+ask it after each failure).
 """
 
 from __future__ import annotations
 
 import email.utils
+import logging
 import math
 import random
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import attrs
 
 from ._deprecation import positional_fields_deprecated
-from ._errors import ConfigurationError
+from ._errors import APIConnectionError, APIError, APIStatusError, ConfigurationError
 
-__all__ = ["IDEMPOTENT_METHODS", "RetryBudget", "RetryPolicy", "parse_retry_after"]
+__all__ = ["IDEMPOTENT_METHODS", "Retries", "RetryBudget", "RetryPolicy", "parse_retry_after"]
+
+logger = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -143,6 +151,119 @@ class RetryBudget:
             return False
         self._retries.append(now)
         return True
+
+
+class LostAnswers(Protocol):
+    """Whether a hop of the request was sent and its connection closed before the answer."""
+
+    lost: bool
+
+
+def _maybe_processed(error: APIError) -> bool:
+    """Whether the server may have carried out the request that failed with ``error``: it
+    was sent, and no answer says it was refused before processing (as 408, 429 and 503 do)."""
+    if isinstance(error, APIConnectionError):
+        return error.request_sent
+    if isinstance(error, APIStatusError):
+        return error.status in (500, 502, 504)
+    return True  # an unreadable 2xx
+
+
+class Retries:
+    """The retries of one request, made after its first attempt failed.
+
+    :meth:`after` decides on each failed attempt: it raises the error when it is final (the
+    policy does not retry it, no attempt is left, or the client's retry budget is spent), or
+    logs the retry at INFO with its reason (never the token or the query string), waits and
+    gives the next attempt's number.
+
+    Args:
+        sleep: how to wait (the session's test seam).
+        path: the request's path, for the log line.
+        idempotent: overrides the method's idempotency (a read-only POST).
+        hops: what aiohttp's own resends of the request ran into (PUT and DELETE).
+    """
+
+    __slots__ = (
+        "_budget",
+        "_hops",
+        "_idempotent",
+        "_method",
+        "_path",
+        "_policy",
+        "_sleep",
+        "number",
+        "unanswered",
+    )
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        budget: RetryBudget,
+        sleep: Callable[[float], Awaitable[None]],
+        method: str,
+        path: str,
+        *,
+        idempotent: bool | None = None,
+        hops: LostAnswers | None = None,
+    ) -> None:
+        self._policy = policy
+        self._budget = budget
+        self._sleep = sleep
+        self._method = method
+        self._path = path
+        self._idempotent = idempotent
+        self._hops = hops
+        self.number = 1  # of the attempt that failed last
+        self.unanswered = False  # an earlier attempt reached the server, its answer was lost
+
+    def _retryable(self, error: APIError) -> bool:
+        if isinstance(error, APIStatusError):
+            return self._policy.retries_status(
+                self._method, error.status, idempotent=self._idempotent
+            )
+        if isinstance(error, APIConnectionError):
+            if not error.transient:
+                return False
+            if not error.request_sent:
+                return True
+            if self._idempotent is None:
+                return self._method.upper() in IDEMPOTENT_METHODS
+            return self._idempotent
+        return False
+
+    async def after(self, error: APIError) -> int:
+        """Raise ``error`` if it is final; otherwise wait and return the next attempt's number."""
+        policy = self._policy
+        if (
+            self.number >= policy.attempts
+            or not self._retryable(error)
+            or not self._budget.try_spend()
+        ):
+            # aiohttp resends an idempotent request itself when the connection closes
+            # before the answer: an answer after such a hop follows a lost one too.
+            hops = self._hops
+            error.earlier_attempt_unanswered = self.unanswered or (
+                hops is not None and hops.lost and isinstance(error, APIStatusError)
+            )
+            raise error
+        self.unanswered = self.unanswered or _maybe_processed(error)
+        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
+        delay = policy.backoff(self.number, retry_after=retry_after)
+        logger.info(
+            "retrying %s %s in %.2fs (attempt %d of %d): %s",
+            self._method,
+            self._path,
+            delay,
+            self.number + 1,
+            policy.attempts,
+            error.message,
+        )
+        # A Retry-After on a 429 or 503 has also paused the whole client (until about now);
+        # on any other status it holds only this request.
+        await self._sleep(delay)
+        self.number += 1
+        return self.number
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -1,9 +1,9 @@
 """The one way in and out of the network: :class:`Session`.
 
-A request goes: version check (once) -> retry loop -> attempt (request slot of the rate limiter,
-aiohttp with the per-hop auth middleware, status check) -> :class:`Response`. How a failure
+A request goes: version check (once) -> attempts (each: a request slot of the rate limiter,
+aiohttp with the per-hop auth middleware, the status check) -> :class:`Response`. How a failure
 becomes a typed error (a non-2xx answer with the server's messages, an aiohttp or socket failure)
-is :mod:`wkapi._failures`'s; the session decides what is retried.
+is :mod:`wkapi._failures`'s; whether and when it is retried, :mod:`wkapi._retry`'s.
 
 The core knows no route: resources pass paths relative to ``/api`` (``"/tasks/<id>"``).
 """
@@ -28,16 +28,14 @@ from multidict import CIMultiDictProxy
 from ._auth import TokenAuth
 from ._config import SUPPORTED_API_VERSIONS, ClientConfig
 from ._errors import (
-    APIConnectionError,
     APIError,
-    APIStatusError,
     InputError,
     InvalidResponseError,
     VersionNotSupportedError,
 )
 from ._failures import TRANSPORT_ERRORS, status_error, transport_error
 from ._ratelimit import RateLimiter
-from ._retry import IDEMPOTENT_METHODS, RetryBudget, RetryPolicy
+from ._retry import Retries, RetryBudget, RetryPolicy
 from ._version import __version__
 
 __all__ = ["QueryValue", "Response", "Session", "encode_query"]
@@ -143,16 +141,6 @@ class _HopLog:
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError):
             self.lost = True
             raise
-
-
-def _maybe_processed(error: APIError) -> bool:
-    """Whether the server may have carried out the request that failed with ``error``: it
-    was sent, and no answer says it was refused before processing (as 408, 429 and 503 do)."""
-    if isinstance(error, APIConnectionError):
-        return error.request_sent
-    if isinstance(error, APIStatusError):
-        return error.status in (500, 502, 504)
-    return True  # an unreadable 2xx
 
 
 class _Attempt:
@@ -464,10 +452,10 @@ class Session:
         retry: RetryPolicy | None = None,
     ) -> Response:
         """Send and read the whole answer, attempt after attempt until one succeeds or the
-        error is final (see :class:`_Retries`)."""
+        error is final (see :class:`~wkapi._retry.Retries`)."""
         self.budget.record_request()
         options, hops = self._hop_log(method, options)
-        retries: _Retries | None = None
+        retries: Retries | None = None
         number = 1
         while True:
             # The attempt inline rather than in a method of its own: every frame between the
@@ -482,8 +470,7 @@ class Session:
             except APIError as exc:
                 error = exc
             if retries is None:
-                policy = retry or self.config.retry
-                retries = _Retries(self, method, url, idempotent, policy, hops)
+                retries = self._retries(method, url, idempotent, retry, hops)
             number = await retries.after(error)
 
     def _hop_log(
@@ -549,11 +536,11 @@ class Session:
         """Run ``attempt(n)`` for n = 1, 2, ... until it succeeds or the error is final.
 
         Retries follow ``policy`` (default: the client's :class:`~wkapi.RetryPolicy`) and the
-        client's retry budget (see :class:`_Retries`). ``hops``: the hop log the attempts'
-        requests write to, if any.
+        client's retry budget (see :class:`~wkapi._retry.Retries`). ``hops``: the hop log the
+        attempts' requests write to, if any.
         """
         self.budget.record_request()
-        retries: _Retries | None = None
+        retries: Retries | None = None
         number = 1
         while True:
             try:
@@ -561,92 +548,24 @@ class Session:
             except APIError as exc:
                 error = exc
             if retries is None:
-                retries = _Retries(self, method, url, idempotent, policy or self.config.retry, hops)
+                retries = self._retries(method, url, idempotent, policy, hops)
             number = await retries.after(error)
 
-
-class _Retries:
-    """The retries of one request, made after its first attempt failed.
-
-    :meth:`after` decides on each failed attempt: it raises the error when it is final (the
-    policy does not retry it, no attempt is left, or the client's retry budget is spent), or
-    logs the retry at INFO with its reason (never the token or the query string), waits and
-    gives the next attempt's number.
-    """
-
-    __slots__ = (
-        "_hops",
-        "_idempotent",
-        "_method",
-        "_policy",
-        "_session",
-        "_url",
-        "number",
-        "unanswered",
-    )
-
-    def __init__(
+    def _retries(
         self,
-        session: Session,
         method: str,
         url: yarl.URL,
         idempotent: bool | None,
-        policy: RetryPolicy,
+        policy: RetryPolicy | None,
         hops: _HopLog | None,
-    ) -> None:
-        self._session = session
-        self._method = method
-        self._url = url
-        self._idempotent = idempotent
-        self._policy = policy
-        self._hops = hops
-        self.number = 1  # of the attempt that failed last
-        self.unanswered = False  # an earlier attempt reached the server, its answer was lost
-
-    def _retryable(self, error: APIError) -> bool:
-        if isinstance(error, APIStatusError):
-            return self._policy.retries_status(
-                self._method, error.status, idempotent=self._idempotent
-            )
-        if isinstance(error, APIConnectionError):
-            if not error.transient:
-                return False
-            if not error.request_sent:
-                return True
-            if self._idempotent is None:
-                return self._method.upper() in IDEMPOTENT_METHODS
-            return self._idempotent
-        return False
-
-    async def after(self, error: APIError) -> int:
-        """Raise ``error`` if it is final; otherwise wait and return the next attempt's number."""
-        policy = self._policy
-        if (
-            self.number >= policy.attempts
-            or not self._retryable(error)
-            or not self._session.budget.try_spend()
-        ):
-            # aiohttp resends an idempotent request itself when the connection closes
-            # before the answer: an answer after such a hop follows a lost one too.
-            hops = self._hops
-            error.earlier_attempt_unanswered = self.unanswered or (
-                hops is not None and hops.lost and isinstance(error, APIStatusError)
-            )
-            raise error
-        self.unanswered = self.unanswered or _maybe_processed(error)
-        retry_after = error.retry_after if isinstance(error, APIStatusError) else None
-        delay = policy.backoff(self.number, retry_after=retry_after)
-        logger.info(
-            "retrying %s %s in %.2fs (attempt %d of %d): %s",
-            self._method,
-            self._url.path,
-            delay,
-            self.number + 1,
-            policy.attempts,
-            error.message,
+    ) -> Retries:
+        """The retries of a request whose first attempt failed."""
+        return Retries(
+            policy or self.config.retry,
+            self.budget,
+            self.sleep,
+            method,
+            url.path,
+            idempotent=idempotent,
+            hops=hops,
         )
-        # A Retry-After on a 429 or 503 has also paused the whole client (until about now);
-        # on any other status it holds only this request.
-        await self._session.sleep(delay)
-        self.number += 1
-        return self.number
