@@ -47,7 +47,7 @@ class Timeouts:
 @positional_fields_deprecated
 @attrs.frozen(kw_only=True)
 class Limits:
-    """How hard one client may push the server.
+    """How hard one client may push the server: ``Client(..., limits=Limits(...))``.
 
     Args:
         concurrency: requests in flight at once (a download counts while it streams).
