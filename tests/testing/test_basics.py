@@ -144,7 +144,7 @@ async def test_crash_is_html_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> N
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("wkapi.testing._routes_meta.buildinfo_json", broken)
+    monkeypatch.setattr("wkapi.testing._routes.meta.buildinfo_json", broken)
     reply = await api.get("/buildinfo")
     assert reply.status == 500
     assert reply.content_type == "text/html"

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
-from ._errors import json_list_response
+from .._errors import json_list_response
 from ._params import query_bool, query_int
 
 T = TypeVar("T")

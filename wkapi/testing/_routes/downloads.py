@@ -8,15 +8,15 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from ._bodies import BodySource
-from ._build import COMPOUND_TYPES
-from ._context import context
-from ._downloads import body_source, build_compound_zip, compound_members, file_name
-from ._errors import bad_request, html_error
+from .._bodies import BodySource
+from .._build import COMPOUND_TYPES
+from .._context import context
+from .._downloads import body_source, build_compound_zip, compound_members, file_name
+from .._errors import bad_request, html_error
+from .._routing import Route
+from .._writer import DeferredBody
 from ._lookup import annotation_type, compound_for_admin, readable_annotation
 from ._params import query_bool, query_long
-from ._routing import Route
-from ._writer import DeferredBody
 
 _RANGE = re.compile(r"bytes=(\d+)-")
 _ZIP_FORMATS = ("wkw", "zarr3")

@@ -7,11 +7,10 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from ._access import can_read_task, is_member
-from ._auth import require_user
-from ._build import assign_task, holders
-from ._context import context
-from ._errors import (
+from .._access import can_read_task, is_member
+from .._build import assign_task, holders
+from .._context import context
+from .._errors import (
     bad_request,
     html_error,
     json_list_response,
@@ -21,13 +20,14 @@ from ._errors import (
     success_messages,
     with_messages,
 )
-from ._gc import gc_paused
-from ._json import TaskRenderer, task_json, task_type_json
-from ._json_annotations import AnnotationRenderer
+from .._gc import gc_paused
+from .._json import TaskRenderer, task_json, task_type_json
+from .._json_annotations import AnnotationRenderer
+from .._routing import Route
+from .._state import Task, User
+from ._auth import require_user
 from ._lookup import project_by_key, task_for_admin, task_for_read, task_type_for_read
 from ._params import json_body, json_body_bytes, object_id, parse_json
-from ._routing import Route
-from ._state import Task, User
 from ._task_creation import TaskSpec, create_tasks, instances_key, task_fields
 from ._validation import Field, collect_errors, field_errors, is_valid
 

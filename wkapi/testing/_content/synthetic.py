@@ -11,7 +11,7 @@ differs (a misplaced range shows) while generating one costs a single C-level jo
   whose ``<volume name="Volume" location="data_Volume.zip">`` names a STORED ``data_Volume.zip``
   entry. That entry is itself a valid ZIP with one STORED cube file, ``1/z0/y0/x0.wkw``, whose
   bytes are the region (pseudo-random, not real WKW voxel data). Both CRC-32s are combined from
-  per-block CRCs (see ``_content_crc``), so they are known before the first byte is sent and
+  per-block CRCs (see ``crc``), so they are known before the first byte is sent and
   ranges need no pass over the data.
 """
 
@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from wkapi.testing._content_crc import zero_shift
-from wkapi.testing._content_nml import (
+from .crc import zero_shift
+from .nml import (
     XML_DECLARATION,
     AnnotationContent,
     below_function,
@@ -36,8 +36,8 @@ from wkapi.testing._content_nml import (
     render_parameters,
     thing_open,
 )
-from wkapi.testing._content_stats import SkeletonStats
-from wkapi.testing._content_zipframe import StoredEntry, central_directory, local_header
+from .stats import SkeletonStats
+from .zipframe import StoredEntry, central_directory, local_header
 
 BLOCK_SIZE = 1 << 20
 DEFAULT_DATASET = "2012-06-28_Cortex"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader, web
 
-from ._errors import ApiError, html_error
+from .._errors import ApiError, html_error
 
 CHUNK_SIZE = 256 * 1024
 _DATA_PART_LIMIT = 16 * 1024 * 1024

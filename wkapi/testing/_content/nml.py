@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from wkapi.testing._content_stats import SkeletonStats
+from .stats import SkeletonStats
 
 VOLUME_FORMATS = ("wkw", "zarr3")
 BRANCHPOINTS = 3

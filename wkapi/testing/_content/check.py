@@ -17,7 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 from xml.parsers import expat
 
-from wkapi.testing._content_stats import SkeletonStats, total
+from .stats import SkeletonStats, total
 
 READ_CHUNK = 1 << 20
 _IGNORED_ZIP_PREFIX = "__MACOSX/"

@@ -19,8 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 from xml.parsers import expat
 
-from wkapi.testing._content_check import READ_CHUNK, NmlError, is_nml_entry, parse_stream
-from wkapi.testing._content_nml import XML_DECLARATION, element
+from .check import READ_CHUNK, NmlError, is_nml_entry, parse_stream
+from .nml import XML_DECLARATION, element
 
 _SPOOL_LIMIT = 8 << 20
 _NEEDS_ESCAPE = re.compile(r'[&<>"\n\r\t]')

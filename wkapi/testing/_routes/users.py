@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ._access import can_edit_user, can_read_user, is_member, manages
+from .._access import can_edit_user, can_read_user, is_member, manages
+from .._context import context
+from .._errors import forbidden, json_response, not_found
+from .._json import team_json, user_json
+from .._json_annotations import AnnotationRenderer
+from .._routing import Route
+from .._state import Annotation, User
 from ._auth import require_user
-from ._context import context
-from ._errors import forbidden, json_response, not_found
-from ._json import team_json, user_json
-from ._json_annotations import AnnotationRenderer
 from ._paging import finished_filter, paged_response
 from ._params import object_id, query_bool
-from ._routing import Route
-from ._state import Annotation, User
 
 ANNOTATION_LIST_LIMIT = 1000
 

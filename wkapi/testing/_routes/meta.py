@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ._auth import require_admin, require_user
-from ._context import caller, context
-from ._errors import (
+from .._context import caller, context
+from .._errors import (
     bad_request,
     forbidden,
     form_error,
@@ -14,10 +13,11 @@ from ._errors import (
     not_found,
     success_messages,
 )
-from ._json import buildinfo_json, datastore_json, tracingstore_json
+from .._json import buildinfo_json, datastore_json, tracingstore_json
+from .._routing import Route
+from .._state import Datastore
+from ._auth import require_admin, require_user
 from ._params import json_body
-from ._routing import Route
-from ._state import Datastore
 from ._validation import Field, field_errors, form_fields
 
 _STORE_FIELDS = (

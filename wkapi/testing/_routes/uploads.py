@@ -9,9 +9,8 @@ from pathlib import Path
 import orjson
 from aiohttp import web
 
-from ._auth import require_user
-from ._build import new_annotation
-from ._content import (
+from .._build import new_annotation
+from .._content import (
     NmlError,
     UploadSummary,
     inspect_nml_file,
@@ -19,11 +18,12 @@ from ._content import (
     merge_nml_files,
     summarize,
 )
-from ._context import Context, context
-from ._errors import bad_request, html_error, json_response, play_map_error
+from .._context import Context, context
+from .._errors import bad_request, html_error, json_response, play_map_error
+from .._routing import Route
+from ._auth import require_user
 from ._lookup import dataset_not_found
 from ._multipart import Received, ReceivedFile, receive_multipart
-from ._routing import Route
 from ._task_creation import TaskSpec, create_tasks, form_json_fields
 from ._validation import field_errors
 

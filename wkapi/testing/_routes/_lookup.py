@@ -6,16 +6,16 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from ._access import (
+from .._access import (
     can_read_annotation,
     can_read_dataset,
     can_read_project,
     can_read_task,
     manages,
 )
-from ._build import ANNOTATION_TYPES
-from ._context import caller, context
-from ._errors import (
+from .._build import ANNOTATION_TYPES
+from .._context import caller, context
+from .._errors import (
     ANNOTATION_NOT_FOUND,
     ANNOTATION_NOT_PUBLIC,
     NOT_FOUND_GENERIC,
@@ -24,9 +24,9 @@ from ._errors import (
     forbidden,
     not_found,
 )
+from .._routing import split_api_path
+from .._state import Annotation, Dataset, Project, Task, TaskType, User
 from ._params import object_id
-from ._routing import split_api_path
-from ._state import Annotation, Dataset, Project, Task, TaskType, User
 
 # API v4 changed the project routes (and the project filter of POST /tasks/list) from names to ids.
 _FIRST_VERSION_WITH_PROJECT_IDS = 4

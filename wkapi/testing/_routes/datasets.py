@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ._access import can_read_dataset
+from .._access import can_read_dataset
+from .._build import new_annotation
+from .._context import caller, context
+from .._errors import bad_request, json_response, play_map_error
+from .._json import dataset_json
+from .._json_annotations import annotation_json
+from .._routing import Route
 from ._auth import require_user
-from ._build import new_annotation
-from ._context import caller, context
-from ._errors import bad_request, json_response, play_map_error
-from ._json import dataset_json
-from ._json_annotations import annotation_json
 from ._lookup import readable_dataset
 from ._params import json_body, query_bool
-from ._routing import Route
 from ._validation import Field, field_errors
 
 _LAYER_FIELDS = (

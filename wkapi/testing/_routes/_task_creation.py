@@ -15,14 +15,14 @@ from typing import Any
 
 from aiohttp import web
 
-from ._access import can_read_dataset, manages
-from ._build import new_task
-from ._context import Context, context
-from ._errors import NOT_AUTHORIZED, bad_request, json_response, not_found
-from ._json import TaskRenderer
+from .._access import can_read_dataset, manages
+from .._build import new_task
+from .._context import Context, context
+from .._errors import NOT_AUTHORIZED, bad_request, json_response, not_found
+from .._json import TaskRenderer
+from .._state import Project, State, Task, User
 from ._lookup import dataset_not_found
 from ._params import object_id
-from ._state import Project, State, Task, User
 from ._validation import Field
 
 MAX_TASKS = 1000

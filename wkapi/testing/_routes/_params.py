@@ -8,7 +8,7 @@ import unicodedata
 import orjson
 from aiohttp import web
 
-from ._errors import html_error, invalid_id
+from .._errors import html_error, invalid_id
 
 _ID = re.compile(r"[0-9a-f]{24}")
 _BOOLS = {"true": True, "1": True, "false": False, "0": False}

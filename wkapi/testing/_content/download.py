@@ -8,13 +8,13 @@ import random
 import struct
 import unicodedata
 
-from wkapi.testing._content_nml import (
+from .nml import (
     AnnotationContent,
     check_volume_format,
     default_volume_locations,
     render_nml,
 )
-from wkapi.testing._content_zip import write_zip
+from .zip import write_zip
 
 _MAGS = ("1", "2-2-1")
 _CUBE_POSITIONS = ((0, 0, 0), (1, 0, 0), (0, 1, 0), (1, 1, 0))

@@ -7,11 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ._access import can_read_project, manages
-from ._auth import require_user
-from ._build import new_project
-from ._context import context
-from ._errors import (
+from .._access import can_read_project, manages
+from .._build import new_project
+from .._context import context
+from .._errors import (
     bad_request,
     forbidden,
     form_error,
@@ -19,12 +18,13 @@ from ._errors import (
     not_found,
     success_messages,
 )
-from ._json import TaskRenderer, project_json
+from .._json import TaskRenderer, project_json
+from .._routing import Route
+from .._state import IdIndex, NewestFirst, User
+from ._auth import require_user
 from ._lookup import project_for_admin, project_for_read
 from ._paging import paged_response
 from ._params import json_body, object_id, query_int
-from ._routing import Route
-from ._state import IdIndex, NewestFirst, User
 from ._validation import Field, field_errors, form_fields
 
 _NAME = re.compile(r"[a-zA-Z0-9_-]{3,}")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ._access import administrates_annotation, can_update_annotation
-from ._auth import require_user
-from ._build import COMPOUND_TYPES
-from ._content import NmlError
-from ._content_stats import total
-from ._context import caller, context
-from ._copies import duplicate_annotation, merge_annotations
-from ._downloads import compound_members, skeleton_stats
-from ._errors import (
+from .._access import administrates_annotation, can_update_annotation
+from .._build import COMPOUND_TYPES
+from .._content import NmlError, total
+from .._context import caller, context
+from .._copies import duplicate_annotation, merge_annotations
+from .._downloads import compound_members, skeleton_stats
+from .._errors import (
     bad_request,
     forbidden,
     json_response,
@@ -20,11 +18,12 @@ from ._errors import (
     success_messages,
     with_messages,
 )
-from ._json_annotations import annotation_json, compound_annotation_json
+from .._json_annotations import annotation_json, compound_annotation_json
+from .._routing import Route, split_api_path
+from .._state import Annotation, User
+from ._auth import require_user
 from ._lookup import annotation_type, compound_for_admin, readable_annotation
 from ._params import json_body, object_id, require_query_long
-from ._routing import Route, split_api_path
-from ._state import Annotation, User
 from ._validation import Field, field_errors
 
 _VISIBILITIES = ("Private", "Internal", "Public")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ._context import caller
-from ._errors import forbidden, not_authenticated
-from ._state import User
+from .._context import caller
+from .._errors import forbidden, not_authenticated
+from .._state import User
 
 
 def require_user(request: web.Request) -> User:

@@ -5,7 +5,7 @@ exact size generated while streaming, ZIP writing, and the checks and merge an u
 through. Stdlib only; nothing here imports the client.
 """
 
-from wkapi.testing._content_check import (
+from .check import (
     NmlError,
     UploadSummary,
     check_nml_file,
@@ -14,12 +14,12 @@ from wkapi.testing._content_check import (
     inspect_zip_upload,
     summarize,
 )
-from wkapi.testing._content_download import nml_file_name, render_download
-from wkapi.testing._content_merge import merge_nml_files
-from wkapi.testing._content_nml import AnnotationContent, render_nml, seeded_skeleton_stats
-from wkapi.testing._content_stats import SkeletonStats
-from wkapi.testing._content_synthetic import SyntheticBody
-from wkapi.testing._content_zip import write_zip
+from .download import nml_file_name, render_download
+from .merge import merge_nml_files
+from .nml import AnnotationContent, render_nml, seeded_skeleton_stats
+from .stats import SkeletonStats, total
+from .synthetic import SyntheticBody
+from .zip import write_zip
 
 __all__ = [
     "AnnotationContent",
@@ -37,5 +37,6 @@ __all__ = [
     "render_nml",
     "seeded_skeleton_stats",
     "summarize",
+    "total",
     "write_zip",
 ]
