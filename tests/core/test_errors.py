@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from tests.core.support import TOKEN
+from tests.helpers import TOKEN
 from wkapi._error_body import ERROR_BODY_CAP, parse_error_body
 from wkapi._errors import (
     APIStatusError,

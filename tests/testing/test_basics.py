@@ -6,8 +6,8 @@ import re
 
 import aiohttp
 import pytest
-from fakewk_helpers import Api
 
+from tests.testing.helpers import Api
 from wkapi.testing import FakeWebknossos
 
 ID = re.compile(r"[0-9a-f]{24}")

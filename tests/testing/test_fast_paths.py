@@ -9,8 +9,8 @@ import math
 import random
 
 import pytest
-from fakewk_helpers import Api, task_item
 
+from tests.testing.helpers import Api, task_item
 from wkapi.testing import FakeWebknossos, FaultKind
 from wkapi.testing._cache import ByteBudgetCache
 from wkapi.testing._content.nml import below_function

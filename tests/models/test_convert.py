@@ -6,8 +6,8 @@ from typing import Any
 
 import attrs
 import pytest
-import wkmodel_samples as samples
 
+from tests.models import samples
 from wkapi import models
 from wkapi._convert import (
     converter,

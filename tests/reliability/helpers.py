@@ -1,5 +1,6 @@
-"""Shared pieces of the reliability suite: fast clients, waiting for the fake server to settle,
-looking at directories, and an NML the fake server accepts."""
+"""Plain helpers of the reliability suite (fixtures live in the conftest files): fast clients,
+waiting for the fake server to settle, looking at directories, an NML the fake server accepts, and
+the report printed at the end of a verbose run (the fault matrix and the soak figures)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
-
 import wkapi
 from wkapi.testing import FakeWebknossos
 
-#: Retries without real waiting (Retry-After is capped to 10 ms).
-FAST_RETRY = wkapi.RetryPolicy(backoff_initial=0.001, backoff_max=0.002, retry_after_cap=0.01)
 #: Small timeouts, so that "latency past the timeout" costs a fraction of a second.
 SHORT_TIMEOUTS = wkapi.Timeouts(api_total=0.3, transfer_read=0.3)
 
@@ -32,8 +29,8 @@ _CUT_FAULTS = frozenset({"drop", "process_then_drop"})
 
 
 def client(server: FakeWebknossos, role: str = "admin", **options: Any) -> wkapi.Client:
-    """A client of ``server`` as ``role`` with :data:`FAST_RETRY` unless told otherwise."""
-    options.setdefault("retry", FAST_RETRY)
+    """A client of ``server`` as ``role`` with ``RetryPolicy.for_tests()`` unless told otherwise."""
+    options.setdefault("retry", wkapi.RetryPolicy.for_tests())
     return wkapi.Client(server.url, server.tokens[role], **options)
 
 
@@ -57,13 +54,39 @@ async def settle(server: FakeWebknossos, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
-@dataclass
-class Origin:
-    """A scripted server: its URL and the requests it received (headers readable after)."""
+# -- the report of a verbose run ------------------------------------------------------------------
 
-    url: str
-    seen: list[web.Request]
+
+@dataclass(frozen=True)
+class MatrixRow:
+    fault: str
+    kind: str
+    expected: str
+    actual: str
 
     @property
-    def port(self) -> int:
-        return int(self.url.rsplit(":", 1)[1])
+    def passed(self) -> bool:
+        return self.expected == self.actual
+
+
+#: Filled by ``test_fault_matrix`` as its rows run.
+MATRIX_ROWS: list[MatrixRow] = []
+#: One summary line per soak run.
+SOAK_LINES: list[str] = []
+
+
+def format_matrix(rows: list[MatrixRow]) -> list[str]:
+    """The rows as an aligned text table, in the order they ran, with a PASS/FAIL column."""
+    header = ("fault", "request kind", "expected", "actual", "")
+    table = [header] + [
+        (r.fault, r.kind, r.expected, r.actual, "PASS" if r.passed else "FAIL") for r in rows
+    ]
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in table
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    failed = sum(not r.passed for r in rows)
+    lines.append(f"{len(rows)} rows, {len(rows) - failed} passed, {failed} failed")
+    return lines

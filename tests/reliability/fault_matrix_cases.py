@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import wkapi
-from tests.reliability.rel_support import listing, write_nml
+from tests.reliability.helpers import listing, write_nml
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos, FaultKind
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.resources.route_calls import ROUTE_METHODS, CallRecorder, client_method
+from tests.resources.route_table import ROUTE_METHODS, CallRecorder, client_method
 from wkapi import (
     APIStatusError,
     AuthenticationError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from tests.core.support import json_response
+from tests.core.helpers import json_response
 from wkapi._errors import InputError
 from wkapi._pagination import Pager
 

@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 import wkapi
-from tests.export.conftest import ClientFactory, download_requests, latest_entries
+from tests.export.helpers import ClientFactory, download_requests, latest_entries
 from wkapi.jobs import export
 from wkapi.jobs._export_manifest import ManifestEntry, ManifestWriter
 from wkapi.testing import FaultKind

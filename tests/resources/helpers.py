@@ -1,4 +1,5 @@
-"""A recording proxy for the resource tests: what the client sent, byte for byte."""
+"""Plain helpers of the resource tests (fixtures live in the conftest): the recording proxy's
+records, what the client sent, byte for byte."""
 
 from __future__ import annotations
 

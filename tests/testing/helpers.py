@@ -1,5 +1,5 @@
-"""Helpers for the fake server's tests: a thin HTTP client over plain aiohttp (deliberately not
-the wkapi client)."""
+"""Plain helpers of the fake server's tests (fixtures live in the conftest): a thin HTTP client over
+plain aiohttp (deliberately not the wkapi client), request bodies and readers of answers."""
 
 from __future__ import annotations
 
@@ -78,6 +78,22 @@ class Api:
         return await self.call("POST", path, **options)
 
 
+def project_body(api: Api, **changes: Any) -> dict[str, Any]:
+    team = api.server.state.team_by_name("team_alpha")
+    assert team is not None
+    data: dict[str, Any] = {
+        "name": "new_project",
+        "team": team.id,
+        "priority": 50,
+        "paused": False,
+        "expectedTime": 60_000,
+        "owner": api.server.user_ids["team_manager"],
+        "isBlacklistedFromReport": False,
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
 def task_type_id(server: FakeWebknossos, kind: str = "skeleton") -> str:
     return next(t.id for t in server.state.task_types.values() if t.tracing_type == kind)
 
@@ -97,6 +113,29 @@ def task_item(server: FakeWebknossos, **changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def nml(dataset: str = "l4_sample", tree: str = "t") -> bytes:
+    return (
+        "<things><parameters>"
+        f'<experiment name="{dataset}" organization="sample_organization"/>'
+        '<scale x="11.24" y="11.24" z="28.0"/></parameters>'
+        f'<thing id="1" name="{tree}"><nodes><node id="1" x="1" y="2" z="3" radius="1"/></nodes>'
+        "<edges/></thing></things>"
+    ).encode()
+
+
+def form(files: list[tuple[str, bytes]], **fields: str) -> aiohttp.FormData:
+    data = aiohttp.FormData()
+    for name, value in fields.items():
+        data.add_field(name, value)
+    for filename, content in files:
+        data.add_field("file", content, filename=filename, content_type="application/octet-stream")
+    return data
+
+
+async def upload(api: Api, files: list[tuple[str, bytes]], **fields: str) -> Reply:
+    return await api.post("/annotations/upload", data=form(files, **fields), role="user")
 
 
 def downloaded_nml(body: bytes) -> bytes:

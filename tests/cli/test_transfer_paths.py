@@ -9,7 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.cli.conftest import ThreadedServer, run_cli
+from tests.cli.helpers import ThreadedServer, run_cli
 
 
 def _server_args(server: ThreadedServer) -> list[str]:

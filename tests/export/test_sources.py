@@ -12,14 +12,14 @@ import anyio
 import pytest
 
 import wkapi
-from tests.export.conftest import (
-    GENERATIONS,
+from tests.export.helpers import (
     ClientFactory,
     download_requests,
     files_under,
     latest_entries,
     sha256_of,
 )
+from tests.helpers import GENERATIONS
 from wkapi._pagination import Pager
 from wkapi.jobs import ExportReport, ExportStatus
 from wkapi.testing import FakeWebknossos, FaultKind

@@ -1,4 +1,5 @@
-"""A scriptable origin for transfer tests: serves one download body and records uploads."""
+"""Plain helpers of the transfer tests (fixtures live in the conftest): a scriptable origin that
+serves one download body and records uploads, and test bodies."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ NML = (
 
 
 def client(server: FakeWebknossos, **options) -> Client:
-    options.setdefault("retry", RetryPolicy(backoff_initial=0.001, backoff_max=0.002))
+    options.setdefault("retry", RetryPolicy.for_tests())
     return Client(server.url, server.tokens["admin"], **options)
 
 

@@ -1,6 +1,6 @@
 """Every route of the published v5 route list is reached by the client method named for it.
 
-The issue's route table (:data:`~tests.resources.route_calls.ROUTE_METHODS`) maps each route
+The issue's route table (:data:`~tests.resources.route_table.ROUTE_METHODS`) maps each route
 heading of ``webknossos-rest-api-v5.md`` to a client method. One "route tour" calls one client
 method per route against the fake server; a route counts as reached only by a successful request
 sent while its own method was the OUTERMOST client call in flight, so a request that another
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.resources.route_calls import ROUTE_METHODS, CallRecorder, RouteCall, client_method
+from tests.resources.route_table import ROUTE_METHODS, CallRecorder, RouteCall, client_method
 from wkapi import Client, NotFoundError, TaskFromFilesParams
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos

@@ -8,7 +8,7 @@ import anyio
 import orjson
 import pytest
 
-from tests.export.conftest import (
+from tests.export.helpers import (
     ClientFactory,
     download_requests,
     files_under,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-import wkmodel_samples as samples
-
+from tests.models import samples
 from wkapi._convert import structure, structure_list
 from wkapi.models import Task
 

@@ -1,5 +1,5 @@
-"""Shared setup of the bulk task creation tests: a fake server with task types and a project,
-an admin client, and ways to look at what the server holds."""
+"""Plain helpers of the bulk task creation tests (the ``lab`` fixture is in the conftest): a fake
+server with task types and a project, an admin client, and ways to look at what the server holds."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from wkapi.jobs._bulk_markers import MARKER_PATTERN
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
 
-FAST_RETRY = RetryPolicy(backoff_initial=0.001, backoff_max=0.002, retry_after_cap=0.05)
 PROJECT = "bulk_project"
 OTHER_PROJECT = "bulk_other"
 DATASET = "l4_sample"
@@ -79,7 +78,9 @@ async def open_lab(**server_options: Any) -> AsyncIterator[Lab]:
         }
         project_id = server.add_project(PROJECT)
         other_project_id = server.add_project(OTHER_PROJECT)
-        client = Client(server.url, server.tokens["admin"], retry=FAST_RETRY, strict_models=True)
+        client = Client(
+            server.url, server.tokens["admin"], retry=RetryPolicy.for_tests(), strict_models=True
+        )
         try:
             yield Lab(
                 server,

@@ -6,11 +6,11 @@ from typing import Any
 
 import attrs
 import pytest
-import wkmodel_samples as samples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.json_mutation import json_paths, replaced_at
+from tests.helpers import json_paths, replaced_at
+from tests.models import samples
 from wkapi import models
 from wkapi._convert import _aliases, _json_key, structure
 from wkapi._errors import InvalidResponseError

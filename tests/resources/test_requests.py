@@ -10,7 +10,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.resources.recording_proxy import RecordingProxy
+from tests.resources.helpers import RecordingProxy
 from wkapi import Client, TaskFromFilesParams
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos

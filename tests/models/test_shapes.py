@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-import wkmodel_samples as samples
-from wkmodel_samples import GENERATIONS, Gen
 
+from tests.models import samples
+from tests.models.samples import GENERATIONS, Gen
 from wkapi._convert import structure
 from wkapi.models import (
     Annotation,

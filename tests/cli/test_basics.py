@@ -7,7 +7,7 @@ import json
 import socket
 from pathlib import Path
 
-from tests.cli.conftest import ThreadedServer, cli_env, run_cli
+from tests.cli.helpers import ThreadedServer, cli_env, run_cli
 
 
 def _server_args(server: ThreadedServer, role: str = "admin") -> list[str]:
