@@ -9,6 +9,7 @@ import click
 
 import wkapi
 
+from ._cmd_demo import demo
 from ._cmd_export import export
 from ._cmd_info import info, projects
 from ._cmd_server import fake_server
@@ -16,7 +17,6 @@ from ._cmd_tasks import tasks
 from ._cmd_transfer import download, upload
 from ._errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, expected_error_lines
 from ._settings import Settings, quiet_library_log, server_options
-from .demo import demo
 
 __all__ = ["cli", "main"]
 

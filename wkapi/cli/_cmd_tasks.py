@@ -11,9 +11,7 @@ import click
 from rich.table import Table
 
 import wkapi
-from wkapi.jobs import new_run_id
-from wkapi.jobs._bulk_markers import check_run_id
-from wkapi.jobs.task_input import load_task_rows
+from wkapi.jobs import check_run_id, load_task_rows, new_run_id
 
 from ._errors import EXIT_FAILED, EXIT_OK
 from ._format import human_rate, human_seconds

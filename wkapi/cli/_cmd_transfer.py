@@ -17,15 +17,8 @@ from ._settings import server_options, settings_of
 
 __all__ = ["download", "upload"]
 
-_TYPES = (
-    "Explorational",
-    "Task",
-    "CompoundTask",
-    "CompoundProject",
-    "CompoundTaskType",
-    "TracingBase",
-    "Orphan",
-)
+#: Every annotation type the download route takes, as the library knows them.
+_TYPES = tuple(typ.value for typ in wkapi.AnnotationType)
 
 
 def _names_a_directory(raw: str) -> bool:
