@@ -4,7 +4,6 @@ handled as Ctrl-C, so nothing half-written is left, and the exit status is 143."
 from __future__ import annotations
 
 import json
-import re
 import signal
 import subprocess
 import sys
@@ -87,7 +86,7 @@ def test_sigterm_mid_download_removes_the_part_file_and_exits_143(
         server.server.faults.add,
         FaultKind.SLOW_BODY,
         path=DOWNLOADS,
-        delay=0.02,
+        delay=0.05,
         piece_size=64 << 10,
     )
     process = _start(server, "download", "Explorational", annotation, "-o", str(tmp_path), "--json")
@@ -111,7 +110,7 @@ def test_sigterm_before_an_export_recorded_anything_leaves_nothing(
         server.server.faults.add,
         FaultKind.SLOW_BODY,
         path=DOWNLOADS,
-        delay=0.05,
+        delay=0.1,  # a file takes 3 s: none is complete when the signal lands
         piece_size=64 << 10,
     )
     destination = tmp_path / "new" / "exports"
@@ -130,9 +129,9 @@ def test_sigterm_mid_export_keeps_whole_manifest_lines_and_the_next_run_resumes(
     owner = server.call(server.server.add_user)
     annotations = [
         server.call(server.server.add_annotation, owner_id=owner, state="Finished")
-        for _ in range(200)
+        for _ in range(300)
     ]
-    server.call(server.server.faults.add, FaultKind.LATENCY, path=DOWNLOADS, delay=0.02)
+    server.call(server.server.faults.add, FaultKind.LATENCY, path=DOWNLOADS, delay=0.03)
     manifest = tmp_path / "manifest.jsonl"
     args = ["export", "--user", owner, "-o", str(tmp_path), "--concurrency", "4"]
 
@@ -146,11 +145,11 @@ def test_sigterm_mid_export_keeps_whole_manifest_lines_and_the_next_run_resumes(
     raw = manifest.read_bytes()
     assert raw.endswith(b"\n")
     done = {json.loads(line)["id"] for line in raw.splitlines()}
-    assert 20 <= len(done) < 200
+    assert 20 <= len(done) < 300
     again = run_cli(*args, "--json", "--url", server.url, "--token", server.tokens["admin"])
     assert again.returncode == 0, again.stderr
     data = json.loads(again.stdout)
-    assert (data["skipped"], data["succeeded"]) == (len(done), 200 - len(done))
+    assert (data["skipped"], data["succeeded"]) == (len(done), 300 - len(done))
     assert sorted(item["id"] for item in data["items"]) == sorted(annotations)
 
 
@@ -165,7 +164,7 @@ def test_sigterm_mid_task_creation_then_resume_creates_each_task_once(
         return task_type, project, next(iter(fake.state.datasets))
 
     task_type, project, dataset = server.call(setup)
-    server.call(fake.faults.add, FaultKind.LATENCY, method="POST", path="/tasks", delay=0.05)
+    server.call(fake.faults.add, FaultKind.LATENCY, method="POST", path="/tasks", delay=0.1)
     rows = ["task_type_id,dataset,project_name,x,y,z"]
     rows += [f"{task_type},{dataset},sigterm_project,{i},0,0" for i in range(3000)]
     csv = tmp_path / "tasks.csv"
@@ -176,17 +175,19 @@ def test_sigterm_mid_task_creation_then_resume_creates_each_task_once(
         return [task.edit_position[0] for task in tasks if task.project_id == project]
 
     args = ["tasks", "create", str(csv), "--batch-size", "100", "--concurrency", "2"]
-    process = _start(server, *args)
-    _, stderr = _terminate_when(process, lambda: len(server.call(in_project)) >= 300)
+    process = _start(server, *args, "--json")
+    stdout, stderr = _terminate_when(process, lambda: len(server.call(in_project)) >= 300)
 
     _assert_terminated(process, stderr)
     assert 300 <= len(server.call(in_project)) < 3000
-    found = re.search(r"resume with --run-id ([0-9a-f]{12})", stderr)
-    assert found, stderr
+    document = json.loads(stdout)  # what a pipeline reads to resume
+    assert document["error"]["type"] == "Terminated"
+    run_id = document["run_id"]
+    assert f"resume with --run-id {run_id}" in stderr
     resumed = run_cli(
         *args,
         "--run-id",
-        found.group(1),
+        run_id,
         "--json",
         "--url",
         server.url,

@@ -127,4 +127,5 @@ def _report_json(
 ) -> None:
     """With ``--json``, the failure's document on stdout, unless the command printed its own."""
     if _wants_json(settings, args) and not settings.json_printed:
-        settings.print_json(failure_document(exc, lines, kind=kind))
+        document = failure_document(exc, lines, kind=kind)
+        settings.print_json({**document, **settings.failure_context})

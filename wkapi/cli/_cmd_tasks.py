@@ -148,6 +148,7 @@ def create(
     else:
         check_run_id(run_id)
         notice = f"resuming run {run_id}"
+    settings.failure_context["run_id"] = run_id  # to resume a run that fails or is stopped
     if not settings.quiet:
         # On stderr, beside the progress: stdout stays one document with --json.
         settings.err.print(notice, markup=False, highlight=False, soft_wrap=True)

@@ -11,7 +11,8 @@ command's own document, so a pipe into ``jq`` always reads one document::
 line, ``Interrupted`` for Ctrl-C, ``Terminated`` for SIGTERM), ``message`` the text of the first
 ``error:`` line, ``status`` the HTTP status when a server answer decided it (else null). A bad
 task file adds ``problems``: every bad row as ``{"line": n, "reason": "..."}`` (line 0: the whole
-file). ``ok`` is the key every document of the CLI that is an object carries.
+file), and ``wkapi tasks create`` the ``run_id`` to resume with. ``ok`` is the key every
+document of the CLI that is an object carries.
 """
 
 from __future__ import annotations

@@ -49,6 +49,8 @@ class Settings:
     quiet: bool = False
     #: Whether the command's JSON document went out (then a failure adds none: one per run).
     json_printed: bool = False
+    #: What a failure's JSON document carries besides the error (``run_id`` of a task run).
+    failure_context: dict[str, Any] = attrs.field(factory=dict)
 
     def server_url(self) -> str:
         """The server's URL from ``--url`` or ``WK_URL``; a usage error if there is none."""
