@@ -309,3 +309,10 @@ def test_a_column_named_twice_is_refused_on_the_header_line(tmp_path: Path) -> N
         load_task_specs(path)
 
     assert caught.value.problems == [(1, "column 'dataset' is named twice (columns 2 and 5)")]
+
+
+def test_a_header_of_empty_cells_is_explained(tmp_path: Path) -> None:
+    path = write(tmp_path, "tasks.csv", f',,,\n{TYPE_ID},l4_sample,p,"1,2,3"\n')
+
+    with pytest.raises(TaskFileError, match="line 1: the first line must be a header row"):
+        load_task_specs(path)

@@ -259,6 +259,9 @@ def _header(cells: list[str], name: str) -> list[str]:
     header = [cell.strip() for cell in cells]
     while header and not header[-1]:
         header.pop()
+    if not header and len(cells) > 1:  # delimiters only: a row of empty cells
+        reason = "the first line must be a header row naming the columns, not empty cells"
+        raise TaskFileError(name, f"{name}: line 1: {reason}", [(1, reason)])
     if not header:
         return header
     unknown = _unknown_columns(header)
