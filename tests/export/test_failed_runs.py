@@ -3,6 +3,7 @@ created; one that recorded something, or a destination that was there before, is
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from functools import partial
@@ -200,3 +201,34 @@ async def test_a_failed_run_leaves_a_manifest_another_run_made_under_the_same_na
             await second.append(entry)
 
     assert list(latest_entries(tmp_path)) == [("Task", "c" * 24)]
+
+
+async def test_a_task_cancelled_mid_transfer_leaves_no_part_file_and_no_empty_manifest(
+    fake_wk, connect: ClientFactory, tmp_path: Path
+) -> None:
+    # What `wkapi export` does on SIGTERM or Ctrl-C: the task running the export is cancelled
+    # while bodies are on their way to part files, in a destination the user made.
+    owner = fake_wk.add_user(first_name="Cut", last_name="Short")
+    for _ in range(4):
+        fake_wk.add_synthetic_annotation(4 << 20, "zip", owner_id=owner)
+    fake_wk.faults.add(
+        FaultKind.SLOW_BODY, path="/annotations/*/download", delay=0.01, piece_size=64 << 10
+    )
+    wk = connect(fake_wk)
+    bytes_seen = asyncio.Event()
+
+    job = asyncio.ensure_future(
+        wk.export.annotations(
+            tmp_path, user_id=owner, byte_progress=lambda done, _: bytes_seen.set()
+        )
+    )
+    await asyncio.wait_for(bytes_seen.wait(), 20)
+    assert [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]  # really mid-transfer
+    job.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await job
+
+    assert tmp_path.is_dir()
+    assert not [p for p in tmp_path.rglob("*") if p.name.endswith(".part")]
+    assert not (tmp_path / "manifest.jsonl").exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]

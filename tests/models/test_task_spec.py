@@ -318,3 +318,12 @@ def test_bad_rows_raise_input_error_naming_the_field(row: dict[str, Any], messag
 def test_row_must_be_a_mapping() -> None:
     with pytest.raises(InputError, match="must be a mapping"):
         TaskSpec.from_row(["a", "b"])  # type: ignore[arg-type]
+
+
+def test_a_short_bounding_box_is_explained_with_a_six_number_example() -> None:
+    with pytest.raises(InputError) as caught:
+        TaskSpec.from_row(_row(bounding_box="0,0,0"))
+
+    assert str(caught.value) == (
+        "bounding_box must be 6 numbers like '0,0,0,100,100,50', got '0,0,0'"
+    )

@@ -17,7 +17,6 @@ if every stage succeeded.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import tempfile
 import time
@@ -37,6 +36,7 @@ from ._errors import EXIT_FAILED, EXIT_OK, CommandError
 from ._format import human_bytes, human_seconds
 from ._progress import ProgressView
 from ._settings import DEFAULT_CLIENT_CONCURRENCY, Settings, json_option, settings_of
+from ._signals import run_main
 
 if TYPE_CHECKING:
     from wkapi.testing import FakeWebknossos
@@ -221,7 +221,13 @@ def _print_table(settings: Settings, stages: list[Stage], total: float) -> None:
 
 
 @click.command()
-@click.option("--tasks", type=click.IntRange(1, 100_000), default=200, show_default=True)
+@click.option(
+    "--tasks",
+    type=click.IntRange(1, 100_000),
+    default=200,
+    show_default=True,
+    help="Tasks to create, annotate and export.",
+)
 @click.option(
     "--finish",
     type=click.FloatRange(0.0, 1.0),
@@ -229,7 +235,13 @@ def _print_table(settings: Settings, stages: list[Stage], total: float) -> None:
     show_default=True,
     help="Share of the task annotations the simulated annotators finish.",
 )
-@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Downloads in flight at once during the export.",
+)
 @click.option(
     "--latency",
     type=click.FloatRange(0.0, 5.0),
@@ -263,10 +275,10 @@ def demo(
             return await run_demo(options, view, target)
 
     if out is not None:
-        stages = asyncio.run(run(out))
+        stages = run_main(run(out))
     else:
         with tempfile.TemporaryDirectory(prefix="wkapi-demo-") as temp:
-            stages = asyncio.run(run(Path(temp)))
+            stages = run_main(run(Path(temp)))
     total = time.perf_counter() - started
     ok = all(stage.ok for stage in stages) and len(stages) == 6
     if settings.json:
