@@ -3,21 +3,11 @@ type and project name."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
-from tests.jobs.bulk_support import OTHER_DATASET, OTHER_PROJECT, PROJECT, Lab, open_lab
+from tests.jobs.helpers import OTHER_DATASET, OTHER_PROJECT, PROJECT, Lab
 from wkapi.jobs._bulk_plan import BatchKey
 from wkapi.jobs._bulk_preflight import Clearance, Preflight, Refusal
 
 UNKNOWN_TYPE = "0123456789abcdef01234567"
-
-
-@pytest.fixture
-async def lab() -> AsyncIterator[Lab]:
-    async with open_lab() as started:
-        yield started
 
 
 def _preflight(lab: Lab, volume_task_types: set[str] | None = None) -> Preflight:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import REPO, ThreadedServer, cli_env, run_cli
+from tests.cli.helpers import REPO, ThreadedServer, cli_env, run_cli
 from wkapi.testing import FaultKind
 
 EXIT_TERMINATED = 143

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import wkapi
-from tests.cli.conftest import ThreadedServer, run_cli
+from tests.cli.helpers import ThreadedServer, run_cli
 
 CLI = Path(wkapi.__file__).parent / "cli"
 #: The library's public modules (``wkapi.testing`` is imported where the fake server runs).

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import ThreadedServer, cli_env, run_cli
+from tests.cli.helpers import ThreadedServer, cli_env, run_cli
 
 
 def _auth(server: ThreadedServer) -> list[str]:
