@@ -9,7 +9,8 @@ import time
 import pytest
 from aiohttp import web
 
-from tests.core.support import TOKEN, json_response
+from tests.core.helpers import json_response
+from tests.helpers import TOKEN
 from wkapi._config import Limits
 from wkapi._errors import APIStatusError
 

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from tests.core.support import TOKEN
+from tests.helpers import TOKEN
 from wkapi._errors import (
     APIStatusError,
     AuthenticationError,

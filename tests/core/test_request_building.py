@@ -9,8 +9,8 @@ import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from tests.core.aioresponses_compat import CompatResponse
-from tests.core.support import fast_retry
+from tests.core.helpers import CompatResponse
+from wkapi import RetryPolicy
 from wkapi._config import ClientConfig
 from wkapi._errors import InputError
 from wkapi._session import Session
@@ -27,7 +27,7 @@ def mocked() -> Iterator[aioresponses]:
 @pytest.fixture
 async def session() -> Session:
     session = Session(
-        ClientConfig(url=BASE, token="tok-123", retry=fast_retry(), check_version=False)
+        ClientConfig(url=BASE, token="tok-123", retry=RetryPolicy.for_tests(), check_version=False)
     )
     yield session  # type: ignore[misc]
     await session.close()

@@ -6,10 +6,12 @@ import asyncio
 import logging
 import time
 
+import attrs
 import pytest
 from aiohttp import web
 
-from tests.core.support import TOKEN, fast_retry, json_response
+from tests.core.helpers import json_response
+from tests.helpers import TOKEN
 from wkapi._errors import (
     APIConnectionError,
     APIStatusError,
@@ -45,7 +47,7 @@ async def test_get_is_retried_on_retryable_status(serve, make_session, status: i
     session.sleep = record_sleep
     assert await session.request_json("GET", "/thing") == {"ok": True}
     assert len(server.hits("/api/v5/thing")) == 3
-    # Full jitter within the doubling ceiling of fast_retry (0.001, then 0.002).
+    # Full jitter within the doubling ceiling of RetryPolicy.for_tests() (0.001, then 0.002).
     assert len(waits) == 2
     assert 0 <= waits[0] <= 0.001
     assert 0 <= waits[1] <= 0.002
@@ -53,7 +55,7 @@ async def test_get_is_retried_on_retryable_status(serve, make_session, status: i
 
 async def test_get_gives_up_after_the_configured_attempts(serve, make_session) -> None:
     server = await serve({("GET", "/api/v5/thing"): failing_then_ok(502, 502, 502, 502)})
-    session = make_session(server.url, retry=fast_retry(attempts=3))
+    session = make_session(server.url, retry=RetryPolicy.for_tests(attempts=3))
     with pytest.raises(ServerError) as caught:
         await session.request_json("GET", "/thing")
     assert caught.value.status == 502
@@ -114,7 +116,9 @@ async def test_get_dropped_connection_is_retried(serve, make_session) -> None:
 async def test_connection_refused_post_is_retried_because_it_was_never_sent(
     make_session, unused_tcp_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    session = make_session(f"http://127.0.0.1:{unused_tcp_port}", retry=fast_retry(attempts=3))
+    session = make_session(
+        f"http://127.0.0.1:{unused_tcp_port}", retry=RetryPolicy.for_tests(attempts=3)
+    )
     with caplog.at_level(logging.INFO, logger="wkapi"), pytest.raises(APIConnectionError) as caught:
         await session.request_json("POST", "/tasks", json=[])
     assert caught.value.request_sent is False
@@ -125,7 +129,7 @@ async def test_connection_refused_post_is_retried_because_it_was_never_sent(
 
 async def test_retry_after_seconds_is_honoured_and_capped(serve, make_session) -> None:
     server = await serve({("GET", "/api/v5/x"): failing_then_ok(503, retry_after="2")})
-    session = make_session(server.url, retry=fast_retry(retry_after_cap=0.05))
+    session = make_session(server.url, retry=RetryPolicy.for_tests(retry_after_cap=0.05))
     started = time.monotonic()
     assert await session.request_json("GET", "/x") == {"ok": True}
     elapsed = time.monotonic() - started
@@ -138,7 +142,7 @@ async def test_retry_after_seconds_is_honoured_and_capped(serve, make_session) -
 
 async def test_retry_after_on_another_status_holds_the_retry(serve, make_session) -> None:
     server = await serve({("GET", "/api/v5/x"): failing_then_ok(502, retry_after="0.2")})
-    session = make_session(server.url, retry=fast_retry(retry_after_cap=5))
+    session = make_session(server.url, retry=RetryPolicy.for_tests(retry_after_cap=5))
     waits: list[float] = []
 
     async def record_sleep(seconds: float) -> None:
@@ -159,7 +163,7 @@ async def test_429_with_retry_after_pauses_sibling_requests(serve, make_session)
             ("GET", "/api/v5/other"): slow_ok,
         }
     )
-    session = make_session(server.url, retry=fast_retry(retry_after_cap=5))
+    session = make_session(server.url, retry=RetryPolicy.for_tests(retry_after_cap=5))
     first = asyncio.create_task(session.request_json("GET", "/limited"))
     # Let the 429 arrive, then start a sibling request on another route.
     while not server.hits("/api/v5/limited"):
@@ -179,7 +183,7 @@ async def test_rate_limit_error_after_exhausting_attempts_keeps_retry_after(
     serve, make_session
 ) -> None:
     server = await serve({("GET", "/api/v5/x"): failing_then_ok(429, 429, 429, retry_after="0")})
-    session = make_session(server.url, retry=fast_retry(attempts=2))
+    session = make_session(server.url, retry=RetryPolicy.for_tests(attempts=2))
     with pytest.raises(RateLimitError) as caught:
         await session.request_json("GET", "/x")
     assert caught.value.retry_after == 0
@@ -268,7 +272,8 @@ def test_retry_budget_forgets_requests_even_without_retries() -> None:
 async def test_exhausted_budget_stops_retrying(serve, make_session) -> None:
     server = await serve({("GET", "/api/v5/x"): failing_then_ok(*([503] * 20))})
     session = make_session(
-        server.url, retry=fast_retry(attempts=5, budget_ratio=0.0, budget_floor=1)
+        server.url,
+        retry=attrs.evolve(RetryPolicy.for_tests(attempts=5), budget_ratio=0.0, budget_floor=1),
     )
     with pytest.raises(ServerError):
         await session.request_json("GET", "/x")

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from aiohttp import web
 
-from tests.core.support import TOKEN, json_response
+from tests.core.helpers import json_response
+from tests.helpers import TOKEN
 from wkapi import Client, RetryPolicy
 from wkapi._config import ClientConfig, Limits, Timeouts, env_settings
 from wkapi._errors import ConfigurationError, VersionNotSupportedError

@@ -3,20 +3,12 @@ task twice or lose one, and every item's outcome lands against its input index."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
-from tests.jobs.bulk_support import OTHER_PROJECT, PROJECT, Lab, open_lab
+from tests.jobs.helpers import OTHER_PROJECT, PROJECT, Lab, open_lab
 from wkapi import AuthenticationError, Client
 from wkapi.jobs import TaskInputError
 from wkapi.testing import FaultKind
-
-
-@pytest.fixture
-async def lab() -> AsyncIterator[Lab]:
-    async with open_lab() as started:
-        yield started
 
 
 def assert_created_once(lab: Lab, count: int) -> None:

@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.jobs.bulk_support import OTHER_PROJECT, PROJECT, Lab, open_lab
+from tests.jobs.helpers import OTHER_PROJECT, PROJECT, Lab
 from wkapi import InputError
 from wkapi.jobs import new_run_id
 from wkapi.testing import FaultKind
-
-
-@pytest.fixture
-async def lab() -> AsyncIterator[Lab]:
-    async with open_lab() as started:
-        yield started
 
 
 async def test_resuming_sends_only_what_the_earlier_run_did_not_create(lab: Lab) -> None:

@@ -3,21 +3,14 @@ creationInfo stops resends, and reconciliation reads only as far back as it must
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import attrs
 import pytest
 
-from tests.jobs.bulk_support import Lab, open_lab
+from tests.jobs.helpers import Lab
 from wkapi import APIConnectionError, APITimeoutError, TaskCreationReport
 from wkapi.testing import FaultKind
-
-
-@pytest.fixture
-async def lab() -> AsyncIterator[Lab]:
-    async with open_lab() as started:
-        yield started
 
 
 async def test_a_first_send_that_lands_after_the_lookup_is_reported_as_duplicates(

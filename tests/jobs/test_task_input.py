@@ -10,7 +10,7 @@ import pytest
 
 from wkapi.jobs import TaskFileError, TaskInputError, load_task_specs, specs_from_rows
 from wkapi.jobs.task_input import load_task_rows
-from wkapi.models import NeededExperience, TaskSpec
+from wkapi.models import BoundingBox, NeededExperience, TaskSpec
 
 TYPE_ID = "5d6e8f0a1b2c3d4e5f607182"
 SCRIPT_ID = "a1b2c3d4e5f60718293a4b5c"
@@ -234,3 +234,85 @@ def test_a_bad_row_with_a_multi_line_cell_is_reported_at_its_first_line(tmp_path
         load_task_specs(path)
 
     assert [line for line, _ in caught.value.problems] == [3, 6]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t"], ids=["semicolon", "tab"])
+def test_a_csv_file_separated_by_semicolons_or_tabs_is_recognised(
+    tmp_path: Path, delimiter: str
+) -> None:
+    # As spreadsheets save it where the comma is the decimal separator: "1,2,3" needs no quotes.
+    header = delimiter.join(["task_type_id", "dataset", "project_name", "edit_position"])
+    path = write(
+        tmp_path,
+        "tasks.csv",
+        f"{header}\n{delimiter.join([TYPE_ID, 'l4_sample', 'p', '1,2,3'])}\n",
+    )
+
+    assert load_task_specs(path) == [TaskSpec(TYPE_ID, "l4_sample", "p", (1, 2, 3))]
+
+
+def test_a_trailing_delimiter_and_rows_of_empty_cells_are_ignored(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "tasks.csv",
+        "task_type_id,dataset,project_name,x,y,z,\n"
+        f"{TYPE_ID},l4_sample,p,1,2,3,\n"
+        f"{TYPE_ID},l4_sample,p,4,5,6\n"
+        ",,,,,,\n",
+    )
+
+    rows = load_task_rows(path)
+
+    assert [(row.line, row.spec.edit_position) for row in rows] == [(2, (1, 2, 3)), (3, (4, 5, 6))]
+
+
+def test_a_value_under_a_trailing_unnamed_column_is_still_refused(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "tasks.csv",
+        f"task_type_id,dataset,project_name,x,y,z,\n{TYPE_ID},l4_sample,p,1,2,3,oops\n",
+    )
+
+    with pytest.raises(TaskFileError) as caught:
+        load_task_specs(path)
+
+    assert caught.value.problems == [(2, "1 more cell(s) than header columns")]
+
+
+def test_positions_and_bounding_boxes_take_spaces_after_commas(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "tasks.csv",
+        "task_type_id, dataset, project_name, edit_position, bounding_box\n"
+        f'{TYPE_ID}, l4_sample, p, "1, 2, 3", "0, 0, 0, 10, 20, 30"\n'
+        f'{TYPE_ID},l4_sample,p,"4, 5, 6","1, 1, 1, 5, 5, 5"\n',
+    )
+
+    specs = load_task_specs(path)
+
+    assert [spec.edit_position for spec in specs] == [(1, 2, 3), (4, 5, 6)]
+    assert [spec.bounding_box for spec in specs] == [
+        BoundingBox((0, 0, 0), 10, 20, 30),
+        BoundingBox((1, 1, 1), 5, 5, 5),
+    ]
+
+
+def test_a_column_named_twice_is_refused_on_the_header_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "tasks.csv",
+        "task_type_id,dataset,project_name,edit_position,dataset\n"
+        f'{TYPE_ID},l4_sample,p,"1,2,3",other\n',
+    )
+
+    with pytest.raises(TaskFileError) as caught:
+        load_task_specs(path)
+
+    assert caught.value.problems == [(1, "column 'dataset' is named twice (columns 2 and 5)")]
+
+
+def test_a_header_of_empty_cells_is_explained(tmp_path: Path) -> None:
+    path = write(tmp_path, "tasks.csv", f',,,\n{TYPE_ID},l4_sample,p,"1,2,3"\n')
+
+    with pytest.raises(TaskFileError, match="line 1: the first line must be a header row"):
+        load_task_specs(path)

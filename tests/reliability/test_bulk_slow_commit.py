@@ -23,7 +23,6 @@ import pytest
 from aiohttp import web
 
 import wkapi
-from tests.reliability.rel_support import FAST_RETRY
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
 
@@ -74,7 +73,9 @@ async def test_a_batch_committed_after_the_timeout_is_created_once(
     # Bulk POSTs wait with the transfer timeouts (a limit on silence, no total): the late commit
     # must come after that limit to show the hole.
     timeouts = wkapi.Timeouts(api_total=0.3, transfer_read=0.3)
-    async with wkapi.Client(url, fake.tokens["admin"], retry=FAST_RETRY, timeouts=timeouts) as wk:
+    async with wkapi.Client(
+        url, fake.tokens["admin"], retry=wkapi.RetryPolicy.for_tests(), timeouts=timeouts
+    ) as wk:
         report = await wk.tasks.create_many(specs)
     assert report.ok  # the report says every item was created once...
     await asyncio.sleep(COMMIT_DELAY * 2)
@@ -92,7 +93,9 @@ async def test_a_slow_batch_within_the_transfer_timeout_is_created_once(
     project_id = fake.add_project("slow_project")
     specs = [TaskSpec(task_type, "l4_sample", "slow_project", (i, 0, 0)) for i in range(3)]
     timeouts = wkapi.Timeouts(api_total=0.3, transfer_read=5)
-    async with wkapi.Client(url, fake.tokens["admin"], retry=FAST_RETRY, timeouts=timeouts) as wk:
+    async with wkapi.Client(
+        url, fake.tokens["admin"], retry=wkapi.RetryPolicy.for_tests(), timeouts=timeouts
+    ) as wk:
         report = await wk.tasks.create_many(specs)
     assert report.ok
     assert report.requests == 1

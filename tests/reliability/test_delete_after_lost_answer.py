@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import wkapi
-from tests.reliability.rel_support import client
+from tests.reliability.helpers import client
 from wkapi.testing import FakeWebknossos, FaultKind
 
 

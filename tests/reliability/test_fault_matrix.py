@@ -4,7 +4,7 @@ public client, each cell checked against the outcome the retry rules promise.
 A cell checks what a user sees (success, or the right typed error), how many times the faulted
 route was sent, and how often the request took effect on the server (never twice; a download
 leaves its finished file and nothing else). ``pytest -v tests/reliability`` prints the table.
-See ``matrix_cases`` for the rows, the columns and the rules.
+See ``fault_matrix_cases`` for the rows, the columns and the rules.
 """
 
 from __future__ import annotations
@@ -14,9 +14,15 @@ from pathlib import Path
 import pytest
 
 import wkapi
-from tests.reliability.matrix_cases import CASES, KINDS, FaultCase, Outcome, RequestKind, expected
-from tests.reliability.rel_support import SHORT_TIMEOUTS, client, settle
-from tests.reliability.reliability_report import MATRIX_ROWS, MatrixRow
+from tests.reliability.fault_matrix_cases import (
+    CASES,
+    KINDS,
+    FaultCase,
+    Outcome,
+    RequestKind,
+    expected,
+)
+from tests.reliability.helpers import MATRIX_ROWS, SHORT_TIMEOUTS, MatrixRow, client, settle
 from wkapi.testing import FakeWebknossos
 
 

@@ -1,7 +1,7 @@
 """Fuzzing what the client parses: whatever a server answers, a call returns its result or raises
 one of the library's typed errors; nothing else escapes.
 
-``tests/models/test_models_fuzz.py`` fuzzes ``structure`` model by model. Here answers go
+``tests/models/test_fuzz.py`` fuzzes ``structure`` model by model. Here answers go
 through the real session and the resources over a socket: arbitrary bytes as error bodies with
 arbitrary statuses and ``Retry-After`` values, arbitrary JSON as success bodies for every kind
 of call, and real answers of the fake server with one part replaced or removed.
@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import wkapi
-from tests.json_mutation import json_paths, replaced_at
+from tests.helpers import json_paths, replaced_at
 from wkapi._errors import status_error_class
 from wkapi._failures import ERROR_BODY_CAP, parse_error_body
 from wkapi._retry import parse_retry_after
@@ -163,7 +163,7 @@ async def rig() -> AsyncIterator[Rig]:
         url = str(server.make_url("")).rstrip("/")
         options: dict[str, Any] = {
             # One attempt; a Retry-After pauses the client only briefly.
-            "retry": wkapi.RetryPolicy(attempts=1, retry_after_cap=0.001),
+            "retry": wkapi.RetryPolicy.for_tests(attempts=1, retry_after_cap=0.001),
             "check_version": False,
         }
         try:

@@ -1,7 +1,7 @@
 """Hostile input: bad arguments are refused before anything is sent, and whatever a server or a
 proxy answers ends in a clear typed error, never a crash, a hang, or a file in the wrong place.
 
-Unit tests already cover the pieces (``tests/transfer/test_transfer_filenames.py`` for file
+Unit tests already cover the pieces (``tests/transfer/test_filenames.py`` for file
 names, ``tests/core`` for error bodies); these go through the public client end to end.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +17,13 @@ import pytest
 from aiohttp import web
 
 import wkapi
-from tests.reliability.rel_support import FAST_RETRY, Origin, client, listing
+from tests.helpers import ScriptedServer, Serve
+from tests.reliability.helpers import client, listing
 from wkapi._failures import ERROR_BODY_CAP
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
 
 ID = "5f0000000000000000000001"
-OriginFactory = Callable[
-    [Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[Origin]
-]
 
 
 # -- refused before sending ------------------------------------------------------------------
@@ -120,8 +118,8 @@ def _answer(status: int, body: bytes, content_type: str | None = None, **headers
     return handler
 
 
-def _client(origin: Origin, **options: Any) -> wkapi.Client:
-    options.setdefault("retry", FAST_RETRY)
+def _client(origin: ScriptedServer, **options: Any) -> wkapi.Client:
+    options.setdefault("retry", wkapi.RetryPolicy.for_tests())
     return wkapi.Client(origin.url, "secret-token", check_version=False, **options)
 
 
@@ -150,14 +148,14 @@ def _client(origin: Origin, **options: Any) -> wkapi.Client:
     ],
 )
 async def test_error_bodies_of_any_form_give_typed_errors(
-    origin: OriginFactory,
+    serve: Serve,
     status: int,
     body: bytes,
     content_type: str | None,
     error: type[wkapi.APIStatusError],
     message: str,
 ) -> None:
-    server = await origin(_answer(status, body, content_type))
+    server = await serve(_answer(status, body, content_type))
     async with _client(server) as wk:
         with pytest.raises(error) as caught:
             await wk.tasks.get(ID)
@@ -167,7 +165,7 @@ async def test_error_bodies_of_any_form_give_typed_errors(
     assert len(caught.value.body) <= 2000
 
 
-async def test_an_oversized_error_body_is_read_only_up_to_the_cap(origin: OriginFactory) -> None:
+async def test_an_oversized_error_body_is_read_only_up_to_the_cap(serve: Serve) -> None:
     total = 256 << 20
     sent = 0
 
@@ -185,7 +183,7 @@ async def test_an_oversized_error_body_is_read_only_up_to_the_cap(origin: Origin
             pass
         return response
 
-    server = await origin(huge)
+    server = await serve(huge)
     started = time.monotonic()
     async with _client(server, retry=wkapi.RetryPolicy.disabled()) as wk:
         with pytest.raises(wkapi.ServerError) as caught:
@@ -200,7 +198,7 @@ async def test_an_oversized_error_body_is_read_only_up_to_the_cap(origin: Origin
     "unit", [b"<title>", b"<h1>", b"<head ", b"<script>", b"<", b"<title><h1><style>"]
 )
 async def test_an_error_page_of_unclosed_tags_is_parsed_without_stalling(
-    origin: OriginFactory, unit: bytes
+    serve: Serve, unit: bytes
 ) -> None:
     # 64 KiB of unclosed tags took a quadratic HTML parse several seconds per answer, with the
     # event loop blocked all along; a linear scan takes milliseconds. The bound is loose on
@@ -210,7 +208,7 @@ async def test_an_error_page_of_unclosed_tags_is_parsed_without_stalling(
     async def page(request: web.Request) -> web.Response:
         return web.Response(status=502, body=body, content_type="text/html")
 
-    server = await origin(page)
+    server = await serve(page)
     async with _client(server, retry=wkapi.RetryPolicy.disabled()) as wk:
         started = time.monotonic()
         with pytest.raises(wkapi.ServerError) as caught:
@@ -232,16 +230,16 @@ async def test_an_error_page_of_unclosed_tags_is_parsed_without_stalling(
     ],
 )
 async def test_unusable_success_bodies_are_invalid_responses(
-    origin: OriginFactory, body: bytes, content_type: str
+    serve: Serve, body: bytes, content_type: str
 ) -> None:
-    server = await origin(_answer(200, body, content_type))
+    server = await serve(_answer(200, body, content_type))
     async with _client(server) as wk:
         with pytest.raises(wkapi.InvalidResponseError):
             await wk.tasks.get(ID)
 
 
-async def test_a_bad_total_count_header_is_an_invalid_response(origin: OriginFactory) -> None:
-    server = await origin(_answer(200, b"[]", "application/json", **{"X-Total-Count": "many"}))
+async def test_a_bad_total_count_header_is_an_invalid_response(serve: Serve) -> None:
+    server = await serve(_answer(200, b"[]", "application/json", **{"X-Total-Count": "many"}))
     async with _client(server) as wk:
         with pytest.raises(wkapi.InvalidResponseError, match="X-Total-Count"):
             await wk.users.annotations(ID).total()
@@ -251,9 +249,9 @@ async def test_a_bad_total_count_header_is_an_invalid_response(origin: OriginFac
     "retry_after", ["nan", "inf", "-5", "1e999", "Tue, 14 Nov 10000000000000000 22:15:20 GMT"]
 )
 async def test_hostile_retry_after_values_neither_crash_nor_stall(
-    origin: OriginFactory, retry_after: str
+    serve: Serve, retry_after: str
 ) -> None:
-    server = await origin(_answer(503, b"busy", "text/plain", **{"Retry-After": retry_after}))
+    server = await serve(_answer(503, b"busy", "text/plain", **{"Retry-After": retry_after}))
     started = time.monotonic()
     async with _client(server) as wk:
         with pytest.raises(wkapi.ServerError) as caught:
@@ -264,21 +262,21 @@ async def test_hostile_retry_after_values_neither_crash_nor_stall(
     assert wait is None or 0 <= wait < float("inf")
 
 
-async def test_a_redirect_loop_ends_in_a_connection_error(origin: OriginFactory) -> None:
+async def test_a_redirect_loop_ends_in_a_connection_error(serve: Serve) -> None:
     async def loop(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(request.path)
 
-    server = await origin(loop)
+    server = await serve(loop)
     async with _client(server) as wk:
         with pytest.raises(wkapi.APIConnectionError, match="too many redirects"):
             await wk.tasks.get(ID)
 
 
-async def test_a_redirect_to_a_file_url_is_refused(origin: OriginFactory) -> None:
+async def test_a_redirect_to_a_file_url_is_refused(serve: Serve) -> None:
     async def to_file(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("file:///etc/passwd")
 
-    server = await origin(to_file)
+    server = await serve(to_file)
     async with _client(server) as wk:
         with pytest.raises(wkapi.APIConnectionError, match="redirect"):
             await wk.tasks.get(ID)
@@ -303,11 +301,11 @@ HOSTILE_NAMES = [
 
 @pytest.mark.parametrize("disposition", HOSTILE_NAMES)
 async def test_content_disposition_never_writes_outside_the_target(
-    origin: OriginFactory, tmp_path: Path, disposition: str
+    serve: Serve, tmp_path: Path, disposition: str
 ) -> None:
     target = tmp_path / "a" / "b" / "downloads"
     target.mkdir(parents=True)
-    server = await origin(
+    server = await serve(
         _answer(200, b"<things/>", "application/xml", **{"Content-Disposition": disposition})
     )
     async with _client(server) as wk:
@@ -337,10 +335,10 @@ async def test_content_disposition_never_writes_outside_the_target(
     ],
 )
 async def test_a_page_instead_of_the_file_is_not_saved(
-    origin: OriginFactory, tmp_path: Path, body: bytes, content_type: str, shown: str
+    serve: Serve, tmp_path: Path, body: bytes, content_type: str, shown: str
 ) -> None:
     """A proxy's login page or an error answered with 200 must not land on disk as the file."""
-    server = await origin(_answer(200, body, content_type))
+    server = await serve(_answer(200, body, content_type))
     async with _client(server) as wk:
         with pytest.raises(wkapi.InvalidResponseError, match=shown):
             await wk.annotations.download("Explorational", ID, tmp_path)

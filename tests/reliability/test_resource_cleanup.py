@@ -13,7 +13,7 @@ import psutil
 import pytest
 
 import wkapi
-from tests.reliability.rel_support import client, write_nml
+from tests.reliability.helpers import client, write_nml
 from wkapi import _upload
 from wkapi.testing import FakeWebknossos, FaultKind
 

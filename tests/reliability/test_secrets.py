@@ -22,13 +22,11 @@ import pytest
 from aiohttp import web
 
 import wkapi
-from tests.reliability.rel_support import FAST_RETRY, Origin, client, settle, write_nml
+from tests.helpers import Seen, Serve
+from tests.reliability.helpers import client, settle, write_nml
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos, FaultKind
 
-OriginFactory = Callable[
-    [Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[Origin]
-]
 ID = "5f0000000000000000000001"
 
 
@@ -89,7 +87,7 @@ async def test_a_busy_run_never_shows_the_token(
     # Every request carried the token, as a header (the URLs above do not have it).
     assert all(r.authenticated for r in server.requests)
     # A client with a wrong token: its error carries that token nowhere either.
-    async with wkapi.Client(server.url, token[::-1], retry=FAST_RETRY) as other:
+    async with wkapi.Client(server.url, token[::-1], retry=wkapi.RetryPolicy.for_tests()) as other:
         with pytest.raises(wkapi.AuthenticationError) as refused:
             await other.users.current()
         texts += [*_texts_of(refused.value), repr(other)]
@@ -122,14 +120,14 @@ async def _malformed_status_line_server() -> tuple[asyncio.AbstractServer, str]:
 
 
 async def test_errors_from_aiohttp_answers_hold_no_token_in_their_causes(
-    origin: OriginFactory,
+    serve: Serve,
 ) -> None:
     # aiohttp's response errors keep the request's headers (and a redirect loop's history):
     # chained as the cause, they would show the token to debuggers and error trackers.
     async def loop(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(request.path)
 
-    looping = await origin(loop)
+    looping = await serve(loop)
     raw_server, raw_url = await _malformed_status_line_server()
     caught: list[BaseException] = []
     try:
@@ -154,26 +152,28 @@ async def test_errors_from_aiohttp_answers_hold_no_token_in_their_causes(
         assert "the-secret" not in shown
 
 
-def _token_of(request: web.Request) -> str | None:
+def _token_of(request: web.Request | Seen) -> str | None:
     return request.headers.get("X-Auth-Token")
 
 
 async def test_a_redirect_to_another_port_does_not_carry_the_token(
-    origin: OriginFactory, tmp_path: Path
+    serve: Serve, tmp_path: Path
 ) -> None:
     async def elsewhere(request: web.Request) -> web.StreamResponse:
         if request.path.endswith("/download"):
             return web.Response(body=b"<things/>", content_type="application/xml")
         return web.json_response({"token": "none"})
 
-    other = await origin(elsewhere)
+    other = await serve(elsewhere)
 
     async def moved(request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound(other.url + request.path)
 
-    server = await origin(moved)
+    server = await serve(moved)
     assert other.port != server.port
-    async with wkapi.Client(server.url, "the-token", check_version=False, retry=FAST_RETRY) as wk:
+    async with wkapi.Client(
+        server.url, "the-token", check_version=False, retry=wkapi.RetryPolicy.for_tests()
+    ) as wk:
         assert await wk.tokens.personal() == "none"
         saved = await wk.annotations.download("Explorational", ID, tmp_path)
     assert saved.path.read_bytes() == b"<things/>"
@@ -182,27 +182,29 @@ async def test_a_redirect_to_another_port_does_not_carry_the_token(
 
 
 async def test_a_redirect_to_another_host_name_does_not_carry_the_token(
-    origin: OriginFactory,
+    serve: Serve,
 ) -> None:
-    other = await origin(lambda request: _json({"token": "none"}))
+    other = await serve(lambda request: _json({"token": "none"}))
 
     async def moved(request: web.Request) -> web.StreamResponse:
         # Same address, other host name: another origin all the same.
         raise web.HTTPFound(other.url.replace("127.0.0.1", "localhost") + request.path)
 
-    server = await origin(moved)
-    async with wkapi.Client(server.url, "the-token", check_version=False, retry=FAST_RETRY) as wk:
+    server = await serve(moved)
+    async with wkapi.Client(
+        server.url, "the-token", check_version=False, retry=wkapi.RetryPolicy.for_tests()
+    ) as wk:
         assert await wk.tokens.personal() == "none"
     assert [_token_of(r) for r in other.seen] == [None]
 
 
-async def test_a_same_origin_redirect_keeps_the_token(origin: OriginFactory) -> None:
+async def test_a_same_origin_redirect_keeps_the_token(serve: Serve) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         if request.path == "/api/v5/auth/token":
             raise web.HTTPFound("/api/v5/moved/auth/token")
         return await _json({"token": _token_of(request)})
 
-    server = await origin(handler)
+    server = await serve(handler)
     async with wkapi.Client(server.url, "the-token", check_version=False) as wk:
         assert await wk.tokens.personal() == "the-token"
     assert [r.path for r in server.seen] == ["/api/v5/auth/token", "/api/v5/moved/auth/token"]
@@ -263,7 +265,9 @@ async def tls_origin(tmp_path: Path) -> AsyncIterator[str]:
 
 
 async def test_tls_is_verified_by_default(tls_origin: str) -> None:
-    async with wkapi.Client(tls_origin, "t", check_version=False, retry=FAST_RETRY) as wk:
+    async with wkapi.Client(
+        tls_origin, "t", check_version=False, retry=wkapi.RetryPolicy.for_tests()
+    ) as wk:
         assert wk.config.verify_tls is True
         with pytest.raises(wkapi.APIConnectionError, match="TLS error") as caught:
             await wk.tokens.personal()

@@ -29,8 +29,7 @@ import psutil
 import pytest
 
 import wkapi
-from tests.reliability.rel_support import FAST_RETRY, NML, settle
-from tests.reliability.reliability_report import SOAK_LINES
+from tests.reliability.helpers import NML, SOAK_LINES, settle
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos, FaultKind
 
@@ -276,7 +275,10 @@ async def run_soak(operations: int, directory: Path) -> str:
                 for i, (kind, p, options) in enumerate(FAULTS)
             ]
             wk = wkapi.Client(
-                server.url, server.tokens["admin"], retry=FAST_RETRY, timeouts=TIMEOUTS
+                server.url,
+                server.tokens["admin"],
+                retry=wkapi.RetryPolicy.for_tests(),
+                timeouts=TIMEOUTS,
             )
             soak = Soak(
                 server, wk, directory, task_type, project, project_id, task_ids, annotations

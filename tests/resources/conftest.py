@@ -10,15 +10,10 @@ import pytest
 from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
-from tests.resources.recording_proxy import Recorded, RecordingProxy
-from wkapi import Client
-from wkapi._retry import RetryPolicy
+from tests.helpers import GENERATIONS
+from tests.resources.helpers import Recorded, RecordingProxy
+from wkapi import Client, RetryPolicy
 from wkapi.testing import FakeWebknossos
-
-#: The two server generations of server-behavior.md: the default newer one and a v5-era one.
-GENERATIONS = [pytest.param(None, id="new"), pytest.param("23.08", id="old")]
-
-FAST_RETRY = RetryPolicy(backoff_initial=0.001, backoff_max=0.002, retry_after_cap=0.05)
 
 ClientFactory = Callable[..., Client]
 
@@ -49,7 +44,7 @@ async def connect() -> AsyncIterator[ClientFactory]:
         else:
             url, token = url_or_server, options.pop("token", None)
         options.setdefault("strict_models", True)
-        options.setdefault("retry", FAST_RETRY)
+        options.setdefault("retry", RetryPolicy.for_tests())
         client = Client(url, token, **options)
         clients.append(client)
         return client

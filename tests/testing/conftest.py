@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 import pytest_asyncio
-from fakewk_helpers import Api
 
+from tests.testing.helpers import Api
 from wkapi.testing import FakeWebknossos
 from wkapi.testing.pytest_plugin import (  # noqa: F401
     FakeWebknossosFactory,

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from xml.etree import ElementTree
 
-from fakewk_helpers import Api, downloaded_nml, info_and_download, nml_stats, skeleton_stats
-from test_uploads import nml, upload
-
+from tests.testing.helpers import (
+    Api,
+    downloaded_nml,
+    info_and_download,
+    nml,
+    nml_stats,
+    skeleton_stats,
+    upload,
+)
 from wkapi.testing import FakeWebknossos
 
 

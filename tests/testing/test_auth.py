@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import aiohttp
 import pytest
-from fakewk_helpers import Api
 
+from tests.testing.helpers import Api
 from wkapi.testing import FakeWebknossos
 from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 

@@ -6,8 +6,8 @@ import re
 
 import aiohttp
 import pytest
-from fakewk_helpers import Api
 
+from tests.testing.helpers import Api
 from wkapi.testing import FakeWebknossos
 
 ID = re.compile(r"[0-9a-f]{24}")
@@ -144,7 +144,7 @@ async def test_crash_is_html_500(api: Api, monkeypatch: pytest.MonkeyPatch) -> N
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("wkapi.testing._routes_meta.buildinfo_json", broken)
+    monkeypatch.setattr("wkapi.testing._routes.meta.buildinfo_json", broken)
     reply = await api.get("/buildinfo")
     assert reply.status == 500
     assert reply.content_type == "text/html"

@@ -17,7 +17,6 @@ from xml.etree import ElementTree
 
 import pytest
 
-from wkapi.testing import _content_synthetic, _content_zip
 from wkapi.testing._content import (
     AnnotationContent,
     NmlError,
@@ -31,6 +30,8 @@ from wkapi.testing._content import (
     seeded_skeleton_stats,
     write_zip,
 )
+from wkapi.testing._content import synthetic as content_synthetic
+from wkapi.testing._content import zip as content_zip
 
 MIB = 1 << 20
 Kind = Literal["nml", "zip"]
@@ -392,7 +393,7 @@ def test_synthetic_zip_crc_at_block_edges(size_after_minimum: int) -> None:
 
 def test_synthetic_zip64_records(monkeypatch: pytest.MonkeyPatch) -> None:
     # Real ZIP64 bodies are over 4 GiB; lowering the threshold exercises the same records.
-    monkeypatch.setattr(_content_synthetic, "ZIP64_FROM_SIZE", 0)
+    monkeypatch.setattr(content_synthetic, "ZIP64_FROM_SIZE", 0)
     size = 2 * MIB + 101
     data = body_bytes(SyntheticBody(size, "zip", seed=4))
     assert len(data) == size
@@ -479,7 +480,7 @@ def test_write_zip_deflates_small_nmls_and_stores_the_rest(
     big.write_bytes(b"<things>" + b" " * (3 * MIB) + b"</things>")
     data_zip = tmp_path / "data.zip"
     data_zip.write_bytes(bytes(range(256)) * 100)
-    monkeypatch.setattr(_content_zip, "DEFLATE_MAX_SIZE", 2 * MIB)
+    monkeypatch.setattr(content_zip, "DEFLATE_MAX_SIZE", 2 * MIB)
     entries: list[tuple[str, Path | bytes]] = [
         ("a.nml", b"<things/>" * 100),
         ("big.nml", big),

@@ -10,8 +10,8 @@ import zipfile
 import aiohttp
 import psutil
 import pytest
-from fakewk_helpers import Api
 
+from tests.testing.helpers import Api
 from wkapi.testing import FakeWebknossos
 from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 

@@ -9,15 +9,15 @@ import math
 import random
 
 import pytest
-from fakewk_helpers import Api, task_item
 
+from tests.testing.helpers import Api, task_item
 from wkapi.testing import FakeWebknossos, FaultKind
 from wkapi.testing._cache import ByteBudgetCache
-from wkapi.testing._content_nml import below_function
+from wkapi.testing._content.nml import below_function
 from wkapi.testing._gc import gc_paused
+from wkapi.testing._routes._task_creation import task_fields
+from wkapi.testing._routes._validation import Field, collect_errors, field_errors, is_valid
 from wkapi.testing._state import IdIndex, NewestFirst
-from wkapi.testing._task_creation import task_fields
-from wkapi.testing._validation import Field, collect_errors, field_errors, is_valid
 
 
 @pytest.mark.parametrize("seed", [0, 1, 42, 2**40 + 7])

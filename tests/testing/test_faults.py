@@ -7,8 +7,8 @@ import time
 import aiohttp
 import orjson
 import pytest
-from fakewk_helpers import Api, task_item
 
+from tests.testing.helpers import Api, task_item
 from wkapi.testing import FakeWebknossos, FaultKind
 from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 

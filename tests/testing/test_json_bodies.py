@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 import pytest
-from fakewk_helpers import Api
-from test_projects import body as project_body
+
+from tests.testing.helpers import Api, project_body
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fakewk_helpers import Api
+
+from tests.testing.helpers import Api
 
 
 @pytest.fixture

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from fakewk_helpers import Api
 
-
-def body(api: Api, **changes: Any) -> dict[str, Any]:
-    team = api.server.state.team_by_name("team_alpha")
-    assert team is not None
-    data: dict[str, Any] = {
-        "name": "new_project",
-        "team": team.id,
-        "priority": 50,
-        "paused": False,
-        "expectedTime": 60_000,
-        "owner": api.server.user_ids["team_manager"],
-        "isBlacklistedFromReport": False,
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
+from tests.testing.helpers import Api, project_body
 
 
 async def test_create_read_update_delete(any_api: Api) -> None:
-    created = (await any_api.post("/projects", json=body(any_api), role="team_manager")).json()
+    created = (
+        await any_api.post("/projects", json=project_body(any_api), role="team_manager")
+    ).json()
     assert (created["name"], created["priority"], created["expectedTime"]) == (
         "new_project",
         50,
@@ -34,7 +19,7 @@ async def test_create_read_update_delete(any_api: Api) -> None:
     project_id = created["id"]
     assert (await any_api.get(f"/projects/{project_id}")).json() == created
     assert (await any_api.get("/projects/byName/new_project")).json()["id"] == project_id
-    update = body(any_api, name="ignored_name", paused=True, priority=7)
+    update = project_body(any_api, name="ignored_name", paused=True, priority=7)
     updated = (await any_api.call("PUT", f"/projects/{project_id}", json=update)).json()
     assert (updated["name"], updated["paused"], updated["priority"]) == ("new_project", False, 7)
     paused = (await any_api.call("PATCH", f"/projects/{project_id}/pause")).json()
@@ -56,7 +41,7 @@ async def test_by_name_not_found(api: Api) -> None:
 
 @pytest.mark.parametrize("name", ["ab", "with space", "ümlaut"])
 async def test_name_validation(api: Api, name: str) -> None:
-    reply = await api.post("/projects", json=body(api, name=name))
+    reply = await api.post("/projects", json=project_body(api, name=name))
     assert reply.status == 400
     answer = reply.json()
     assert answer["errors"][0]["field"] == "/name"
@@ -64,9 +49,9 @@ async def test_name_validation(api: Api, name: str) -> None:
 
 
 async def test_missing_field_and_duplicate(api: Api) -> None:
-    reply = await api.post("/projects", json=body(api, team=None))
+    reply = await api.post("/projects", json=project_body(api, team=None))
     assert reply.json()["errors"] == [{"field": "/team", "error": "error.path.missing"}]
-    reply = await api.post("/projects", json=body(api, name="seed_project_alpha"))
+    reply = await api.post("/projects", json=project_body(api, name="seed_project_alpha"))
     assert reply.status == 400
     assert "messages" in reply.json()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fakewk_helpers import Api
+from tests.testing.helpers import Api
 
 COMPACT_USER = {
     "id", "email", "firstName", "lastName", "isAdmin", "isDatasetManager", "isAnonymous", "teams",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from fakewk_helpers import Api
+
+from tests.testing.helpers import Api
 
 
 def store(**changes: Any) -> dict[str, Any]:

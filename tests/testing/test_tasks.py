@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fakewk_helpers import Api, task_item, task_type_id
+
+from tests.testing.helpers import Api, task_item, task_type_id
 
 
 async def test_creates_in_input_order_with_creation_info(any_api: Api) -> None:

@@ -10,40 +10,19 @@ import zipfile
 import aiohttp
 import orjson
 import pytest
-from fakewk_helpers import (
+
+from tests.testing.helpers import (
     Api,
-    Reply,
     downloaded_nml,
+    form,
     info_and_download,
+    nml,
     nml_stats,
     skeleton_stats,
+    upload,
 )
-
 from wkapi.testing import FakeWebknossos
 from wkapi.testing.pytest_plugin import FakeWebknossosFactory
-
-
-def nml(dataset: str = "l4_sample", tree: str = "t") -> bytes:
-    return (
-        "<things><parameters>"
-        f'<experiment name="{dataset}" organization="sample_organization"/>'
-        '<scale x="11.24" y="11.24" z="28.0"/></parameters>'
-        f'<thing id="1" name="{tree}"><nodes><node id="1" x="1" y="2" z="3" radius="1"/></nodes>'
-        "<edges/></thing></things>"
-    ).encode()
-
-
-def form(files: list[tuple[str, bytes]], **fields: str) -> aiohttp.FormData:
-    data = aiohttp.FormData()
-    for name, value in fields.items():
-        data.add_field(name, value)
-    for filename, content in files:
-        data.add_field("file", content, filename=filename, content_type="application/octet-stream")
-    return data
-
-
-async def upload(api: Api, files: list[tuple[str, bytes]], **fields: str) -> Reply:
-    return await api.post("/annotations/upload", data=form(files, **fields), role="user")
 
 
 async def test_single_file_downloads_byte_for_byte(api: Api) -> None:

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from tests.transfer.xfer_support import DOWNLOAD_PATH, UPLOAD_PATH, Origin
+from tests.transfer.helpers import DOWNLOAD_PATH, UPLOAD_PATH, Origin
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.transfer.xfer_support import (
+from tests.transfer.helpers import (
     DOWNLOAD_PATH,
     Cut,
     Origin,

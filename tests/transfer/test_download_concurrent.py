@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.transfer.xfer_support import DOWNLOAD_PATH, Cut, Origin, pattern_bytes
+from tests.transfer.helpers import DOWNLOAD_PATH, Cut, Origin, pattern_bytes
 from wkapi import Client, RetryPolicy
 from wkapi._transfer import DestinationExistsError, download_to
 from wkapi.testing import FakeWebknossos, FaultKind
@@ -53,8 +53,7 @@ async def download_twins(
     if break_second:
         server.faults.add(FaultKind.TRUNCATE, path=route(second), after_bytes=300_000, times=1)
     server.faults.add(FaultKind.SLOW_BODY, path=route(second), piece_size=64 * 1024, delay=0.02)
-    retry = RetryPolicy(backoff_initial=0.001, backoff_max=0.002)
-    async with Client(server.url, server.tokens["admin"], retry=retry) as wk:
+    async with Client(server.url, server.tokens["admin"], retry=RetryPolicy.for_tests()) as wk:
 
         async def one(annotation: str, delay: float) -> object:
             await asyncio.sleep(delay)

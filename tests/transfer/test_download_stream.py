@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from tests.transfer.xfer_support import DOWNLOAD_PATH, Cut, Origin, pattern_bytes, sha256
+from tests.transfer.helpers import DOWNLOAD_PATH, Cut, Origin, pattern_bytes, sha256
 from wkapi._download import CHUNK_SIZE
 from wkapi._errors import IncompleteDownloadError, NotFoundError
 from wkapi._transfer import open_download

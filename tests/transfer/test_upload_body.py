@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.transfer.xfer_support import UPLOAD_PATH, Origin, pattern_bytes
+from tests.transfer.helpers import UPLOAD_PATH, Origin, pattern_bytes
 from wkapi import _upload
 from wkapi._errors import ServerError, UploadInputError
 from wkapi._transfer import post_files

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.transfer.xfer_support import UPLOAD_PATH, Origin
+from tests.transfer.helpers import UPLOAD_PATH, Origin
 from wkapi._errors import InputError, UploadInputError
 from wkapi._transfer import check_upload_files, post_files
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from ._errors import EXIT_FAILED, EXIT_OK
 from ._format import human_bytes, human_rate, human_seconds
 from ._progress import ProgressView
 from ._settings import Settings, server_options, settings_of
+from ._signals import run_main
 
 __all__ = ["export", "export_summary", "report_json", "run_export"]
 
@@ -138,7 +138,13 @@ def export_summary(settings: Settings, report: wkapi.ExportReport) -> None:
     required=True,
     help="The destination directory (holds manifest.jsonl; re-running resumes).",
 )
-@click.option("--concurrency", type=click.IntRange(1, 256), default=16, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Downloads and list requests in flight at once.",
+)
 @click.option(
     "--finished/--unfinished",
     "is_finished",
@@ -225,7 +231,7 @@ def export(
                     verify=verify,
                 )
 
-    report = asyncio.run(run())
+    report = run_main(run())
     if settings.json:
         settings.print_json(report_json(report))
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import click
@@ -12,6 +11,7 @@ import wkapi
 
 from ._errors import EXIT_OK
 from ._settings import Settings, server_options, settings_of
+from ._signals import run_main
 
 __all__ = ["info", "projects"]
 
@@ -23,6 +23,7 @@ async def _gather_info(settings: Settings) -> dict[str, Any]:
         user = await wk.users.current() if settings.server_token() else None
     versioning = build.http_api_versioning
     return {
+        "ok": True,
         "url": wk.url,
         "webknossos": {
             "name": build.webknossos.name,
@@ -61,7 +62,7 @@ def _api_range(api: dict[str, Any]) -> str:
 def info(ctx: click.Context) -> int:
     """Show the server's version, the API versions it serves, and who you are."""
     settings = settings_of(ctx)
-    data = asyncio.run(_gather_info(settings))
+    data = run_main(_gather_info(settings))
     if settings.json:
         settings.print_json(data)
         return EXIT_OK
@@ -90,7 +91,7 @@ def info(ctx: click.Context) -> int:
 
 @click.group()
 def projects() -> None:
-    """Projects."""
+    """Projects: list them with their pending work."""
 
 
 @projects.command("list")
@@ -104,7 +105,7 @@ def projects_list(ctx: click.Context) -> int:
         async with settings.client() as wk:
             return await wk.projects.list_with_status()
 
-    found = asyncio.run(fetch())
+    found = run_main(fetch())
     if settings.json:
         settings.print_json(
             [

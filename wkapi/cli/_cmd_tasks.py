@@ -11,13 +11,12 @@ import click
 from rich.table import Table
 
 import wkapi
-from wkapi.jobs import new_run_id
-from wkapi.jobs._bulk_markers import check_run_id
-from wkapi.jobs.task_input import load_task_rows
+from wkapi.jobs import check_run_id, load_task_rows, new_run_id
 
 from ._errors import EXIT_FAILED, EXIT_OK
 from ._format import human_rate, human_seconds
 from ._settings import Settings, server_options, settings_of
+from ._signals import run_main
 
 __all__ = ["bulk_report_json", "tasks"]
 
@@ -26,7 +25,7 @@ _MAX_FAILURES_SHOWN = 20
 
 @click.group()
 def tasks() -> None:
-    """Tasks."""
+    """Tasks: create them in bulk from a file."""
 
 
 def bulk_report_json(
@@ -97,16 +96,23 @@ def _summary(
 
 
 @tasks.command("create")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), metavar="FILE")
 @click.option(
     "--batch-size",
     type=click.IntRange(1, 1000),
     default=None,
     help="Tasks per request (default: the server's limit, 1000, or 100 for volume tasks).",
 )
-@click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Requests in flight at once.",
+)
 @click.option(
     "--run-id",
+    metavar="RUN_ID",
     default=None,
     help="Resume the interrupted run of this id (printed when it started) with the same FILE: "
     "its tasks are found and not created again.",
@@ -116,13 +122,20 @@ def _summary(
 def create(
     ctx: click.Context, file: Path, batch_size: int | None, concurrency: int, run_id: str | None
 ) -> int:
-    """Create tasks from FILE (.csv with a header row, or .jsonl), each exactly once.
+    """Create tasks from FILE, each exactly once.
+
+    FILE is a .csv (commas, semicolons or tabs) or .tsv file with a header row, or a .jsonl or
+    .ndjson file of one JSON object per line. Columns: task_type_id, dataset, project_name and
+    edit_position ("1,2,3", or columns x, y, z); optional: edit_rotation, open_instances,
+    needed_experience ("domain:value"), bounding_box ("x,y,z,width,height,depth", e.g.
+    "0,0,0,100,100,50"), script_id, creation_info, description. camelCase names work too.
 
     Every row is checked before the first request; a bad row is reported with its line number
     and nothing is sent. Items the server refuses are listed with their line numbers (and in
     --json, each item has its "line"); the exit status is 1 then.
-    The run id is printed first: if the command is interrupted, run it again with
-    ``--run-id`` and the same FILE, and nothing is created twice.
+
+    The run id is printed first: if the command is interrupted, run it again with --run-id
+    and the same FILE, and nothing is created twice.
     """
     settings = settings_of(ctx)
     rows = load_task_rows(file)
@@ -135,6 +148,7 @@ def create(
     else:
         check_run_id(run_id)
         notice = f"resuming run {run_id}"
+    settings.failure_context["run_id"] = run_id  # to resume a run that fails or is stopped
     if not settings.quiet:
         # On stderr, beside the progress: stdout stays one document with --json.
         settings.err.print(notice, markup=False, highlight=False, soft_wrap=True)
@@ -156,7 +170,7 @@ def create(
                 meter.finish()
                 return report, loop.time() - started
 
-    report, seconds = asyncio.run(run())
+    report, seconds = run_main(run())
     if settings.json:
         settings.print_json(bulk_report_json(report, seconds, lines))
     else:

@@ -2,7 +2,8 @@
 built from them: the client, the consoles, the progress view.
 
 The options are accepted both before the command (``wkapi --json info``) and after it
-(``wkapi info --json``); the later one wins, and ``WK_URL`` / ``WK_TOKEN`` fill what is not given.
+(``wkapi info --json``); the later one wins, and ``WK_URL`` / ``WK_TOKEN`` fill what is not given
+(``WK_API_VERSION`` picks the API version, as for :meth:`wkapi.Client.from_env`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,10 @@ class Settings:
     token: str | None = None
     json: bool = False
     quiet: bool = False
+    #: Whether the command's JSON document went out (then a failure adds none: one per run).
+    json_printed: bool = False
+    #: What a failure's JSON document carries besides the error (``run_id`` of a task run).
+    failure_context: dict[str, Any] = attrs.field(factory=dict)
 
     def server_url(self) -> str:
         """The server's URL from ``--url`` or ``WK_URL``; a usage error if there is none."""
@@ -55,13 +60,20 @@ class Settings:
         return url
 
     def server_token(self) -> str | None:
+        """The token from ``--token`` or ``WK_TOKEN``; ``None`` if there is none."""
         return self.token or os.environ.get("WK_TOKEN") or None
 
     def client(self, *, concurrency: int = DEFAULT_CLIENT_CONCURRENCY) -> wkapi.Client:
-        """A client for the server; ``concurrency`` requests at once."""
-        return wkapi.Client(
-            self.server_url(),
-            self.server_token(),
+        """A client for the server; ``concurrency`` requests at once.
+
+        Built as :meth:`wkapi.Client.from_env` builds one, so ``WK_API_VERSION`` counts here
+        as it does in the library; ``--url`` and ``--token`` win over ``WK_URL`` and
+        ``WK_TOKEN``.
+        """
+        environ = {**os.environ, "WK_URL": self.server_url()}
+        return wkapi.Client.from_env(
+            environ,
+            token=self.server_token(),
             concurrency=max(concurrency, DEFAULT_CLIENT_CONCURRENCY),
         )
 
@@ -92,6 +104,7 @@ class Settings:
     def print_json(self, document: object) -> None:
         """One JSON document on stdout."""
         data = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+        self.json_printed = True
         sys.stdout.write(data.decode() + "\n")
         sys.stdout.flush()
 
@@ -202,5 +215,6 @@ def json_option(command: F) -> F:
         default=False,
         expose_value=False,
         callback=_store("json"),
-        help="Print one JSON document on stdout instead of tables.",
+        help="Print one JSON document on stdout instead of tables (on failure too: "
+        '{"ok": false, "error": {...}}).',
     )(command)

@@ -1,6 +1,12 @@
-"""Jobs that compose several resources: bulk task creation (and export)."""
+"""Jobs that compose several resources: bulk task creation (and export).
 
-from ._bulk_markers import new_run_id
+Besides the jobs' reports, this module exports the helpers tools built on them need: the task
+file readers (:func:`load_task_rows`, :func:`load_task_specs`, :func:`specs_from_rows`) and the
+run ids of bulk creation (:func:`new_run_id` draws one, :func:`check_run_id` checks one a user
+typed before anything is sent).
+"""
+
+from ._bulk_markers import check_run_id, new_run_id
 from ._export_report import ExportItem, ExportReport, ExportStatus
 from .bulk_tasks import BulkTaskItem, BulkTaskReport, BulkTasksResource
 from .export import ExportJobs
@@ -24,6 +30,7 @@ __all__ = [
     "TaskFileError",
     "TaskInputError",
     "TaskRow",
+    "check_run_id",
     "load_task_rows",
     "load_task_specs",
     "new_run_id",

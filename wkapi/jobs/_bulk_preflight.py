@@ -11,11 +11,15 @@
 
 A lookup answered 400, 403 or 404 fails the items that need it; any other failure (401, a
 server or network error that outlasted the retries) is raised: nothing was sent yet.
+
+:meth:`Preflight.check` answers with one verdict per item, in input order: a :class:`Refusal`
+(why the item is not sent) or a :class:`Clearance` (its project and its batch key), so the run
+asks nothing more of the lookups afterwards.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
 import anyio
 import attrs
@@ -25,9 +29,10 @@ from wkapi.models import TaskSpec, TracingType
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.task_types import TaskTypesResource
 
+from ._bulk_plan import BatchKey
 from ._bulk_reconcile import floor_before
 
-__all__ = ["Preflight", "ProjectInfo", "Refusal"]
+__all__ = ["Clearance", "Preflight", "ProjectInfo", "Refusal", "Verdict"]
 
 #: Lookup answers that concern only the items needing that lookup.
 _ITEM_STATUSES = frozenset({400, 403, 404})
@@ -49,13 +54,25 @@ class ProjectInfo:
     floor: int | None
 
 
+@attrs.frozen
+class Clearance:
+    """An item that may be sent: the project it goes to and the batch it may travel in."""
+
+    project: ProjectInfo
+    key: BatchKey
+
+
+#: What the preflight says of one item.
+Verdict = Clearance | Refusal
+
+
 def _refusal(exc: APIStatusError, what: str) -> Refusal:
     detail = "; ".join(exc.messages) if exc.messages else exc.message
     return Refusal(exc.status, f"{what}: {detail}")
 
 
 class Preflight:
-    """The looked-up facts of one run: volume flags and projects, or why items cannot go."""
+    """The lookups of one run, and the verdict they give on each item (:meth:`check`)."""
 
     def __init__(
         self,
@@ -67,23 +84,23 @@ class Preflight:
         self._task_types = task_types
         self._projects = projects
         self._volume_word = None if volume_task_types is None else frozenset(volume_task_types)
-        self.volume: dict[str, bool | Refusal] = {}
-        self.projects: dict[str, ProjectInfo | Refusal] = {}
+        self._volume: dict[str, bool | Refusal] = {}
+        self._project_infos: dict[str, ProjectInfo | Refusal] = {}
 
-    @property
-    def types_looked_up(self) -> bool:
-        """Whether task types were checked (``False`` when the caller named the volume ones)."""
-        return self._volume_word is None
+    async def check(self, specs: Sequence[TaskSpec], *, concurrency: int) -> list[Verdict]:
+        """One verdict per spec, in order, after looking up every distinct task type and
+        project name of ``specs`` once, concurrently."""
+        await self._look_up(specs, concurrency)
+        return [self._verdict(spec) for spec in specs]
 
-    async def run(self, specs: Iterable[TaskSpec], *, concurrency: int) -> None:
-        """Look up every distinct task type and project name of ``specs``, concurrently."""
+    async def _look_up(self, specs: Iterable[TaskSpec], concurrency: int) -> None:
         type_ids: dict[str, None] = {}
         names: dict[str, None] = {}
         for spec in specs:
             type_ids[spec.task_type_id] = None
             names[spec.project_name] = None
         if self._volume_word is not None:
-            self.volume = {t: t in self._volume_word for t in type_ids}
+            self._volume = {t: t in self._volume_word for t in type_ids}
             type_ids = {}
         limiter = anyio.CapacityLimiter(concurrency)
         errors: list[APIError] = []
@@ -103,23 +120,17 @@ class Preflight:
         if errors:
             raise errors[0]
 
-    def refusal(self, spec: TaskSpec) -> Refusal | None:
-        """Why ``spec`` cannot be sent, or ``None``."""
-        volume = self.volume[spec.task_type_id]
+    def _verdict(self, spec: TaskSpec) -> Verdict:
+        volume = self._volume[spec.task_type_id]
         if isinstance(volume, Refusal):
             return volume
-        project = self.projects[spec.project_name]
-        return project if isinstance(project, Refusal) else None
-
-    def project(self, spec: TaskSpec) -> ProjectInfo:
-        """The project of a spec that passed :meth:`refusal`."""
-        info = self.projects[spec.project_name]
-        assert isinstance(info, ProjectInfo)
-        return info
-
-    def is_volume(self, spec: TaskSpec) -> bool:
-        """Whether a spec that passed :meth:`refusal` falls under the volume batch limit."""
-        return self.volume[spec.task_type_id] is True
+        project = self._project_infos[spec.project_name]
+        if isinstance(project, Refusal):
+            return project
+        # Task types taken on the caller's word were not checked: a batch per task type keeps
+        # a wrong id (the server refuses the whole request) to its own items.
+        by_type = None if self._volume_word is None else spec.task_type_id
+        return Clearance(project, BatchKey(spec.dataset, volume, by_type))
 
     async def _task_type(self, task_type_id: str) -> None:
         try:
@@ -127,9 +138,9 @@ class Preflight:
         except APIStatusError as exc:
             if exc.status not in _ITEM_STATUSES:
                 raise
-            self.volume[task_type_id] = _refusal(exc, f"unknown task type {task_type_id}")
+            self._volume[task_type_id] = _refusal(exc, f"unknown task type {task_type_id}")
             return
-        self.volume[task_type_id] = task_type.tracing_type != TracingType.SKELETON
+        self._volume[task_type_id] = task_type.tracing_type != TracingType.SKELETON
 
     async def _project(self, name: str) -> None:
         try:
@@ -137,7 +148,7 @@ class Preflight:
         except APIStatusError as exc:
             if exc.status not in _ITEM_STATUSES:
                 raise
-            self.projects[name] = _refusal(exc, f"unknown project {name!r}")
+            self._project_infos[name] = _refusal(exc, f"unknown project {name!r}")
             return
         try:
             newest = await self._projects.tasks(project.id, page_size=1).page(0)
@@ -145,8 +156,8 @@ class Preflight:
             if exc.status not in _ITEM_STATUSES:
                 raise
             what = f"cannot list the tasks of project {name!r} (needed to recover lost answers)"
-            self.projects[name] = _refusal(exc, what)
+            self._project_infos[name] = _refusal(exc, what)
             return
-        self.projects[name] = ProjectInfo(
+        self._project_infos[name] = ProjectInfo(
             project.id, floor_before(newest[0].created) if newest else None
         )

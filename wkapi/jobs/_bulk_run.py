@@ -48,7 +48,7 @@ from wkapi.resources.task_types import TaskTypesResource
 
 from ._bulk_markers import MarkerMatcher, make_marker, marked_creation_info, new_run_id
 from ._bulk_plan import VOLUME_LIMIT, BatchKey, plan_batches
-from ._bulk_preflight import Preflight
+from ._bulk_preflight import Preflight, Refusal, Verdict
 from ._bulk_reconcile import floor_before, scan_project
 from ._bulk_report import BulkTaskItem, BulkTaskReport
 
@@ -165,8 +165,12 @@ class BulkRun:
         preflight = Preflight(
             self._task_types, self._projects, volume_task_types=settings.volume_task_types
         )
-        await preflight.run(specs, concurrency=settings.concurrency)
-        sendable = [item for item in self._items if self._prepare(item, preflight)]
+        verdicts = await preflight.check(specs, concurrency=settings.concurrency)
+        sendable = [
+            item
+            for item, verdict in zip(self._items, verdicts, strict=True)
+            if self._prepare(item, verdict)
+        ]
         logger.info(
             "bulk task creation run %s: %d items (resume it with run_id=%r)",
             self.run_id,
@@ -191,22 +195,17 @@ class BulkRun:
 
     # -- preparation --------------------------------------------------------------------------
 
-    def _prepare(self, item: _Item, preflight: Preflight) -> bool:
-        refusal = preflight.refusal(item.spec)
-        if refusal is not None:
-            self._fail([item], refusal.status, refusal.message)
+    def _prepare(self, item: _Item, verdict: Verdict) -> bool:
+        """Fail a refused item; make a cleared one ready to send (body, batch key, project)."""
+        if isinstance(verdict, Refusal):
+            self._fail([item], verdict.status, verdict.message)
             return False
         body = item.spec.to_json()
         body["creationInfo"] = marked_creation_info(item.spec.creation_info, item.marker)
-        project = preflight.project(item.spec)
         item.body = body
-        item.key = BatchKey(
-            item.spec.dataset,
-            preflight.is_volume(item.spec),
-            None if preflight.types_looked_up else item.spec.task_type_id,
-        )
-        item.project_id = project.id
-        item.project_floor = project.floor
+        item.key = verdict.key
+        item.project_id = verdict.project.id
+        item.project_floor = verdict.project.floor
         return True
 
     async def _resume(self, sendable: list[_Item]) -> list[_Item]:

@@ -7,7 +7,11 @@ file it would stop on halfway.
 CSV: a header row, then one task per row. Columns are named like :class:`~wkapi.models.TaskSpec`
 fields in snake_case or camelCase (``task_type_id``/``taskTypeId``, ``dataset``/``dataSet``,
 ``project_name``, ``edit_position`` as ``"1,2,3"`` or three columns ``x``, ``y``, ``z``, ...; see
-:meth:`TaskSpec.from_row`). Empty cells count as absent. ``.tsv`` files are read tab-separated.
+:meth:`TaskSpec.from_row`). Empty cells count as absent. ``.tsv`` files are read tab-separated;
+a ``.csv`` file may also be separated by semicolons or tabs, as spreadsheets save it (the header
+row tells which). A space after a delimiter is ignored, so a hand-typed ``, "1, 2, 3"`` is one
+cell. Empty columns after the last named one (a trailing delimiter) are ignored, and so are rows
+of empty cells; a column named twice is refused.
 
 JSON Lines (``.jsonl``, ``.ndjson``): one JSON object per line with the same keys; blank lines
 are skipped.
@@ -21,6 +25,7 @@ per-row outcomes (the ``wkapi tasks create`` command names the line of each refu
 from __future__ import annotations
 
 import csv
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -49,6 +54,8 @@ _SUFFIXES: dict[str, FileFormat] = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
+#: The delimiters a ``.csv`` file may use (see ``_delimiter``); ``.tsv`` files use tabs.
+_CSV_DELIMITERS = (",", ";", "\t")
 #: Problems quoted in the exception's message (all are in ``.problems``).
 _QUOTED = 5
 
@@ -181,29 +188,72 @@ def _csv_rows(stream: Iterable[str], kind: FileFormat, name: str) -> Iterator[_L
     # csv.reader, not DictReader: DictReader skips blank lines on its own, and only its
     # ``line_num`` (the row's *last* line) would be left to tell where a row is.
     lines = _LineCounter(stream)
-    reader = csv.reader(lines, delimiter="\t" if kind == "tsv" else ",")
-    header = next(reader, None)
+    first = next(lines, None)
+    if first is None:
+        return
+    delimiter = "\t" if kind == "tsv" else _delimiter(first)
+    # skipinitialspace: a quoted cell after ", " ("1, 2, 3" typed by hand) is still one cell.
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, skipinitialspace=True)
+    header = _header(next(reader, []), name)
     if not header:
         return
+    while True:
+        first_line = lines.count + 1
+        cells = next(reader, None)
+        if cells is None:
+            return
+        if not any(cell.strip() for cell in cells):
+            continue  # a blank line, or a spreadsheet's row of empty cells
+        if len(cells) > len(header):
+            if any(cell.strip() for cell in cells[len(header) :]):
+                yield first_line, f"{len(cells) - len(header)} more cell(s) than header columns"
+                continue
+            cells = cells[: len(header)]  # empty cells under no column (a trailing delimiter)
+        row: dict[str, str | None] = dict.fromkeys(header)  # missing trailing cells: None
+        row.update(zip(header, cells, strict=False))
+        yield first_line, row
+
+
+def _delimiter(header_line: str) -> str:
+    """The delimiter of a ``.csv`` file: the one of ``,`` ``;`` and tab that splits its header
+    line into the most known column names (``,`` when none does better).
+
+    Spreadsheets save CSV with ``;`` where ``,`` is the decimal separator, and some save tabs.
+    """
+    best, best_known = ",", 0
+    for candidate in _CSV_DELIMITERS:
+        cells = next(csv.reader([header_line], delimiter=candidate, skipinitialspace=True), [])
+        names = [cell.strip() for cell in cells if cell.strip()]
+        known = len(names) - len(_unknown_columns(names))
+        if known > best_known:
+            best, best_known = candidate, known
+    return best
+
+
+def _header(cells: list[str], name: str) -> list[str]:
+    """The column names of a header row, checked: empty trailing names (a trailing delimiter)
+    are dropped; an unknown or repeated name is a :class:`TaskFileError` for line 1."""
+    header = [cell.strip() for cell in cells]
+    while header and not header[-1]:
+        header.pop()
+    if not header and len(cells) > 1:  # delimiters only: a row of empty cells
+        reason = "the first line must be a header row naming the columns, not empty cells"
+        raise TaskFileError(name, f"{name}: line 1: {reason}", [(1, reason)])
+    if not header:
+        return header
     unknown = _unknown_columns(header)
     if unknown:
         reason = f"unknown column(s): {', '.join(map(repr, unknown))}"
         if len(unknown) == len(header):
             reason += " (the first line must be a header row naming the columns)"
         raise TaskFileError(name, f"{name}: line 1: {reason}", [(1, reason)])
-    while True:
-        first_line = lines.count + 1
-        cells = next(reader, None)
-        if cells is None:
-            return
-        if not cells:
-            continue  # a blank line
-        if len(cells) > len(header):
-            yield first_line, f"{len(cells) - len(header)} more cell(s) than header columns"
-            continue
-        row: dict[str, str | None] = dict.fromkeys(header)  # missing trailing cells: None
-        row.update(zip(header, cells, strict=False))
-        yield first_line, row
+    columns: dict[str, int] = {}
+    for number, column in enumerate(header, start=1):
+        if column in columns:
+            reason = f"column {column!r} is named twice (columns {columns[column]} and {number})"
+            raise TaskFileError(name, f"{name}: line 1: {reason}", [(1, reason)])
+        columns[column] = number
+    return header
 
 
 def _unknown_columns(header: Iterable[str]) -> list[str]:

@@ -286,6 +286,8 @@ _ROW_FIELDS = {
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[\s\-]+")
 _VECTOR_TEXT = re.compile(r"[\s,;]+")
+#: An example for the error message of each kind of number list: a vector, a bounding box.
+_EXAMPLES = {3: "1,2,3", 6: "0,0,0,100,100,50"}
 
 
 def _snake(key: str) -> str:
@@ -381,7 +383,8 @@ def _parse_vector(field: str, value: Any, kind: Callable[[str], Number]) -> Any:
 def _parse_numbers(field: str, text: str, count: int, kind: Callable[[str], Number]) -> list[Any]:
     parts = [p for p in _VECTOR_TEXT.split(text.strip().strip("[]()").strip()) if p]
     if len(parts) != count:
-        raise InputError(f"{field} must be {count} numbers like '1,2,3', got {text!r}")
+        example = _EXAMPLES.get(count, ",".join(map(str, range(1, count + 1))))
+        raise InputError(f"{field} must be {count} numbers like {example!r}, got {text!r}")
     return [_parse_scalar(field, p, kind) for p in parts]
 
 

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._build import new_annotation
-from ._content import merge_nml_files, render_nml
-from ._content_stats import total
+from ._content import merge_nml_files, render_nml, total
 from ._downloads import content_of, download_stem, skeleton_stats, synthetic_body
 from ._state import Annotation, State
 

@@ -1,4 +1,5 @@
-"""Route tables: each route module lists its routes; both ``/api`` and ``/api/vN`` serve them."""
+"""Route tables: each route module (in ``_routes``) lists its routes; ``/api`` and ``/api/vN``
+serve them all."""
 
 from __future__ import annotations
 

@@ -13,11 +13,11 @@ from types import TracebackType
 from aiohttp import web
 
 from . import _build
-from ._app import build_app
 from ._context import DEFAULT_RELEASE, Context
 from ._downloads import download_stem, sha256_of, synthetic_body
 from ._faults import FaultInjector
 from ._log import RecordedRequest
+from ._routes import build_app
 from ._seed import build_seed_state
 from ._state import State, SyntheticSpec
 

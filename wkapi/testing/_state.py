@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
 
-from ._content_stats import SkeletonStats
+from ._content import SkeletonStats
 
 ANNOTATION_STATES = ("Active", "Finished", "Cancelled", "Initializing")
 TRACING_TYPES = ("skeleton", "volume", "hybrid")

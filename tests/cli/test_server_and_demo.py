@@ -1,0 +1,110 @@
+"""``wkapi fake-server`` and ``wkapi demo`` as subprocesses, and the ``wkapi`` console script."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import REPO, cli_env, run_cli
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_fake_server_serves_until_stopped(stop: signal.Signals) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wkapi.cli", "fake-server", "--port", "0", "--release", "23.08"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("Fake WEBKNOSSOS 23.08 serving at http://127.0.0.1:"), first
+        url = first.split(" at ")[1].strip()
+        token_lines = [process.stdout.readline() for _ in range(6)]
+        assert any(line.strip().startswith("admin") for line in token_lines)
+        with urllib.request.urlopen(f"{url}/api/buildinfo", timeout=10) as answer:
+            info = json.loads(answer.read())
+        assert info["webknossos"]["version"] == "23.08"
+        process.send_signal(stop)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_fake_server_reports_a_busy_port() -> None:
+    first = subprocess.Popen(
+        [sys.executable, "-m", "wkapi.cli", "fake-server", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+    )
+    try:
+        assert first.stdout is not None
+        port = first.stdout.readline().rsplit(":", 1)[1].strip()
+        second = run_cli("fake-server", "--port", port, timeout=30)
+        assert second.returncode == 1
+        assert second.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port}")
+    finally:
+        first.terminate()
+        first.wait(timeout=20)
+
+
+def test_demo_json(tmp_path: Path) -> None:
+    result = run_cli(
+        "demo", "--tasks", "40", "--finish", "0.5", "--out", str(tmp_path), "--json", timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["ok"] is True
+    stages = {stage["stage"]: stage for stage in data["stages"]}
+    assert list(stages) == [
+        "create project",
+        "create tasks",
+        "annotate (simulated)",
+        "export",
+        "upload one back",
+        "verify round trip",
+    ]
+    assert all(stage["ok"] for stage in stages.values())
+    assert stages["create tasks"]["items"] == 40
+    assert stages["export"]["items"] == 40
+    assert stages["export"]["bytes"] > 0
+    assert stages["verify round trip"]["detail"] == "same SHA-256"
+    assert len(list(tmp_path.glob("Task/*/*.nml"))) == 40
+    assert (tmp_path / "manifest.jsonl").is_file()
+
+
+def test_demo_human_defaults() -> None:
+    result = run_cli("demo", timeout=120)
+    assert result.returncode == 0, result.stderr
+    for stage in ("create tasks", "export", "upload one back", "verify round trip"):
+        assert stage in result.stdout
+    assert "200 tasks" in result.stdout
+    assert "200 annotations" in result.stdout
+    assert " NO " not in result.stdout
+    assert "fake WEBKNOSSOS" in result.stderr
+
+
+def test_console_script() -> None:
+    script = Path(sys.executable).with_name("wkapi")
+    found = str(script) if script.exists() else shutil.which("wkapi")
+    if found is None:
+        pytest.skip("the wkapi console script is not installed (pip install -e .[cli])")
+    result = subprocess.run(
+        [found, "--version"], capture_output=True, text=True, env=cli_env(), timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("wkapi, version ")

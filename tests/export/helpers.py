@@ -1,0 +1,47 @@
+"""Plain helpers of the export tests (fixtures live in the conftest): read an export's
+destination the way a user would."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from wkapi import Client
+from wkapi.testing import FakeWebknossos
+
+ClientFactory = Callable[..., Client]
+
+
+def manifest_lines(destination: Path) -> list[dict[str, Any]]:
+    """Every line of the manifest, parsed (a line that does not parse fails the test)."""
+    raw = (destination / "manifest.jsonl").read_bytes()
+    assert raw.endswith(b"\n"), "the manifest must end with a whole line"
+    return [orjson.loads(line) for line in raw.splitlines() if line.strip()]
+
+
+def latest_entries(destination: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """The last manifest line per (typ, id)."""
+    return {(line["typ"], line["id"]): line for line in manifest_lines(destination)}
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def files_under(destination: Path) -> list[Path]:
+    """Every file of the export except the manifest."""
+    return sorted(p for p in destination.rglob("*") if p.is_file() and p.name != "manifest.jsonl")
+
+
+def download_requests(server: FakeWebknossos) -> list[str]:
+    """Annotation ids of the download requests the server received (faulty ones included)."""
+    ids = []
+    for request in server.requests:
+        parts = request.route.strip("/").split("/")
+        if len(parts) == 4 and parts[0] == "annotations" and parts[3] == "download":
+            ids.append(parts[2])
+    return ids
