@@ -52,8 +52,8 @@ def _pytest_asyncio_fixture() -> Callable[[_Fixture], Any] | None:
 
 _asyncio_fixture = _pytest_asyncio_fixture()
 
-#: Each registered fixture function -> the same function without pytest-asyncio's mark.
-_UNMARKED: dict[_Fixture, _Fixture] = {}
+#: (registered fixture function, the same function without pytest-asyncio's mark)
+_UNMARKED: list[tuple[_Fixture, _Fixture]] = []
 
 
 def _fixture(function: _Fixture) -> Any:
@@ -72,7 +72,7 @@ def _fixture(function: _Fixture) -> Any:
     marked.__qualname__ = function.__qualname__
     marked.__doc__ = function.__doc__
     marked.__annotations__ = function.__annotations__
-    _UNMARKED[marked] = function
+    _UNMARKED.append((marked, function))
     return _asyncio_fixture(marked)
 
 
@@ -85,7 +85,8 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, Any, 
     would never answer. Unmarked, pytest-asyncio (strict mode) leaves the fixture to anyio.
     """
     marked = fixturedef.func
-    unmarked = _UNMARKED.get(marked)
+    # By identity: this runs for every fixture of every project, whatever its function is.
+    unmarked = next((plain for fixture, plain in _UNMARKED if fixture is marked), None)
     if unmarked is None or "anyio_backend" not in request.fixturenames:
         yield
         return
