@@ -50,8 +50,8 @@ def _client_modules() -> list[ModuleType]:
     """Every module of the client (not the fake server, not the command line)."""
     modules = [wkapi]
     for info in pkgutil.walk_packages(wkapi.__path__, "wkapi."):
-        if info.name.startswith(("wkapi.testing", "wkapi.cli")):
-            continue
+        if info.name.startswith(("wkapi.testing", "wkapi.cli")) or info.name.endswith("__main__"):
+            continue  # __main__ runs the command line when imported
         modules.append(importlib.import_module(info.name))
     return modules
 

@@ -122,19 +122,53 @@ async def open_download(
 # -- into a file -----------------------------------------------------------------------------------
 
 
-def _resolve_target(to: str | os.PathLike[str], overwrite: bool) -> tuple[Path, str | None]:
-    """The directory to write in, and the file name if ``to`` names the file."""
+def _names_a_directory(raw: str) -> bool:
+    """Whether ``raw`` ends with a path separator (``"exports/"``): ``Path`` would drop it."""
+    return raw.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep))
+
+
+def _missing_folders(directory: Path, raw: str) -> list[Path]:
+    """The folders of ``directory`` that do not exist yet, outermost first; an
+    :class:`~wkapi.InputError` when an existing part of it is not a folder."""
+    missing = []
+    folder = directory
+    while not folder.is_dir():
+        if os.path.lexists(folder):
+            raise InputError(f"cannot download to {raw}: {folder} is not a directory")
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    return missing[::-1]
+
+
+@attrs.frozen
+class _Target:
+    """Where a download goes: a folder (and the file's name, unless the server names it)."""
+
+    directory: Path
+    name: str | None
+    missing: list[Path]  # folders to create, outermost first
+
+
+def _resolve_target(to: str | os.PathLike[str], overwrite: bool) -> _Target:
+    """A path ending in a separator, or an existing folder, is the folder to save in (under
+    the server's file name); anything else names the file. Nothing is created here."""
     raw = os.fspath(to)
     target = Path(raw)
-    if target.is_dir():
-        return target, None
-    if raw.endswith(("/", os.sep)) or not target.name:
-        raise InputError(f"cannot download to {raw}: no such directory")
-    if not target.parent.is_dir():
-        raise InputError(f"cannot download to {raw}: directory {target.parent} does not exist")
-    if not overwrite and os.path.lexists(target):
+    if _names_a_directory(raw) or target.is_dir() or target.name in ("", ".", ".."):
+        directory, name = target, None
+    else:
+        directory, name = target.parent, target.name
+    missing = _missing_folders(directory, raw)
+    if name is not None and not overwrite and os.path.lexists(target):
         raise DestinationExistsError(target)
-    return target.parent, target.name
+    return _Target(directory, name, missing)
+
+
+def _create_folders(folders: list[Path]) -> None:
+    for folder in folders:
+        folder.mkdir(exist_ok=True)
 
 
 async def download_to(
@@ -150,8 +184,11 @@ async def download_to(
     """Download ``GET <path>`` into a file, atomically.
 
     Args:
-        to: an existing directory (the file gets the server's name, made safe, inside it) or
-            a file path whose directory exists (else :class:`~wkapi.InputError`, nothing sent).
+        to: a directory (the file gets the server's name, made safe, inside it): an existing
+            one, or a path ending in a separator (``"exports/"``); anything else is the file's
+            path. Missing directories are created (with their parents) once the server has
+            answered with the file; a part of the path that is a file is an
+            :class:`~wkapi.InputError` before anything is sent.
         fallback_name: the name when the server gives none (``.nml``/``.zip`` added by type).
         overwrite: replace an existing file; otherwise :class:`DestinationExistsError`.
         progress: told ``(bytes_done, total)`` as chunks reach the disk.
@@ -171,8 +208,13 @@ async def download_to(
     or after it; the cancellation is raised in both cases.
     """
     report = progress_function(progress)
-    directory, name = await anyio.to_thread.run_sync(_resolve_target, to, overwrite)
+    target = await anyio.to_thread.run_sync(_resolve_target, to, overwrite)
+    directory, name = target.directory, target.name
     async with Fetch(session, path, params) as fetch:
+        if target.missing:
+            # Only now that the server answers with the file: a refused download creates
+            # nothing. Folders stay once created (a concurrent download may be using them).
+            await anyio.to_thread.run_sync(_create_folders, target.missing)
         if name is None:
             name = safe_filename(fetch.content_disposition, fallback_name, fetch.content_type)
             if not overwrite and await anyio.to_thread.run_sync(os.path.lexists, directory / name):

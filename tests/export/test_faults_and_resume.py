@@ -205,7 +205,8 @@ async def test_a_manifest_path_outside_a_relative_destination_is_never_touched(
     victim.write_text("not the export's")
     destination = tmp_path / "export"
     destination.mkdir()
-    outside = {"typ": "Explorational", "id": annotation, "status": "ok", "path": "../victim.txt"}
+    outside = {"typ": "Explorational", "id": annotation, "status": "ok"}
+    outside["path"] = "../victim.txt"  # repo-paths: not a path
     line = {**outside, "size": 1, "sha256": "0" * 64}
     (destination / "manifest.jsonl").write_bytes(orjson.dumps(line) + b"\n")
     monkeypatch.chdir(destination)

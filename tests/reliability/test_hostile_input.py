@@ -30,13 +30,16 @@ ID = "5f0000000000000000000001"
 
 
 BAD_CALLS: list[tuple[str, Callable[[wkapi.Client], Any]]] = [
-    ("path traversal id", lambda wk: wk.tasks.get("../../admin")),
+    ("path traversal id", lambda wk: wk.tasks.get("../../admin")),  # repo-paths: not a path
     ("uppercase id", lambda wk: wk.tasks.get("5F0000000000000000000001")),
     ("short id", lambda wk: wk.projects.get("5f00")),
     ("id with newline", lambda wk: wk.tasks.delete(ID + "\n")),
     ("int id", lambda wk: wk.users.get(12345)),
     ("unknown annotation type", lambda wk: wk.annotations.info("Bogus", ID)),
-    ("annotation type with a slash", lambda wk: wk.annotations.info("../Explorational", ID)),
+    (
+        "annotation type with a slash",
+        lambda wk: wk.annotations.info("../Explorational", ID),  # repo-paths: not a path
+    ),
     ("annotation type of wrong type", lambda wk: wk.annotations.info(7, ID)),
     ("invalid visibility", lambda wk: wk.annotations.edit("Explorational", ID, visibility="Top")),
     ("negative delta", lambda wk: wk.projects.increment_each_tasks_instances(ID, delta=-1)),
@@ -286,10 +289,10 @@ async def test_a_redirect_to_a_file_url_is_refused(serve: Serve) -> None:
 
 
 HOSTILE_NAMES = [
-    'attachment;filename="../../evil.nml"',
+    'attachment;filename="../../evil.nml"',  # repo-paths: not a path
     "attachment; filename*=UTF-8''..%2F..%2Fevil.nml",
     'attachment; filename="/etc/passwd"',
-    'attachment; filename="..\\\\..\\\\evil.nml"',
+    'attachment; filename="..\\\\..\\\\evil.nml"',  # repo-paths: not a path
     'attachment; filename=".."',
     'attachment; filename="~/.bashrc"',
     'attachment; filename=".hidden.nml"',

@@ -18,7 +18,7 @@ from typing import Any
 from wkapi import APIStatusError, Client
 from wkapi._pagination import Pager
 
-#: Every route of ``webknossos-rest-api-v5.md`` and the client method the issue names for it.
+#: Every route of the published v5 route list (``v5_routes.txt``) and its client method.
 ROUTE_METHODS: dict[str, str] = {
     "GET /buildinfo": "build_info",
     "GET /users": "users.list",

@@ -1,7 +1,8 @@
 """Every route of the published v5 route list is reached by the client method named for it.
 
-The issue's route table (:data:`~tests.resources.route_table.ROUTE_METHODS`) maps each route
-heading of ``webknossos-rest-api-v5.md`` to a client method. One "route tour" calls one client
+The published v5 route list is kept as data of our own in ``v5_routes.txt`` beside this file
+(``METHOD /path`` per line); the route table (:data:`~tests.resources.route_table.ROUTE_METHODS`)
+maps each of its routes to a client method. One "route tour" calls one client
 method per route against the fake server; a route counts as reached only by a successful request
 sent while its own method was the OUTERMOST client call in flight, so a request that another
 method makes internally (``tasks.update`` reads ``GET /tasks/:id`` first) does not count.
@@ -22,19 +23,24 @@ from wkapi.testing import FakeWebknossos
 
 ClientFactory = Callable[..., Client]
 
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "webknossos-rest-api-v5.md"
-_ROUTE_LINE = re.compile(r"^\s*(GET|POST|PUT|PATCH|DELETE) (/\S*)\s*$", re.MULTILINE)
+ROUTES_FILE = Path(__file__).with_name("v5_routes.txt")
+_ROUTE_LINE = re.compile(r"(GET|POST|PUT|PATCH|DELETE) (/\S*)")
 # Ids in paths are object ids, so a literal route such as /projects/assignments never counts
 # as a request of /projects/:id.
 _ID_PARAMS = {":id", ":mergedId"}
 
 
 def spec_routes() -> list[tuple[str, str]]:
-    """``(method, path)`` of every route heading of the published route list."""
-    if not SPEC.is_file():
-        pytest.fail(f"the published route list is missing: expected it at {SPEC}")
-    routes = _ROUTE_LINE.findall(SPEC.read_text(encoding="utf-8"))
-    assert len(routes) >= 40, f"only {len(routes)} route headings parsed from {SPEC}"
+    """``(method, path)`` of every route of the published route list, in its order."""
+    routes = []
+    for number, line in enumerate(ROUTES_FILE.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        match = _ROUTE_LINE.fullmatch(line)
+        assert match is not None, f"{ROUTES_FILE.name}:{number}: not 'METHOD /path': {line!r}"
+        routes.append((match[1], match[2]))
+    assert len(routes) >= 40, f"only {len(routes)} routes read from {ROUTES_FILE}"
+    assert len(set(routes)) == len(routes), f"a route is listed twice in {ROUTES_FILE}"
     return routes
 
 

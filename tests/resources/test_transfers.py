@@ -68,6 +68,43 @@ async def test_download_refuses_to_replace_unless_asked(
     assert result.sha256 == server.expected_sha256(annotation_id)
 
 
+@pytest.mark.parametrize(
+    ("to", "saved"),
+    [
+        ("exports/", "exports/axon_tracing.nml"),
+        ("exports/2024/may/", "exports/2024/may/axon_tracing.nml"),
+        ("exports/2024/mine.nml", "exports/2024/mine.nml"),
+    ],
+)
+async def test_download_creates_missing_directories(
+    server: FakeWebknossos,
+    wk: Client,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    to: str,
+    saved: str,
+) -> None:
+    # As the CLI and the export do: a trailing separator names a directory, anything else the
+    # file; what is missing is created. Relative to the working directory, as a user types it.
+    monkeypatch.chdir(tmp_path)
+    annotation_id = explorational(server, name="axon_tracing")
+    result = await wk.annotations.download("Explorational", annotation_id, to=to)
+    assert result.path == Path(saved)
+    assert result.sha256 == server.expected_sha256(annotation_id)
+    assert hashlib.sha256((tmp_path / saved).read_bytes()).hexdigest() == result.sha256
+    assert sorted(p.name for p in (tmp_path / saved).parent.iterdir()) == [Path(saved).name]
+
+
+async def test_a_refused_download_creates_no_directory(
+    server: FakeWebknossos, wk: Client, tmp_path: Path
+) -> None:
+    with pytest.raises(NotFoundError):
+        await wk.annotations.download(
+            "Explorational", "0123456789abcdef01234567", to=tmp_path / "exports" / "new"
+        )
+    assert list(tmp_path.iterdir()) == []
+
+
 async def test_download_of_a_volume_annotation_and_its_options(
     server: FakeWebknossos, wk: Client, tmp_path: Path
 ) -> None:

@@ -175,14 +175,30 @@ async def test_to_a_file_path_uses_that_name(serve_origin, make_session, tmp_pat
     assert listing(tmp_path) == ["chosen.bin"]
 
 
-@pytest.mark.parametrize("target", ["missing/x.nml", "missing/"])
-async def test_to_in_a_missing_directory_is_an_input_error(
-    serve_origin, make_session, tmp_path, target
+@pytest.mark.parametrize(
+    ("target", "saved"),
+    [("missing/x.nml", "missing/x.nml"), ("missing/", "missing/annotation.nml")],
+)
+async def test_to_in_a_missing_directory_creates_it(
+    serve_origin, make_session, tmp_path, target, saved
 ):
     origin = await serve_origin(Origin(BODY))
-    with pytest.raises(InputError, match="missing"):
+    result = await fetch(make_session(origin.url), tmp_path, to=f"{tmp_path}/{target}")
+    assert result.path == tmp_path / saved
+    assert result.path.read_bytes() == BODY
+    assert listing(tmp_path / "missing") == [Path(saved).name]
+
+
+@pytest.mark.parametrize("target", ["a_file/x.nml", "a_file/", "a_file/deeper/"])
+async def test_to_below_a_file_is_an_input_error_before_sending(
+    serve_origin, make_session, tmp_path, target
+):
+    (tmp_path / "a_file").write_bytes(b"mine")
+    origin = await serve_origin(Origin(BODY))
+    with pytest.raises(InputError, match="a_file is not a directory"):
         await fetch(make_session(origin.url), tmp_path, to=f"{tmp_path}/{target}")
     assert origin.seen == []
+    assert (tmp_path / "a_file").read_bytes() == b"mine"
 
 
 async def test_failed_disk_write_removes_part(serve_origin, make_session, tmp_path, monkeypatch):

@@ -38,10 +38,10 @@ def test_names_the_server_gives(header: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("header", "expected"),
     [
-        ('attachment; filename="../../etc/passwd"', "passwd.nml"),
+        ('attachment; filename="../../etc/passwd"', "passwd.nml"),  # repo-paths: not a path
         ('attachment; filename="/etc/passwd"', "passwd.nml"),
         ('attachment; filename="C:\\\\Windows\\\\win.ini"', "win.ini.nml"),
-        ("attachment; filename=..\\..\\boot.ini", "boot.ini.nml"),
+        ("attachment; filename=..\\..\\boot.ini", "boot.ini.nml"),  # repo-paths: not a path
         ("attachment; filename*=utf-8''..%2F..%2Fetc%2Fpasswd", "passwd.nml"),
         ('attachment; filename="a\x00b.nml"', "a_b.nml"),
         ("attachment; filename*=utf-8''a%00b%0Ac.nml", "a_b_c.nml"),
@@ -104,4 +104,5 @@ def test_very_long_names_are_bounded_and_keep_their_suffix() -> None:
 
 
 def test_the_raw_name_is_available_for_display() -> None:
-    assert disposition_filename('attachment; filename="../x.nml"') == "../x.nml"
+    header = 'attachment; filename="../x.nml"'  # repo-paths: not a path
+    assert disposition_filename(header) == "../x.nml"  # repo-paths: not a path

@@ -175,8 +175,9 @@ class AnnotationsResource(Resource):
         """``GET /annotations/:typ/:id/download`` into a file, atomically.
 
         Args:
-            to: an existing directory (the file gets the server's safe name inside it) or a
-                file path whose directory exists.
+            to: a directory, which gets the file under the server's name (made safe): an
+                existing one, or a path ending in a separator (``"exports/"``); anything else
+                is the file's path. Missing directories are created, with their parents.
             overwrite: replace an existing file (otherwise an existing file is an error).
             progress: told the bytes done and the total (``None`` when the size is unknown).
             skip_volume_data, volume_data_zip_format, skeleton_version, volume_version: as

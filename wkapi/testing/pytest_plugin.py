@@ -5,36 +5,112 @@
 - ``fake_wk_factory``: an async callable taking ``FakeWebknossos``'s keyword arguments
   (``release``, ``seed``, ``chunked_downloads``, ``latency``, ...) and returning a started
   server; every server it made is stopped at teardown.
+- ``wk``: a :class:`wkapi.Client` of ``fake_wk`` with the admin token and
+  ``RetryPolicy.for_tests()`` (no backoff waits), closed after the test.
 
-Both are async fixtures for pytest-asyncio (in auto mode they need no marker)::
+They are async fixtures, so the test needs an async test plugin: pytest-asyncio in auto mode
+(no marker) or strict mode (``@pytest.mark.asyncio``), or anyio's plugin
+(``@pytest.mark.anyio``, asyncio backend) with pytest-asyncio absent or in strict mode::
 
     async def test_old_servers(fake_wk_factory):
         server = await fake_wk_factory(release="23.08")
         ...
+
+This module is loaded in every pytest run of every project that has wkapi installed (through
+the ``pytest11`` entry point). So it needs nothing beyond pytest: pytest-asyncio is used when it
+is importable, and the server and the client are imported only when a test asks for a fixture.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+import types
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any
 
-import pytest_asyncio
+import pytest
 
-from ._server import FakeWebknossos
+if TYPE_CHECKING:
+    from wkapi import Client
 
-FakeWebknossosFactory = Callable[..., Awaitable[FakeWebknossos]]
+    from ._server import FakeWebknossos
+
+__all__ = ["FakeWebknossosFactory", "fake_wk", "fake_wk_factory", "wk"]
+
+FakeWebknossosFactory = Callable[..., Awaitable["FakeWebknossos"]]
+
+_Fixture = Callable[..., Any]
 
 
-@pytest_asyncio.fixture
+def _pytest_asyncio_fixture() -> Callable[[_Fixture], Any] | None:
+    """pytest-asyncio's fixture decorator, or ``None`` when it is not installed."""
+    try:
+        import pytest_asyncio
+    except ImportError:
+        return None
+    return pytest_asyncio.fixture
+
+
+_asyncio_fixture = _pytest_asyncio_fixture()
+
+#: (registered fixture function, the same function without pytest-asyncio's mark)
+_UNMARKED: list[tuple[_Fixture, _Fixture]] = []
+
+
+def _fixture(function: _Fixture) -> Any:
+    """Register ``function`` as a fixture, marked for pytest-asyncio when it is installed (so
+    strict mode runs it too); anyio's plugin gets the unmarked twin (see the hook below)."""
+    if _asyncio_fixture is None:
+        return pytest.fixture(function)
+    marked = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    marked.__kwdefaults__ = function.__kwdefaults__
+    marked.__qualname__ = function.__qualname__
+    marked.__doc__ = function.__doc__
+    marked.__annotations__ = function.__annotations__
+    _UNMARKED.append((marked, function))
+    return _asyncio_fixture(marked)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, Any, None]:
+    """In a test run by anyio's plugin, hand our fixtures over unmarked.
+
+    pytest-asyncio runs a marked fixture on its own event loop whatever the test's runner is;
+    for an anyio test that is a loop that is not running while the test runs, so the server
+    would never answer. Unmarked, pytest-asyncio (strict mode) leaves the fixture to anyio.
+    """
+    marked = fixturedef.func
+    # By identity: this runs for every fixture of every project, whatever its function is.
+    unmarked = next((plain for fixture, plain in _UNMARKED if fixture is marked), None)
+    if unmarked is None or "anyio_backend" not in request.fixturenames:
+        yield
+        return
+    fixturedef.func = unmarked
+    try:
+        yield
+    finally:
+        fixturedef.func = marked
+
+
+@_fixture
 async def fake_wk() -> AsyncIterator[FakeWebknossos]:
     """A started default-generation fake server for one test."""
+    from ._server import FakeWebknossos
+
     async with FakeWebknossos() as server:
         yield server
 
 
-@pytest_asyncio.fixture
+@_fixture
 async def fake_wk_factory() -> AsyncIterator[FakeWebknossosFactory]:
     """Start fake servers with any constructor arguments; all are stopped after the test."""
+    from ._server import FakeWebknossos
+
     started: list[FakeWebknossos] = []
 
     async def start(**options: Any) -> FakeWebknossos:
@@ -48,3 +124,15 @@ async def fake_wk_factory() -> AsyncIterator[FakeWebknossosFactory]:
     finally:
         for server in reversed(started):
             await server.stop()
+
+
+@_fixture
+async def wk(fake_wk: FakeWebknossos) -> AsyncIterator[Client]:
+    """A client of ``fake_wk`` with the admin token and no backoff waits, closed afterwards."""
+    # The fake server shares no code with the client: only this fixture imports it, when asked.
+    import wkapi
+
+    async with wkapi.Client(
+        fake_wk.url, fake_wk.tokens["admin"], retry=wkapi.RetryPolicy.for_tests()
+    ) as client:
+        yield client
