@@ -18,10 +18,12 @@ TASK_TYPE = {
     "recommendedConfiguration", "tracingType",
 }  # fmt: skip
 TASK_COMMON = {
-    "id", "formattedHash", "projectId", "projectName", "team", "type", "neededExperience",
+    "id", "projectId", "projectName", "team", "type", "neededExperience",
     "created", "status", "script", "tracingTime", "creationInfo", "boundingBox", "editPosition",
     "editRotation",
 }  # fmt: skip
+OLD_TASK = TASK_COMMON | {"formattedHash", "dataSet"}
+NEW_TASK = TASK_COMMON | {"datasetName", "datasetId"}
 PROJECT = {
     "id", "name", "team", "teamName", "owner", "priority", "paused", "expectedTime",
     "isBlacklistedFromReport", "created",
@@ -35,11 +37,14 @@ ANNOTATION_FULL_EXTRA = {
     "task", "restrictions", "settings", "dataStore", "tracingStore", "user", "contributors",
     "viewConfiguration",
 }  # fmt: skip
-DATASET = {
+DATASET_COMMON = {
     "name", "dataSource", "dataStore", "owningOrganization", "allowedTeams",
-    "allowedTeamsCumulative", "isActive", "isPublic", "description", "displayName", "created",
-    "isEditable", "lastUsedByUser", "logoUrl", "sortingKey", "details", "isUnreported",
-    "jobsEnabled", "tags", "folderId", "publication",
+    "allowedTeamsCumulative", "isActive", "isPublic", "description", "created",
+    "isEditable", "lastUsedByUser", "logoUrl", "sortingKey", "isUnreported", "tags", "folderId",
+}  # fmt: skip
+OLD_DATASET = DATASET_COMMON | {"displayName", "details", "jobsEnabled", "publication"}
+NEW_DATASET_LISTED = DATASET_COMMON | {
+    "id", "directoryName", "metadata", "usedStorageBytes", "isVirtual",
 }  # fmt: skip
 
 
@@ -56,10 +61,12 @@ async def test_user_shapes(api: Api, old_api: Api) -> None:
     assert isinstance(new["experiences"], dict)
 
 
-async def test_team_shape(api: Api) -> None:
+async def test_team_shape(api: Api, old_api: Api) -> None:
     teams = (await api.get("/teams")).json()
     assert len(teams) >= 2
-    assert all(set(t) == {"id", "name", "organization"} for t in teams)
+    assert all(set(t) == {"id", "name", "organization", "isOrganizationTeam"} for t in teams)
+    old = (await old_api.get("/teams")).json()
+    assert all(set(t) == {"id", "name", "organization"} for t in old)
 
 
 async def _team_names(api: Api, role: str, **params: str) -> list[str] | int:
@@ -98,17 +105,20 @@ async def test_dataset_shapes(api: Api, old_api: Api) -> None:
     org = api.server.organization
     new = (await api.get(f"/datasets/{org}/l4_sample")).json()
     old = (await old_api.get(f"/datasets/{org}/l4_sample")).json()
-    assert set(old) == DATASET
-    assert set(new) == DATASET | {"id"}
+    assert set(old) == OLD_DATASET
+    assert set(new) == NEW_DATASET_LISTED | {"displayName"}
     layers = new["dataSource"]["dataLayers"]
     assert {layer["category"] for layer in layers} == {"color", "segmentation"}
     assert all(layer["resolutions"] for layer in layers)
-    listed = (await api.get("/datasets")).json()
-    assert all(
-        layer["resolutions"] == []
-        for dataset in listed
-        for layer in dataset["dataSource"].get("dataLayers", [])
-    )
+    # Real servers of both years fill the layers' resolutions in lists too.
+    for server_api in (api, old_api):
+        listed = (await server_api.get("/datasets")).json()
+        layers = [layer for d in listed for layer in d["dataSource"].get("dataLayers", [])]
+        assert layers
+        assert all(
+            layer["resolutions"] == [[1, 1, 1], [2, 2, 1], [4, 4, 2], [8, 8, 4]] for layer in layers
+        )
+    assert all(set(d) == NEW_DATASET_LISTED for d in (await api.get("/datasets")).json())
     active = (await api.get("/datasets", params={"isActive": "false"})).json()
     assert [d["name"] for d in active] == ["inactive_dataset"]
 
@@ -131,9 +141,14 @@ async def test_task_shapes(api: Api, old_api: Api) -> None:
     new_listed = (await api.get(f"/projects/{project.id}/tasks")).json()[0]
     new_single = (await api.get(f"/tasks/{task_id}")).json()
     old_single = (await old_api.get(f"/tasks/{task_id}")).json()
-    assert set(new_listed) == TASK_COMMON | {"datasetName", "datasetId"}
-    assert set(new_single) == TASK_COMMON | {"datasetName", "datasetId", "dataSet"}
-    assert set(old_single) == TASK_COMMON | {"dataSet"}
+    assert set(new_listed) == NEW_TASK
+    assert set(new_single) == NEW_TASK
+    assert set(old_single) == OLD_TASK
+    # Through /api/v5 a newer server answers with its v5 adapter, which adds dataSet back.
+    adapted_listed = (await api.get(f"/projects/{project.id}/tasks", version=5)).json()[0]
+    adapted_single = (await api.get(f"/tasks/{task_id}", version=5)).json()
+    assert set(adapted_listed) == set(adapted_single) == NEW_TASK | {"dataSet"}
+    assert set((await old_api.get(f"/tasks/{task_id}", version=5)).json()) == OLD_TASK
     assert set(new_single["status"]) == {"pending", "active", "finished"}
     assert set(old_single["status"]) == {"open", "active", "finished"}
     assert new_single["status"] == {"pending": 0, "active": 1, "finished": 1}
@@ -176,8 +191,8 @@ async def test_annotation_full_shapes(api: Api, old_api: Api) -> None:
     assert set(new["tracingStore"]) == {"name", "url"}
     assert "magRestrictions" in new["settings"]
     assert "resolutionRestrictions" in old["settings"]
-    assert set(old["task"]) == TASK_COMMON | {"dataSet"}
-    assert set(new["task"]) == TASK_COMMON | {"datasetName", "datasetId"}
+    assert set(old["task"]) == OLD_TASK
+    assert set(new["task"]) == NEW_TASK
 
 
 async def test_annotation_compact_shape(any_api: Api) -> None:

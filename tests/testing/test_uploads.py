@@ -148,7 +148,8 @@ def _task_form(
 
 async def test_create_from_files(api: Api) -> None:
     files = [("one.nml", nml()), ("two.nml", nml()), ("readme.txt", b"ignored")]
-    reply = await api.post("/tasks/createFromFiles", data=_task_form(api.server, files))
+    form_data = _task_form(api.server, files)
+    reply = await api.post("/tasks/createFromFiles", data=form_data, version=5)
     assert reply.status == 200
     results = reply.json()["tasks"]
     assert [r["status"] for r in results] == [200, 200]

@@ -6,15 +6,20 @@ import asyncio
 import contextlib
 import signal
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from wkapi.testing._options import SERVE_OPTIONS, ServeOption
 
 from ._errors import EXIT_OK, CommandError
 from ._settings import Settings, json_option, settings_of
 
 if TYPE_CHECKING:
     from wkapi.testing import FakeWebknossos
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["fake_server"]
 
@@ -54,24 +59,44 @@ async def _serve(settings: Settings, server: FakeWebknossos) -> None:
         await stop.wait()
 
 
+def _click_option(option: ServeOption) -> Callable[[F], F]:
+    """The click form of one of the options ``python -m wkapi.testing`` takes too."""
+    if option.kind is bool:
+        return click.option(option.flag, is_flag=True, default=False, help=option.help)
+    kind: Any = option.kind
+    ranged = option.minimum is not None or option.maximum is not None
+    if option.choices:
+        kind = click.Choice(option.choices)
+    elif ranged and option.kind is int:
+        kind = click.IntRange(option.minimum, option.maximum)  # type: ignore[arg-type]
+    elif ranged and option.kind is float:
+        kind = click.FloatRange(option.minimum, option.maximum)
+    return click.option(
+        option.flag,
+        type=kind,
+        default=option.default,
+        show_default=option.default is not None,
+        help=option.help,
+    )
+
+
+def _serve_options(command: F) -> F:
+    for option in reversed(SERVE_OPTIONS):
+        command = _click_option(option)(command)
+    return command
+
+
 @click.command("fake-server")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=9000, show_default=True)
-@click.option("--release", default=None, help="e.g. 23.08 for the older generation.")
-@click.option("--seed", type=int, default=0, show_default=True)
-@click.option(
-    "--latency", type=click.FloatRange(0), default=0.0, help="Seconds added to every request."
-)
+@_serve_options
 @json_option
 @click.pass_context
-def fake_server(
-    ctx: click.Context, host: str, port: int, release: str | None, seed: int, latency: float
-) -> int:
+def fake_server(ctx: click.Context, /, **options: Any) -> int:
     """Run an in-memory fake WEBKNOSSOS server (for trying wkapi and testing pipelines)."""
     from wkapi.testing import FakeWebknossos  # the fake server's import only where it runs
 
     settings = settings_of(ctx)
-    server = FakeWebknossos(release, seed, host=host, port=port, latency=latency)
+    host, port = options["host"], options["port"]
+    server = FakeWebknossos(**options)
     try:
         asyncio.run(_serve(settings, server))
     except KeyboardInterrupt:

@@ -12,7 +12,6 @@ from ._faults import FaultInjector
 from ._log import RecordedRequest
 from ._state import State, User
 
-DEFAULT_RELEASE = "25.01"
 _FIRST_NEW_RELEASE = (23, 9)
 
 

@@ -7,12 +7,13 @@ Collections (all ``dict`` keyed by id unless said otherwise):
 
 - ``users``: :class:`User` (``first_name``, ``last_name``, ``email``, ``role``, ``is_admin``,
   ``is_dataset_manager``, ``is_super_user``, ``team_roles`` {team id: is manager}, ``experiences``)
-- ``teams``: :class:`Team` (``name``)
+- ``teams``: :class:`Team` (``name``, ``is_organization_team``)
 - ``datasets``: :class:`Dataset`, keyed by **name** (``layers``, ``is_public``, ``is_active``,
-  ``allowed_team_ids``)
+  ``allowed_team_ids``, ``tags``, ``mags``)
 - ``datastores`` / ``tracingstores``: :class:`Datastore` / :class:`Tracingstore`, keyed by name;
   a ``url`` of ``None`` stands for the fake server's own URL
-- ``task_types``: :class:`TaskType` (``summary``, ``tracing_type``, ``team_id``)
+- ``task_types``: :class:`TaskType` (``summary``, ``tracing_type``, ``team_id``,
+  ``mag_restrictions``, ``allowed_modes``)
 - ``projects``: :class:`Project` (``name``, ``team_id``, ``owner_id``, ``priority``, ``paused``,
   ``expected_time``)
 - ``tasks``: :class:`Task` (``project_id``, ``task_type_id``, ``dataset``, ``instances``,
@@ -46,6 +47,8 @@ from ._content import SkeletonStats
 
 ANNOTATION_STATES = ("Active", "Finished", "Cancelled", "Initializing")
 TRACING_TYPES = ("skeleton", "volume", "hybrid")
+DEFAULT_MAGS = ((1, 1, 1), (2, 2, 1), (4, 4, 2), (8, 8, 4))
+DEFAULT_MODES = ("orthogonal", "oblique", "flight")
 _CLOCK_START_MS = 1_690_000_000_000
 
 
@@ -53,6 +56,7 @@ _CLOCK_START_MS = 1_690_000_000_000
 class Team:
     id: str
     name: str
+    is_organization_team: bool = False
 
 
 @dataclass
@@ -119,6 +123,10 @@ class Dataset:
     created: int
     datastore_name: str
     description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    mags: tuple[tuple[int, int, int], ...] = DEFAULT_MAGS
+    """The magnifications of every layer, finest first."""
+    data_format: str = "wkw"
 
 
 @dataclass
@@ -129,6 +137,10 @@ class TaskType:
     team_id: str
     tracing_type: str
     created: int
+    mag_restrictions: dict[str, int] = field(default_factory=dict)
+    """``{"min": .., "max": ..}``, either key optional: the magnifications its annotations may
+    use."""
+    allowed_modes: tuple[str, ...] = DEFAULT_MODES
 
 
 @dataclass
@@ -203,6 +215,8 @@ class Annotation:
     synthetic: SyntheticSpec | None = None
     content_stats: SkeletonStats | None = None
     others_may_edit: bool = False
+    mag_restrictions: dict[str, int] = field(default_factory=dict)
+    """What createExplorational was asked for; a Task annotation follows its task type's."""
 
 
 class IdIndex(Sequence[str]):
