@@ -19,6 +19,7 @@ from fakewk_helpers import (
     skeleton_stats,
 )
 
+from wkapi.nml import assert_same_content, read_content
 from wkapi.testing import FakeWebknossos
 from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 
@@ -46,7 +47,9 @@ async def upload(api: Api, files: list[tuple[str, bytes]], **fields: str) -> Rep
     return await api.post("/annotations/upload", data=form(files, **fields), role="user")
 
 
-async def test_single_file_downloads_byte_for_byte(api: Api) -> None:
+async def test_a_single_file_is_written_anew_with_its_content(api: Api) -> None:
+    """As on a real server, the download is a new file: the content of the upload, not its
+    bytes, with the server's own <meta> lines naming the new annotation."""
     content = nml(tree="exact bytes")
     reply = await upload(api, [("cell.nml", content)], createGroupForEachFile="false")
     assert reply.status == 200
@@ -61,8 +64,11 @@ async def test_single_file_downloads_byte_for_byte(api: Api) -> None:
         "Explorational",
     )
     download = await api.get(f"/annotations/Explorational/{annotation_id}/download")
-    assert download.body == content
-    assert api.server.expected_sha256(annotation_id) == hashlib.sha256(content).hexdigest()
+    assert download.content_type == "application/xml"
+    assert download.body != content
+    assert assert_same_content(content, download.body).compared["nodes"] == 1
+    assert read_content(download.body).annotation_id == annotation_id
+    assert api.server.expected_sha256(annotation_id) == hashlib.sha256(download.body).hexdigest()
 
 
 async def _merged(api: Api, flag: str) -> ET.Element:
@@ -191,7 +197,8 @@ async def test_a_downloaded_volume_zip_uploads_with_its_layers_and_counts(
     source_info, zip_bytes = await info_and_download(any_api, source)
     uploaded = await _uploaded_id(any_api, [("vol.zip", zip_bytes)])
     info, body = await info_and_download(any_api, uploaded)
-    assert body == zip_bytes
+    assert body != zip_bytes
+    assert_same_content(zip_bytes, body)
     expected = [("Skeleton", "Skeleton")] + [("Volume", layer) for layer in layers]
     assert _layers(info) == _layers(source_info) == expected
     assert skeleton_stats(info) == nml_stats(downloaded_nml(body)) == skeleton_stats(source_info)

@@ -8,11 +8,11 @@ response.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from ._access import can_edit_user
 from ._context import Context
+from ._releases import commit_hash
 from ._state import (
     DEFAULT_MODES,
     Dataset,
@@ -357,7 +357,7 @@ def project_json(ctx: Context, project: Project, *, with_status: bool = False) -
 
 
 def buildinfo_json(ctx: Context) -> JsonDict:
-    commit = hashlib.sha1(f"webknossos-{ctx.release}".encode()).hexdigest()
+    commit = commit_hash(ctx.release)
     data: JsonDict = {
         "webknossos": {
             "name": "webknossos",

@@ -3,6 +3,8 @@ without starting anything)."""
 
 from __future__ import annotations
 
+import hashlib
+
 KNOWN_RELEASES: dict[str, str] = {
     "23.08": "the older generation, API v1 to v5, like the v5-era servers recorded in 2023",
     "25.01": "the newer generation, API v5 to v9, like the servers recorded in 2025",
@@ -43,3 +45,8 @@ def check_release(release: object) -> str:
             f"unknown release {release!r}; the fake server knows {known_releases_text()}"
         )
     return release
+
+
+def commit_hash(release: str) -> str:
+    """The git commit a release reports (in buildinfo, and in the NMLs its writer writes)."""
+    return hashlib.sha1(f"webknossos-{release}".encode()).hexdigest()

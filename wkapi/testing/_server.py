@@ -392,4 +392,4 @@ class FakeWebknossos:
 
     def expected_sha256(self, annotation_id: str) -> str:
         """The sha256 hex of exactly what a default download of the annotation sends."""
-        return sha256_of(self.state, self.state.annotations[annotation_id])
+        return sha256_of(self._ctx, self.state.annotations[annotation_id])

@@ -20,9 +20,9 @@ Collections (all ``dict`` keyed by id unless said otherwise):
   ``active``, ``finished``, ``pending``, ``creation_info``, ``edit_position``, ...)
 - ``annotations``: :class:`Annotation` (``typ``, ``state``, ``owner_id``, ``task_id``, ``dataset``,
   ``name``, ``visibility``, ``volume_layers``, ``skeleton``, ...). What its download sends: a
-  file kept from an upload or merge (``upload_path``), a generated body (``synthetic``), or else
-  an NML rendered from ``content_seed``; ``content_stats`` holds the skeleton counts of the first
-  two (rendered ones are derived from the seed).
+  new file written from the parsed content of an upload or merge (``stored``), a generated body
+  (``synthetic``), or else an NML rendered from ``content_seed``; ``content_stats`` holds the
+  skeleton counts of the first two (rendered ones are derived from the seed).
 - ``scripts``: :class:`Script`
 
 Indexes (read-only for tests): ``tasks_by_project``, ``annotations_by_task`` and
@@ -40,10 +40,9 @@ import hashlib
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import overload
 
-from ._content import SkeletonStats
+from ._content import SkeletonStats, StoredContent
 
 ANNOTATION_STATES = ("Active", "Finished", "Cancelled", "Initializing")
 TRACING_TYPES = ("skeleton", "volume", "hybrid")
@@ -211,7 +210,7 @@ class Annotation:
     volume_layers: tuple[str, ...] = ()
     content_seed: int = 0
     tracing_time: int | None = None
-    upload_path: Path | None = None
+    stored: StoredContent | None = None
     synthetic: SyntheticSpec | None = None
     content_stats: SkeletonStats | None = None
     others_may_edit: bool = False
