@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from fakewk_helpers import Api
+
+from wkapi.testing import FakeWebknossos
 
 COMPACT_USER = {
     "id", "email", "firstName", "lastName", "isAdmin", "isDatasetManager", "isAnonymous", "teams",
@@ -211,3 +214,46 @@ async def test_full_form_on_task_lists(any_api: Api) -> None:
     task_id = annotation["task"]["id"]
     of_task = (await any_api.get(f"/tasks/{task_id}/annotations")).json()
     assert all(set(a) >= ANNOTATION_FULL_EXTRA for a in of_task)
+
+
+async def test_helpers_show_tags_mags_and_mag_restrictions(api: Api, old_api: Api) -> None:
+    for server_api, new in ((api, True), (old_api, False)):
+        server = server_api.server
+        server.add_dataset("tagged", tags=["mouse", "cortex"], mags=[[1, 1, 1], [2, 2, 2]])
+        server.add_team("the_organization", organization_team=True)
+        restricted = server.add_task_type("restricted", min_mag=2, max_mag=16, allowed_modes=[])
+        org = server.organization
+        dataset = (await server_api.get(f"/datasets/{org}/tagged")).json()
+        assert dataset["tags"] == ["mouse", "cortex"]
+        color = dataset["dataSource"]["dataLayers"][0]
+        assert color["resolutions"] == [[1, 1, 1], [2, 2, 2]]
+        if new:
+            assert [m["mag"] for m in color["mags"]] == [[1, 1, 1], [2, 2, 2]]
+            assert (color["dataFormat"], color["numChannels"]) == ("wkw", 1)
+            assert dataset["directoryName"] == "tagged"
+            assert dataset["usedStorageBytes"] > 0
+        else:
+            assert "mags" not in color
+        settings = (await server_api.get(f"/taskTypes/{restricted}")).json()["settings"]
+        key = "magRestrictions" if new else "resolutionRestrictions"
+        assert settings[key] == {"min": 2, "max": 16}
+        assert settings["allowedModes"] == []
+        teams = {t["name"]: t for t in (await server_api.get("/teams")).json()}
+        assert teams["the_organization"].get("isOrganizationTeam") is (True if new else None)
+        assert teams["team_alpha"].get("isOrganizationTeam") is (False if new else None)
+        body = [
+            {"typ": "Skeleton", "resolutionRestrictions": {"min": 4}, "magRestrictions": {"min": 4}}
+        ]
+        created = await server_api.post(f"/datasets/{org}/l4_sample/createExplorational", json=body)
+        assert created.json()["settings"][key] == {"min": 4}
+
+
+def test_helpers_refuse_what_no_server_has(server: FakeWebknossos) -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        server.add_task_type("odd", max_mag=3)
+    with pytest.raises(ValueError, match="greater than max"):
+        server.add_task_type("upside down", min_mag=8, max_mag=2)
+    with pytest.raises(ValueError, match="three positive ints"):
+        server.add_dataset("flat", mags=[[1, 1]])
+    with pytest.raises(ValueError, match="at least one mag"):
+        server.add_dataset("empty", mags=[])

@@ -417,6 +417,9 @@ class _FileReader:
         self._parameters: dict[str, dict[str, str]] = {}
         self._pack_node = NODE_RECORD.pack
         self._pack_edge = EDGE_RECORD.pack
+        self._add_node = builder.nodes.add
+        self._add_edge = builder.edges.add
+        self._now_ms = builder.now_ms
 
     # hot path: one call per node and per edge
 
@@ -436,14 +439,14 @@ class _FileReader:
                 int(get("inVp", DEFAULT_VIEWPORT)),
                 int(get("inMag", DEFAULT_MAG)),
                 int(get("bitDepth", DEFAULT_BIT_DEPTH)),
-                get("interpolation", "false").strip().lower() in _TRUE,
-                int(get("time", self._b.now_ms)),
+                get("interpolation") == "true" or bool(_flag(attrs, "interpolation")),
+                int(get("time", self._now_ms)),
             )
         except (KeyError, ValueError):
             node_id, record = self._checked_node(attrs)
         if node_id > self._max_node:
             self._max_node = node_id
-        self._b.nodes.add(record)
+        self._add_node(record)
 
     def _checked_node(self, attrs: dict[str, str]) -> tuple[int, bytes]:
         """The slow path for a node the fast one refused: names what is wrong, or reads the
@@ -479,7 +482,7 @@ class _FileReader:
         except (KeyError, ValueError):
             source, target = _integer(attrs, "source"), _integer(attrs, "target")
             record = self._pack_edge(source + offset, target + offset)
-        self._b.edges.add(record)
+        self._add_edge(record)
 
     # everything else
 
