@@ -300,3 +300,33 @@ def test_a_large_upload_is_parsed_and_written_with_flat_memory(tmp_path: Path) -
     with dest.open("rb") as handle:
         tail = handle.read()[-200:]
     assert tail.endswith(b"</things>\n")
+
+
+@pytest.mark.parametrize(
+    ("node", "reason"),
+    [
+        ('id="99999999999999999999999" x="1" y="2" z="3"', "out of range"),
+        ('id="1" x="1" y="2" z="3" inVp="99999999999"', "out of range"),
+        ('id="1" x="west" y="2" z="3"', "invalid x 'west'"),
+        ('id="1" y="2" z="3"', "missing x"),
+        ('id="1" x="1" y="2" z="3" time="nan"', "invalid time 'nan'"),
+    ],
+)
+async def test_a_value_no_server_would_store_is_a_400_naming_it(
+    api: Api, node: str, reason: str
+) -> None:
+    text = (
+        '<things><parameters><experiment name="l4_sample"/></parameters>'
+        f'<thing id="1"><nodes><node {node}/></nodes></thing></things>'
+    )
+    form = aiohttp.FormData()
+    form.add_field("createGroupForEachFile", "false")
+    form.add_field("file", text.encode(), filename="odd.nml")
+    before = len(api.server.state.annotations)
+    reply = await api.post("/annotations/upload", data=form, role="user")
+    assert reply.status == 400
+    (message,) = reply.json()["messages"]
+    assert message["error"].startswith("Could not parse file: odd.nml: node ")
+    assert reason in message["error"]
+    assert len(api.server.state.annotations) == before
+    assert not list(api.server._ctx.temp_dir.glob("content-*"))

@@ -2,7 +2,9 @@
 
 ``FakeWebknossos`` is an aiohttp application with in-memory state that behaves like a real
 WEBKNOSSOS server (the generation before 23.09 and the newer one), down to its error bodies,
-pagination, task-creation quirks and streamed downloads. It imports nothing from the client::
+pagination, task-creation quirks and streamed downloads; like a real server it parses uploads
+and writes a new file on download (compare round trips by content, with ``wkapi.nml``), and it
+records a request the client abandoned with status 499. It imports nothing from the client::
 
     async with FakeWebknossos(release="23.08", seed=1) as server:
         headers = {"X-Auth-Token": server.tokens["admin"]}   # also team_manager, user, ...

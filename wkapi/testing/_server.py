@@ -391,5 +391,6 @@ class FakeWebknossos:
         )
 
     def expected_sha256(self, annotation_id: str) -> str:
-        """The sha256 hex of exactly what a default download of the annotation sends."""
+        """The sha256 hex of exactly what a default download of the annotation sends (for an
+        uploaded one: the file the server writes from its content, not the uploaded bytes)."""
         return sha256_of(self._ctx, self.state.annotations[annotation_id])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -326,7 +327,7 @@ class _Builder:
         try:
             with source.open() as stream:
                 parse_stream(parser, stream)
-        except (ValueError, OverflowError) as exc:  # struct.error is a ValueError too
+        except (ValueError, OverflowError, struct.error) as exc:
             raise NmlError(f"invalid value ({exc})") from exc
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
             raise NmlError(f"corrupt ZIP entry ({exc})") from exc
@@ -442,7 +443,7 @@ class _FileReader:
                 get("interpolation") == "true" or bool(_flag(attrs, "interpolation")),
                 int(get("time", self._now_ms)),
             )
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, struct.error):
             node_id, record = self._checked_node(attrs)
         if node_id > self._max_node:
             self._max_node = node_id
@@ -473,15 +474,20 @@ class _FileReader:
             )
         except NmlError as exc:
             raise NmlError(f"node {attrs.get('id')}: {exc.reason}") from None
+        except struct.error:
+            raise NmlError(f"node {attrs.get('id')}: a value is out of range") from None
         return node_id, record
 
     def _edge(self, attrs: dict[str, str]) -> None:
         offset = self._node_offset
         try:
             record = self._pack_edge(int(attrs["source"]) + offset, int(attrs["target"]) + offset)
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, struct.error):
             source, target = _integer(attrs, "source"), _integer(attrs, "target")
-            record = self._pack_edge(source + offset, target + offset)
+            try:
+                record = self._pack_edge(source + offset, target + offset)
+            except struct.error:
+                raise NmlError(f"edge {source}-{target}: a node id is out of range") from None
         self._add_edge(record)
 
     # everything else
