@@ -238,6 +238,7 @@ def test_download_skipping_volume_data() -> None:
     volumes = Nml.parse(archive.read("my annotation.nml")).volumes()
     assert len(volumes) == 2
     assert all(v.get("location") is None for v in volumes)
+    assert all(v.get("format") is None for v in volumes)  # as real servers answer
 
 
 def test_nml_file_name_defaults_like_the_server() -> None:
