@@ -17,7 +17,7 @@ import pytest
 import wkapi
 from wkapi import _errors
 
-PUBLIC_PACKAGES = ["wkapi", "wkapi.models", "wkapi.jobs", "wkapi.testing"]
+PUBLIC_PACKAGES = ["wkapi", "wkapi.models", "wkapi.jobs", "wkapi.nml", "wkapi.testing"]
 
 
 def _exposed(module: ModuleType) -> set[str]:

@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 from tests.cli.helpers import ThreadedServer, cli_env, run_cli
+from wkapi.nml import assert_same_content, read_content
 
 
 def _server_args(server: ThreadedServer, role: str = "admin") -> list[str]:
@@ -164,7 +165,19 @@ def test_upload(threaded_server: ThreadedServer, tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert data["id"] in server.state.annotations
     assert data["url"] == f"{threaded_server.url}/annotations/{data['id']}"
-    assert server.expected_sha256(data["id"]) == hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    again = run_cli(
+        "download",
+        "Explorational",
+        data["id"],
+        "-o",
+        str(tmp_path / "again"),
+        "--json",
+        *_server_args(threaded_server),
+    )
+    again_path = Path(json.loads(again.stdout)["path"])
+    # The server wrote a new file from the upload: the content came back, not the bytes.
+    assert_same_content(path, again_path)
+    assert read_content(again_path).annotation_id == data["id"]
 
 
 def test_upload_of_a_bad_file_sends_nothing(

@@ -14,7 +14,7 @@ from tests.cli.helpers import ThreadedServer, run_cli
 
 CLI = Path(wkapi.__file__).parent / "cli"
 #: The library's public modules (``wkapi.testing`` is imported where the fake server runs).
-PUBLIC_MODULES = ("wkapi", "wkapi.jobs", "wkapi.models", "wkapi.testing")
+PUBLIC_MODULES = ("wkapi", "wkapi.jobs", "wkapi.models", "wkapi.nml", "wkapi.testing")
 
 
 def _cli_modules() -> list[Path]:

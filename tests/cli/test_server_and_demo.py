@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -43,23 +44,47 @@ def test_fake_server_serves_until_stopped(stop: signal.Signals) -> None:
             process.wait()
 
 
-def test_fake_server_reports_a_busy_port() -> None:
+def test_fake_server_reports_a_busy_port(tmp_path: Path) -> None:
+    env = cli_env(TMPDIR=str(tmp_path))
     first = subprocess.Popen(
         [sys.executable, "-m", "wkapi.cli", "fake-server", "--port", "0"],
         stdout=subprocess.PIPE,
         text=True,
-        env=cli_env(),
+        env=env,
         cwd=REPO,
     )
     try:
         assert first.stdout is not None
         port = first.stdout.readline().rsplit(":", 1)[1].strip()
-        second = run_cli("fake-server", "--port", port, timeout=30)
+        assert len(list(tmp_path.glob("wkapi-fake-*"))) == 1
+        second = run_cli("fake-server", "--port", port, env=env, timeout=30)
         assert second.returncode == 1
         assert second.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port}")
+        assert len(list(tmp_path.glob("wkapi-fake-*"))) == 1  # the failed one left nothing
     finally:
         first.terminate()
         first.wait(timeout=20)
+    assert list(tmp_path.glob("wkapi-fake-*")) == []
+
+
+def test_fake_server_refuses_an_unknown_release() -> None:
+    result = run_cli("fake-server", "--release", "banana", "--port", "0", timeout=30)
+    assert result.returncode == 2
+    assert "'banana' is not one of '23.08', '25.01'" in result.stderr
+
+
+def test_fake_server_takes_the_options_of_python_m_wkapi_testing() -> None:
+    """Both read one option table: the same flags, defaults and choices."""
+    from wkapi.cli._cmd_server import fake_server
+    from wkapi.testing._options import SERVE_OPTIONS
+
+    params = {param.name: param for param in fake_server.params}
+    for option in SERVE_OPTIONS:
+        param = params[option.name]
+        assert param.opts == [option.flag]
+        assert param.default == option.default
+    served = {name for name in params if name not in ("as_json", "quiet", "verbose")}
+    assert served == {option.name for option in SERVE_OPTIONS}
 
 
 def test_demo_json(tmp_path: Path) -> None:
@@ -82,7 +107,10 @@ def test_demo_json(tmp_path: Path) -> None:
     assert stages["create tasks"]["items"] == 40
     assert stages["export"]["items"] == 40
     assert stages["export"]["bytes"] > 0
-    assert stages["verify round trip"]["detail"] == "same SHA-256"
+    # compared by content (a server writes a new file), saying what was compared
+    detail = stages["verify round trip"]["detail"]
+    assert detail.startswith("same content: "), detail
+    assert re.fullmatch(r"same content: \d+ trees, \d+ nodes, \d+ edges, .*", detail), detail
     assert len(list(tmp_path.glob("Task/*/*.nml"))) == 40
     assert (tmp_path / "manifest.jsonl").is_file()
 

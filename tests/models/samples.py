@@ -2,7 +2,9 @@
 
 Each function returns a fresh object. ``gen="old"`` is a v5-era server (23.08: ``open``,
 ``dataSet``, ``formattedHash``, ``resolutionRestrictions``, ``isScratch``, ...), ``gen="new"``
-a current one (25.01: ``pending``, ``datasetName`` + ``datasetId``, per-layer stats, ...).
+a current one (25.01: ``pending``, ``datasetName`` + ``datasetId``, per-layer stats, no
+``formattedHash``, ``isOrganizationTeam``, datasets with ``directoryName`` and layers with
+``mags``, ...).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ DATASET_ID = "5b1e45faa000009d00abc008"
 CREATED = 1_700_000_000_000
 
 
-def team() -> dict[str, Any]:
-    return {"id": TEAM_ID, "name": "Connectomics", "organization": ORG}
+def team(gen: Gen = "old") -> dict[str, Any]:
+    data: dict[str, Any] = {"id": TEAM_ID, "name": "Connectomics", "organization": ORG}
+    if gen == "new":
+        data["isOrganizationTeam"] = False
+    return data
 
 
 def membership(manager: bool = True) -> dict[str, Any]:
@@ -109,7 +114,6 @@ def task(gen: Gen = "new", *, v5_adapter: bool = False) -> dict[str, Any]:
     """A task; new servers send ``datasetName`` + ``datasetId`` and, on some routes, ``dataSet``."""
     data: dict[str, Any] = {
         "id": TASK_ID,
-        "formattedHash": "abc005",
         "projectId": PROJECT_ID,
         "projectName": "axons_2024",
         "team": "Connectomics",
@@ -125,7 +129,11 @@ def task(gen: Gen = "new", *, v5_adapter: bool = False) -> dict[str, Any]:
         "description": "first pass",
     }
     if gen == "old":
-        data |= {"dataSet": "2012-06-28_Cortex", "status": {"open": 2, "active": 1, "finished": 0}}
+        data |= {
+            "formattedHash": "abc005",
+            "dataSet": "2012-06-28_Cortex",
+            "status": {"open": 2, "active": 1, "finished": 0},
+        }
     else:
         data |= {
             "datasetName": "2012-06-28_Cortex",
@@ -219,7 +227,7 @@ def annotation(gen: Gen = "new", *, typ: str = "Task") -> dict[str, Any]:
         "visibility": "Internal",
         "settings": settings(gen),
         "tracingTime": 120_000,
-        "teams": [team()],
+        "teams": [team(gen)],
         "tags": ["2012-06-28_Cortex", "skeleton"],
         "user": compact_user(),
         "owner": compact_user(),
@@ -254,18 +262,18 @@ def compact_annotation(gen: Gen = "new") -> dict[str, Any]:
     return data
 
 
-def data_layers(*, listed: bool = False) -> list[dict[str, Any]]:
-    """Layers; ``listed=True`` as in ``GET /datasets`` (empty ``resolutions``)."""
+def data_layers(gen: Gen = "new", *, listed: bool = False) -> list[dict[str, Any]]:
+    """Layers; ``listed=True`` as some servers list them in ``GET /datasets`` (empty
+    ``resolutions``; those recorded in 2023 and 2025 fill them)."""
     resolutions: list[list[int]] = [] if listed else [[1, 1, 1], [2, 2, 1], [4, 4, 2]]
     box = {"topLeft": [0, 0, 0], "width": 1024, "height": 1024, "depth": 256}
-    return [
+    layers: list[dict[str, Any]] = [
         {
             "name": "color",
             "category": "color",
             "elementClass": "uint8",
             "boundingBox": box,
             "resolutions": resolutions,
-            "dataFormat": "wkw",
             "defaultViewConfiguration": {"color": [255, 0, 0]},
         },
         {
@@ -276,12 +284,25 @@ def data_layers(*, listed: bool = False) -> list[dict[str, Any]]:
             "resolutions": resolutions,
             "largestSegmentId": 4242,
             "mappings": ["agglomerate_view_5"],
-            "mags": [{"mag": [1, 1, 1], "path": "./segmentation/1"}],
         },
     ]
+    if gen == "new":
+        layers[0] |= {
+            "dataFormat": "zarr3",
+            "mags": [{"mag": [1, 1, 1], "path": "./color/1"}, {"mag": [2, 2, 1]}],
+            "numChannels": 3,
+        }
+        layers[1] |= {
+            "dataFormat": "wkw",
+            "mags": [{"mag": [1, 1, 1], "path": "./segmentation/1"}],
+            "numChannels": 1,
+        }
+    return layers
 
 
 def dataset(gen: Gen = "new", *, listed: bool = False) -> dict[str, Any]:
+    """A dataset; ``listed=True`` as ``GET /datasets`` lists it (newer servers: without
+    ``displayName``)."""
     scale: Any = (
         [11.24, 11.24, 28] if gen == "old" else {"factor": [11.24, 11.24, 28], "unit": "nanometer"}
     )
@@ -289,13 +310,13 @@ def dataset(gen: Gen = "new", *, listed: bool = False) -> dict[str, Any]:
         "name": "2012-06-28_Cortex",
         "dataSource": {
             "id": {"name": "2012-06-28_Cortex", "team": ORG},
-            "dataLayers": data_layers(listed=listed),
+            "dataLayers": data_layers(gen, listed=listed),
             "scale": scale,
         },
         "dataStore": datastore(gen),
         "owningOrganization": ORG,
-        "allowedTeams": [team()],
-        "allowedTeamsCumulative": [team()],
+        "allowedTeams": [team(gen)],
+        "allowedTeamsCumulative": [team(gen)],
         "isActive": True,
         "isPublic": False,
         "description": None,
@@ -305,15 +326,22 @@ def dataset(gen: Gen = "new", *, listed: bool = False) -> dict[str, Any]:
         "lastUsedByUser": CREATED + 10,
         "logoUrl": "/assets/images/mpi-logos.svg",
         "sortingKey": CREATED,
-        "details": {"species": "mouse"},
         "isUnreported": False,
-        "jobsEnabled": False,
-        "tags": [],
+        "tags": ["mouse", "cortex"],
         "folderId": "5b1e45faa000009d00abc00f",
-        "publication": None,
     }
-    if gen == "new":
-        data["id"] = DATASET_ID
+    if gen == "old":
+        data |= {"details": {"species": "mouse"}, "jobsEnabled": False, "publication": None}
+    else:
+        data |= {
+            "id": DATASET_ID,
+            "directoryName": "2012-06-28_Cortex_dir",
+            "metadata": [{"key": "species", "type": "string", "value": "mouse"}],
+            "usedStorageBytes": 123_456_789,
+            "isVirtual": False,
+        }
+        if listed:
+            del data["displayName"]
     return data
 
 

@@ -19,12 +19,14 @@ import pytest
 
 from wkapi.testing._content import (
     AnnotationContent,
+    DownloadHeader,
     NmlError,
     SyntheticBody,
+    UploadedFile,
     check_nml_file,
     check_zip_upload,
-    merge_nml_files,
     nml_file_name,
+    read_uploads,
     render_download,
     render_nml,
     seeded_skeleton_stats,
@@ -32,6 +34,7 @@ from wkapi.testing._content import (
 )
 from wkapi.testing._content import synthetic as content_synthetic
 from wkapi.testing._content import zip as content_zip
+from wkapi.testing._content.nml_writer import write_nml
 
 MIB = 1 << 20
 Kind = Literal["nml", "zip"]
@@ -235,6 +238,7 @@ def test_download_skipping_volume_data() -> None:
     volumes = Nml.parse(archive.read("my annotation.nml")).volumes()
     assert len(volumes) == 2
     assert all(v.get("location") is None for v in volumes)
+    assert all(v.get("format") is None for v in volumes)  # as real servers answer
 
 
 def test_nml_file_name_defaults_like_the_server() -> None:
@@ -607,6 +611,22 @@ def test_checks_stream_large_nmls_with_bounded_memory(tmp_path: Path) -> None:
 # --- merge ----------------------------------------------------------------------------------
 
 
+def merge_nml_files(paths: list[Path], dest: Path, *, create_group_for_each_file: bool) -> None:
+    """What an upload of several files goes through: read into one stored content, then
+    written back as an NML (volumes without data, so without ``location``)."""
+    stored = read_uploads(
+        [UploadedFile(path, path.name) for path in paths],
+        dest.with_name(dest.name + ".content"),
+        group_per_file=create_group_for_each_file,
+        now_ms=1_477_666_728_000,
+    )
+    header = DownloadHeader(
+        "5f0c3a7e1b0000000056fe9b", "Ursula Boya", 1, "org", "http://wk", "c0", "m.nml"
+    )
+    with dest.open("w", encoding="utf-8") as out:
+        write_nml(stored, header, out)
+
+
 @pytest.fixture
 def upload_files(tmp_path: Path) -> list[Path]:
     first = tmp_path / "first.nml"
@@ -648,7 +668,8 @@ def test_merge_with_a_group_per_file(tmp_path: Path, upload_files: list[Path]) -
     names = [tree.get("name") for tree in merged.trees]
     assert names == [tree.get("name") for nml in inputs for tree in nml.trees]
     volumes = merged.volumes()
-    assert [v.get("id") for v in volumes] == ["0", "1"]
+    # The second and third file both have a layer called Volume: it is kept once (the first).
+    assert [(v.get("id"), v.get("name")) for v in volumes] == [("0", "Volume")]
     assert all(v.get("location") is None for v in volumes)
     assert len(merged.root.findall("parameters")) == 1
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.testing.helpers import Api
+from wkapi.testing import FakeWebknossos
 
 COMPACT_USER = {
     "id", "email", "firstName", "lastName", "isAdmin", "isDatasetManager", "isAnonymous", "teams",
@@ -18,10 +21,12 @@ TASK_TYPE = {
     "recommendedConfiguration", "tracingType",
 }  # fmt: skip
 TASK_COMMON = {
-    "id", "formattedHash", "projectId", "projectName", "team", "type", "neededExperience",
+    "id", "projectId", "projectName", "team", "type", "neededExperience",
     "created", "status", "script", "tracingTime", "creationInfo", "boundingBox", "editPosition",
     "editRotation",
 }  # fmt: skip
+OLD_TASK = TASK_COMMON | {"formattedHash", "dataSet"}
+NEW_TASK = TASK_COMMON | {"datasetName", "datasetId"}
 PROJECT = {
     "id", "name", "team", "teamName", "owner", "priority", "paused", "expectedTime",
     "isBlacklistedFromReport", "created",
@@ -35,11 +40,14 @@ ANNOTATION_FULL_EXTRA = {
     "task", "restrictions", "settings", "dataStore", "tracingStore", "user", "contributors",
     "viewConfiguration",
 }  # fmt: skip
-DATASET = {
+DATASET_COMMON = {
     "name", "dataSource", "dataStore", "owningOrganization", "allowedTeams",
-    "allowedTeamsCumulative", "isActive", "isPublic", "description", "displayName", "created",
-    "isEditable", "lastUsedByUser", "logoUrl", "sortingKey", "details", "isUnreported",
-    "jobsEnabled", "tags", "folderId", "publication",
+    "allowedTeamsCumulative", "isActive", "isPublic", "description", "created",
+    "isEditable", "lastUsedByUser", "logoUrl", "sortingKey", "isUnreported", "tags", "folderId",
+}  # fmt: skip
+OLD_DATASET = DATASET_COMMON | {"displayName", "details", "jobsEnabled", "publication"}
+NEW_DATASET_LISTED = DATASET_COMMON | {
+    "id", "directoryName", "metadata", "usedStorageBytes", "isVirtual",
 }  # fmt: skip
 
 
@@ -56,10 +64,12 @@ async def test_user_shapes(api: Api, old_api: Api) -> None:
     assert isinstance(new["experiences"], dict)
 
 
-async def test_team_shape(api: Api) -> None:
+async def test_team_shape(api: Api, old_api: Api) -> None:
     teams = (await api.get("/teams")).json()
     assert len(teams) >= 2
-    assert all(set(t) == {"id", "name", "organization"} for t in teams)
+    assert all(set(t) == {"id", "name", "organization", "isOrganizationTeam"} for t in teams)
+    old = (await old_api.get("/teams")).json()
+    assert all(set(t) == {"id", "name", "organization"} for t in old)
 
 
 async def _team_names(api: Api, role: str, **params: str) -> list[str] | int:
@@ -98,17 +108,20 @@ async def test_dataset_shapes(api: Api, old_api: Api) -> None:
     org = api.server.organization
     new = (await api.get(f"/datasets/{org}/l4_sample")).json()
     old = (await old_api.get(f"/datasets/{org}/l4_sample")).json()
-    assert set(old) == DATASET
-    assert set(new) == DATASET | {"id"}
+    assert set(old) == OLD_DATASET
+    assert set(new) == NEW_DATASET_LISTED | {"displayName"}
     layers = new["dataSource"]["dataLayers"]
     assert {layer["category"] for layer in layers} == {"color", "segmentation"}
     assert all(layer["resolutions"] for layer in layers)
-    listed = (await api.get("/datasets")).json()
-    assert all(
-        layer["resolutions"] == []
-        for dataset in listed
-        for layer in dataset["dataSource"].get("dataLayers", [])
-    )
+    # Real servers of both years fill the layers' resolutions in lists too.
+    for server_api in (api, old_api):
+        listed = (await server_api.get("/datasets")).json()
+        layers = [layer for d in listed for layer in d["dataSource"].get("dataLayers", [])]
+        assert layers
+        assert all(
+            layer["resolutions"] == [[1, 1, 1], [2, 2, 1], [4, 4, 2], [8, 8, 4]] for layer in layers
+        )
+    assert all(set(d) == NEW_DATASET_LISTED for d in (await api.get("/datasets")).json())
     active = (await api.get("/datasets", params={"isActive": "false"})).json()
     assert [d["name"] for d in active] == ["inactive_dataset"]
 
@@ -131,9 +144,14 @@ async def test_task_shapes(api: Api, old_api: Api) -> None:
     new_listed = (await api.get(f"/projects/{project.id}/tasks")).json()[0]
     new_single = (await api.get(f"/tasks/{task_id}")).json()
     old_single = (await old_api.get(f"/tasks/{task_id}")).json()
-    assert set(new_listed) == TASK_COMMON | {"datasetName", "datasetId"}
-    assert set(new_single) == TASK_COMMON | {"datasetName", "datasetId", "dataSet"}
-    assert set(old_single) == TASK_COMMON | {"dataSet"}
+    assert set(new_listed) == NEW_TASK
+    assert set(new_single) == NEW_TASK
+    assert set(old_single) == OLD_TASK
+    # Through /api/v5 a newer server answers with its v5 adapter, which adds dataSet back.
+    adapted_listed = (await api.get(f"/projects/{project.id}/tasks", version=5)).json()[0]
+    adapted_single = (await api.get(f"/tasks/{task_id}", version=5)).json()
+    assert set(adapted_listed) == set(adapted_single) == NEW_TASK | {"dataSet"}
+    assert set((await old_api.get(f"/tasks/{task_id}", version=5)).json()) == OLD_TASK
     assert set(new_single["status"]) == {"pending", "active", "finished"}
     assert set(old_single["status"]) == {"open", "active", "finished"}
     assert new_single["status"] == {"pending": 0, "active": 1, "finished": 1}
@@ -176,8 +194,8 @@ async def test_annotation_full_shapes(api: Api, old_api: Api) -> None:
     assert set(new["tracingStore"]) == {"name", "url"}
     assert "magRestrictions" in new["settings"]
     assert "resolutionRestrictions" in old["settings"]
-    assert set(old["task"]) == TASK_COMMON | {"dataSet"}
-    assert set(new["task"]) == TASK_COMMON | {"datasetName", "datasetId"}
+    assert set(old["task"]) == OLD_TASK
+    assert set(new["task"]) == NEW_TASK
 
 
 async def test_annotation_compact_shape(any_api: Api) -> None:
@@ -196,3 +214,46 @@ async def test_full_form_on_task_lists(any_api: Api) -> None:
     task_id = annotation["task"]["id"]
     of_task = (await any_api.get(f"/tasks/{task_id}/annotations")).json()
     assert all(set(a) >= ANNOTATION_FULL_EXTRA for a in of_task)
+
+
+async def test_helpers_show_tags_mags_and_mag_restrictions(api: Api, old_api: Api) -> None:
+    for server_api, new in ((api, True), (old_api, False)):
+        server = server_api.server
+        server.add_dataset("tagged", tags=["mouse", "cortex"], mags=[[1, 1, 1], [2, 2, 2]])
+        server.add_team("the_organization", organization_team=True)
+        restricted = server.add_task_type("restricted", min_mag=2, max_mag=16, allowed_modes=[])
+        org = server.organization
+        dataset = (await server_api.get(f"/datasets/{org}/tagged")).json()
+        assert dataset["tags"] == ["mouse", "cortex"]
+        color = dataset["dataSource"]["dataLayers"][0]
+        assert color["resolutions"] == [[1, 1, 1], [2, 2, 2]]
+        if new:
+            assert [m["mag"] for m in color["mags"]] == [[1, 1, 1], [2, 2, 2]]
+            assert (color["dataFormat"], color["numChannels"]) == ("wkw", 1)
+            assert dataset["directoryName"] == "tagged"
+            assert dataset["usedStorageBytes"] > 0
+        else:
+            assert "mags" not in color
+        settings = (await server_api.get(f"/taskTypes/{restricted}")).json()["settings"]
+        key = "magRestrictions" if new else "resolutionRestrictions"
+        assert settings[key] == {"min": 2, "max": 16}
+        assert settings["allowedModes"] == []
+        teams = {t["name"]: t for t in (await server_api.get("/teams")).json()}
+        assert teams["the_organization"].get("isOrganizationTeam") is (True if new else None)
+        assert teams["team_alpha"].get("isOrganizationTeam") is (False if new else None)
+        body = [
+            {"typ": "Skeleton", "resolutionRestrictions": {"min": 4}, "magRestrictions": {"min": 4}}
+        ]
+        created = await server_api.post(f"/datasets/{org}/l4_sample/createExplorational", json=body)
+        assert created.json()["settings"][key] == {"min": 4}
+
+
+def test_helpers_refuse_what_no_server_has(server: FakeWebknossos) -> None:
+    with pytest.raises(ValueError, match="power of two"):
+        server.add_task_type("odd", max_mag=3)
+    with pytest.raises(ValueError, match="greater than max"):
+        server.add_task_type("upside down", min_mag=8, max_mag=2)
+    with pytest.raises(ValueError, match="three positive ints"):
+        server.add_dataset("flat", mags=[[1, 1]])
+    with pytest.raises(ValueError, match="at least one mag"):
+        server.add_dataset("empty", mags=[])

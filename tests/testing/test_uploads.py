@@ -21,11 +21,14 @@ from tests.testing.helpers import (
     skeleton_stats,
     upload,
 )
+from wkapi.nml import assert_same_content, read_content
 from wkapi.testing import FakeWebknossos
 from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 
 
-async def test_single_file_downloads_byte_for_byte(api: Api) -> None:
+async def test_a_single_file_is_written_anew_with_its_content(api: Api) -> None:
+    """As on a real server, the download is a new file: the content of the upload, not its
+    bytes, with the server's own <meta> lines naming the new annotation."""
     content = nml(tree="exact bytes")
     reply = await upload(api, [("cell.nml", content)], createGroupForEachFile="false")
     assert reply.status == 200
@@ -40,8 +43,11 @@ async def test_single_file_downloads_byte_for_byte(api: Api) -> None:
         "Explorational",
     )
     download = await api.get(f"/annotations/Explorational/{annotation_id}/download")
-    assert download.body == content
-    assert api.server.expected_sha256(annotation_id) == hashlib.sha256(content).hexdigest()
+    assert download.content_type == "application/xml"
+    assert download.body != content
+    assert assert_same_content(content, download.body).compared["nodes"] == 1
+    assert read_content(download.body).annotation_id == annotation_id
+    assert api.server.expected_sha256(annotation_id) == hashlib.sha256(download.body).hexdigest()
 
 
 async def _merged(api: Api, flag: str) -> ET.Element:
@@ -127,7 +133,8 @@ def _task_form(
 
 async def test_create_from_files(api: Api) -> None:
     files = [("one.nml", nml()), ("two.nml", nml()), ("readme.txt", b"ignored")]
-    reply = await api.post("/tasks/createFromFiles", data=_task_form(api.server, files))
+    form_data = _task_form(api.server, files)
+    reply = await api.post("/tasks/createFromFiles", data=form_data, version=5)
     assert reply.status == 200
     results = reply.json()["tasks"]
     assert [r["status"] for r in results] == [200, 200]
@@ -169,7 +176,8 @@ async def test_a_downloaded_volume_zip_uploads_with_its_layers_and_counts(
     source_info, zip_bytes = await info_and_download(any_api, source)
     uploaded = await _uploaded_id(any_api, [("vol.zip", zip_bytes)])
     info, body = await info_and_download(any_api, uploaded)
-    assert body == zip_bytes
+    assert body != zip_bytes
+    assert_same_content(zip_bytes, body)
     expected = [("Skeleton", "Skeleton")] + [("Volume", layer) for layer in layers]
     assert _layers(info) == _layers(source_info) == expected
     assert skeleton_stats(info) == nml_stats(downloaded_nml(body)) == skeleton_stats(source_info)

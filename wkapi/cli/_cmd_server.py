@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+from wkapi.testing import ServeOption, serve_options
 
 from ._errors import EXIT_OK, CommandError
 from ._settings import Settings, json_option, settings_of
@@ -14,6 +17,8 @@ from ._signals import run_main
 
 if TYPE_CHECKING:
     from wkapi.testing import FakeWebknossos
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = ["fake_server"]
 
@@ -51,32 +56,38 @@ async def _serve(settings: Settings, server: FakeWebknossos) -> None:
         await asyncio.Event().wait()
 
 
+def _click_option(option: ServeOption) -> Callable[[F], F]:
+    """The click form of one of the options ``python -m wkapi.testing`` takes too."""
+    if option.kind is bool:
+        return click.option(option.flag, is_flag=True, default=False, help=option.help)
+    kind: Any = option.kind
+    ranged = option.minimum is not None or option.maximum is not None
+    if option.choices:
+        kind = click.Choice(option.choices)
+    elif ranged and option.kind is int:
+        kind = click.IntRange(option.minimum, option.maximum)  # type: ignore[arg-type]
+    elif ranged and option.kind is float:
+        kind = click.FloatRange(option.minimum, option.maximum)
+    return click.option(
+        option.flag,
+        type=kind,
+        default=option.default,
+        show_default=option.default is not None,
+        help=option.help,
+    )
+
+
+def _serve_options(command: F) -> F:
+    for option in reversed(serve_options()):
+        command = _click_option(option)(command)
+    return command
+
+
 @click.command("fake-server")
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to serve on.")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=9000,
-    show_default=True,
-    help="The port to serve on (0: any free one, printed at start).",
-)
-@click.option(
-    "--release",
-    default=None,
-    help="The WEBKNOSSOS release to behave like, e.g. 23.08 for the older generation "
-    "(default: the newer one).",
-)
-@click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the generated sample data."
-)
-@click.option(
-    "--latency", type=click.FloatRange(0), default=0.0, help="Seconds added to every request."
-)
+@_serve_options
 @json_option
 @click.pass_context
-def fake_server(
-    ctx: click.Context, host: str, port: int, release: str | None, seed: int, latency: float
-) -> int:
+def fake_server(ctx: click.Context, /, **options: Any) -> int:
     """Run an in-memory fake WEBKNOSSOS server (for trying wkapi and testing pipelines).
 
     It prints its URL and a token per role (with --json as one document) and serves until
@@ -85,7 +96,8 @@ def fake_server(
     from wkapi.testing import FakeWebknossos  # the fake server's import only where it runs
 
     settings = settings_of(ctx)
-    server = FakeWebknossos(release, seed, host=host, port=port, latency=latency)
+    host, port = options["host"], options["port"]
+    server = FakeWebknossos(**options)
     try:
         run_main(_serve(settings, server))
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the way to stop a server, so exit status 0

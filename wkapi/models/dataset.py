@@ -36,9 +36,12 @@ class DataLayerMag:
 class DataLayer:
     """A layer of a dataset: ``color`` or ``segmentation`` data of one element class.
 
-    ``resolutions`` is empty in ``GET /datasets`` (the server leaves it out for speed); read
-    one dataset to get it. Fields other than name, category and element class vary between
-    layer formats and server releases and are optional.
+    ``resolutions`` lists the layer's magnifications (real servers fill it in ``GET /datasets``
+    too, though some leave it empty there). Newer servers also send ``mags`` (each with the
+    path of its data), ``data_format`` (``"wkw"``, ``"zarr"``, ``"zarr3"``, ...) and
+    ``num_channels``; :attr:`magnifications` reads whichever the server sent. Fields other
+    than name, category and element class vary between layer formats and server releases and
+    are optional.
     """
 
     name: str
@@ -60,6 +63,12 @@ class DataLayer:
     def is_segmentation(self) -> bool:
         """Whether this is a segmentation layer."""
         return self.category == "segmentation"
+
+    @property
+    def magnifications(self) -> tuple[Vec3Int, ...]:
+        """The layer's magnifications, finest first as the server lists them: ``resolutions``,
+        or those of ``mags`` where a server sent no ``resolutions``."""
+        return self.resolutions or tuple(mag.mag for mag in self.mags)
 
 
 @attrs.frozen
@@ -101,8 +110,12 @@ class DataSource:
 class Dataset:
     """A dataset as ``GET /datasets`` and ``GET /datasets/:organization/:name`` return it.
 
-    ``id`` comes from newer servers only (v5 addresses datasets by organization and name).
-    ``details`` and ``publication`` are kept as the server sent them.
+    ``id``, ``directory_name`` (the dataset's folder on its datastore), ``metadata`` (a list of
+    entries as the server sent them), ``used_storage_bytes`` and ``is_virtual`` come from newer
+    servers only (v5 addresses datasets by organization and name); ``details``,
+    ``jobs_enabled`` and ``publication`` from older ones only, kept as the server sent them.
+    Newer servers leave ``display_name`` out of their lists: :attr:`title` falls back to the
+    name.
     """
 
     name: str
@@ -127,6 +140,10 @@ class Dataset:
     tags: tuple[str, ...] = ()
     folder_id: str | None = None
     publication: JsonObject | None = None
+    directory_name: str | None = None
+    metadata: tuple[JsonObject, ...] = ()
+    used_storage_bytes: int | None = None
+    is_virtual: bool | None = None
 
     @property
     def created_at(self) -> datetime:

@@ -12,6 +12,7 @@ from wkapi.models.common import (
     BoundingBox,
     JsonObject,
     NeededExperience,
+    ResolutionRestrictions,
     ServerMessage,
     Vec3Float,
     Vec3Int,
@@ -45,7 +46,9 @@ class TaskType:
     """A task type (``GET /taskTypes``, and the ``type`` of every task).
 
     ``tracing_type`` is a :class:`TracingType`, or the server's string for a kind this
-    version of wkapi does not know.
+    version of wkapi does not know. The magnifications its annotations may use are
+    :attr:`mag_restrictions` (``settings.magRestrictions``, ``resolutionRestrictions`` on
+    older servers).
     """
 
     id: str
@@ -56,6 +59,12 @@ class TaskType:
     settings: AnnotationSettings
     tracing_type: TracingType | str
     recommended_configuration: JsonObject | None = None
+
+    @property
+    def mag_restrictions(self) -> ResolutionRestrictions:
+        """The smallest and largest magnification its annotations may use (each ``None``
+        when unrestricted)."""
+        return self.settings.mag_restrictions
 
     @property
     def is_volume_or_hybrid(self) -> bool:

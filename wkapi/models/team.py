@@ -9,11 +9,16 @@ __all__ = ["Team", "TeamMembership"]
 
 @attrs.frozen
 class Team:
-    """A team of an organization (``GET /teams``, and the teams of annotations and datasets)."""
+    """A team of an organization (``GET /teams``, and the teams of annotations and datasets).
+
+    ``is_organization_team`` (whether it is the organization's own team, which every member
+    belongs to) comes from newer servers only; it is ``None`` on older ones.
+    """
 
     id: str
     name: str
     organization: str
+    is_organization_team: bool | None = None
 
 
 @attrs.frozen

@@ -1,4 +1,8 @@
-"""``python -m wkapi.testing --port 9000 [--release 23.08] [--seed N]``: serve until Ctrl-C."""
+"""``python -m wkapi.testing [--port 9000] [--release 23.08] ...``: serve until Ctrl-C.
+
+It takes the same options as ``wkapi fake-server`` (both read ``_options``), without needing
+click.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +10,22 @@ import argparse
 import asyncio
 import contextlib
 
-from ._standalone import serve_forever
+from ._options import add_serve_arguments
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         prog="python -m wkapi.testing", description="Serve a fake WEBKNOSSOS server."
     )
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=9000)
-    parser.add_argument("--release", default=None, help="e.g. 23.08 (default: the newer 25.01)")
-    parser.add_argument("--seed", type=int, default=0)
-    args = parser.parse_args(argv)
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(
-            serve_forever(host=args.host, port=args.port, release=args.release, seed=args.seed)
-        )
+    add_serve_arguments(parser)
+    options = vars(parser.parse_args(argv))
+    from ._standalone import serve_forever  # the server's import only once the options are good
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve_forever(**options))
+    except OSError as exc:
+        parser.exit(1, f"error: cannot serve on {options['host']}:{options['port']}: {exc}\n")
 
 
 if __name__ == "__main__":

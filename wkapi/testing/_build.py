@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 
 from ._state import (
     ANNOTATION_STATES,
+    DEFAULT_MAGS,
+    DEFAULT_MODES,
     TRACING_TYPES,
     Annotation,
     Dataset,
@@ -36,8 +38,8 @@ ANNOTATION_TYPES = (
 COMPOUND_TYPES = ("CompoundTask", "CompoundProject", "CompoundTaskType")
 
 
-def new_team(state: State, name: str) -> Team:
-    team = Team(id=state.new_id(), name=name)
+def new_team(state: State, name: str, *, organization_team: bool = False) -> Team:
+    team = Team(id=state.new_id(), name=name, is_organization_team=organization_team)
     state.teams[team.id] = team
     return team
 
@@ -105,7 +107,12 @@ def new_dataset(
     public: bool = False,
     active: bool = True,
     allowed_team_ids: Iterable[str] = (),
+    tags: Iterable[str] = (),
+    mags: Iterable[Sequence[int]] = DEFAULT_MAGS,
+    description: str | None = None,
 ) -> Dataset:
+    """A dataset; ``mags`` are the magnifications of every layer (``[x, y, z]`` each, finest
+    first), listed as the layers' ``resolutions`` and, on newer servers, ``mags``."""
     if name in state.datasets:
         raise ValueError(f"dataset {name!r} exists already")
     dataset = Dataset(
@@ -117,16 +124,54 @@ def new_dataset(
         allowed_team_ids=list(allowed_team_ids),
         created=state.now_ms(),
         datastore_name=next(iter(state.datastores)),
+        description=description,
+        tags=list(tags),
+        mags=_mags(mags),
     )
     state.datasets[name] = dataset
     return dataset
 
 
+def _mags(mags: Iterable[Sequence[int]]) -> tuple[tuple[int, int, int], ...]:
+    checked = []
+    for mag in mags:
+        values = tuple(mag)
+        if len(values) != 3 or not all(type(v) is int and v >= 1 for v in values):
+            raise ValueError(f"a mag is three positive ints [x, y, z], not {mag!r}")
+        checked.append((values[0], values[1], values[2]))
+    if not checked:
+        raise ValueError("a dataset needs at least one mag")
+    return tuple(checked)
+
+
+def mag_restrictions(min_mag: int | None = None, max_mag: int | None = None) -> dict[str, int]:
+    """``{"min": .., "max": ..}`` of the given bounds (powers of two, ``min <= max``)."""
+    restrictions: dict[str, int] = {}
+    for key, value in (("min", min_mag), ("max", max_mag)):
+        if value is None:
+            continue
+        if type(value) is not int or value < 1 or value & (value - 1):
+            raise ValueError(f"mag restriction {key} must be a power of two >= 1, not {value!r}")
+        restrictions[key] = value
+    if min_mag is not None and max_mag is not None and min_mag > max_mag:
+        raise ValueError(f"mag restriction min {min_mag} is greater than max {max_mag}")
+    return restrictions
+
+
 def new_task_type(
-    state: State, summary: str, *, tracing_type: str = "skeleton", team_id: str | None = None
+    state: State,
+    summary: str,
+    *,
+    tracing_type: str = "skeleton",
+    team_id: str | None = None,
+    restrictions: dict[str, int] | None = None,
+    allowed_modes: Sequence[str] = DEFAULT_MODES,
 ) -> TaskType:
+    """A task type; ``restrictions`` as :func:`mag_restrictions` makes them."""
     if tracing_type not in TRACING_TYPES:
         raise ValueError(f"tracing_type must be one of {TRACING_TYPES}")
+    if isinstance(allowed_modes, str):
+        raise TypeError("allowed_modes is a sequence of mode names, not one string")
     task_type = TaskType(
         id=state.new_id(),
         summary=summary,
@@ -134,6 +179,8 @@ def new_task_type(
         team_id=team_id or _first_team(state)[0],
         tracing_type=tracing_type,
         created=state.now_ms(),
+        mag_restrictions=dict(restrictions or {}),
+        allowed_modes=tuple(allowed_modes),
     )
     state.task_types[task_type.id] = task_type
     return task_type

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +13,6 @@ from ._faults import FaultInjector
 from ._log import RecordedRequest
 from ._state import State, User
 
-DEFAULT_RELEASE = "25.01"
 _FIRST_NEW_RELEASE = (23, 9)
 
 
@@ -40,6 +40,9 @@ class Context:
     requests: deque[RecordedRequest] = field(default_factory=deque)
     request_count: int = 0
     """Requests received so far; unlike the (bounded, clearable) log it only grows."""
+    written: dict[tuple[object, ...], Path] = field(default_factory=dict)
+    """Downloads written from stored content, by everything their bytes depend on."""
+    _work_numbers: itertools.count[int] = field(default_factory=itertools.count)
 
     new: bool = field(init=False)
     """Whether the release is of the newer generation (23.09 and later); decided once, since
@@ -52,6 +55,10 @@ class Context:
     def api_versions(self) -> tuple[int, int]:
         """(oldest, current) HTTP API version served."""
         return (5, 9) if self.new else (1, 5)
+
+    def work_path(self, prefix: str) -> Path:
+        """A new path in the temporary directory (``<prefix>-<n>``), not yet created."""
+        return self.temp_dir / f"{prefix}-{next(self._work_numbers)}"
 
     def store_url(self, url: str | None) -> str:
         """A datastore's or tracingstore's URL; ``None`` means this server's own."""

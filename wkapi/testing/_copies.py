@@ -1,34 +1,31 @@
 """New annotations made from stored ones: ``duplicate`` and ``merge``.
 
-A duplicate downloads exactly what its original does: it shares the original's uploaded file
-(kept files are never changed or deleted while the server runs), its generator (still streamed,
-never held whole) or its seed (a rendered NML; only the ``<meta>`` values that name the
-annotation differ, as on a real server).
+A duplicate has the content of its original: it shares the original's stored content (never
+changed once parsed), its generator (still streamed, never held whole) or its seed (a rendered
+NML). Its download is written for the duplicate itself, so the ``<meta>`` values that name the
+annotation differ, as on a real server; a generated body is sent unchanged.
 
-A merge holds the trees of both sides: the NML of each side (an uploaded file or the NMLs in an
-uploaded ZIP, a generated body, or the rendered NML) is merged with the same streaming merge an
-upload of several files goes through, each side's trees in a group named after it. The result
-is an NML kept like an upload; volume layers are listed, but as in a merged upload the NML keeps
-their ``<volume>`` elements without data. Merging generated content rather than rendering
-something new keeps what a test uploaded or generated visible in the result.
+A merge holds the trees of both sides: the download of each side (a file written from stored
+content, a generated body, or the rendered NML or ZIP) is read as an upload of several files
+is, each side's trees in a group named after it, into new stored content; volume layers keep
+their data (a layer name both sides have is kept once, the first side's). Merging what a test
+uploaded or generated rather than rendering something new keeps it visible in the result.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
-import os
 import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._build import new_annotation
-from ._content import merge_nml_files, render_nml, total
-from ._downloads import content_of, download_stem, skeleton_stats, synthetic_body
+from ._content import StoredContent, UploadedFile, read_uploads, render_download
+from ._context import Context
+from ._downloads import content_of, download_stem, synthetic_body, write_stored
 from ._state import Annotation, State
 
-_merge_counter = itertools.count()
 _UNSAFE_IN_FILE_NAMES = str.maketrans({"/": "_", "\\": "_", "\0": "_"})
 _MAX_STEM = 100
 
@@ -44,46 +41,48 @@ def duplicate_annotation(state: State, owner_id: str, source: Annotation) -> Ann
         skeleton=source.skeleton,
     )
     copy.content_seed = source.content_seed
-    copy.upload_path = source.upload_path
+    copy.stored = source.stored
     copy.synthetic = source.synthetic
     copy.content_stats = source.content_stats
+    copy.mag_restrictions = dict(source.mag_restrictions)
     return copy
 
 
 async def merge_annotations(
-    state: State, owner_id: str, sources: Sequence[Annotation], temp_dir: Path
+    ctx: Context, owner_id: str, sources: Sequence[Annotation]
 ) -> Annotation:
-    """A new Explorational annotation of ``owner_id`` whose NML merges those of ``sources``
+    """A new Explorational annotation of ``owner_id`` whose content merges that of ``sources``
     (all on one dataset). Raises ``NmlError`` if a side's content does not merge."""
-    number = next(_merge_counter)
-    dest = temp_dir / f"merged-annotation-{number}.nml"
-    inputs = [_merge_input(state, source) for source in sources]
-    await asyncio.to_thread(_merge_files, inputs, temp_dir / f"merge-work-{number}", dest)
-    layers = dict.fromkeys(layer for source in sources for layer in source.volume_layers)
+    state = ctx.state
+    inputs = [_merge_input(ctx, source) for source in sources]
+    work_dir = ctx.work_path("merge-work")
+    directory = ctx.work_path("content")
+    stored = await asyncio.to_thread(_merge_files, inputs, work_dir, directory, state.now_ms())
     merged = new_annotation(
         state,
         owner_id=owner_id,
         dataset=sources[0].dataset,
-        volume_layers=tuple(layers),
+        volume_layers=stored.volume_names,
         skeleton=any(source.skeleton for source in sources),
     )
-    merged.upload_path = dest
-    merged.content_stats = total(skeleton_stats(source) for source in sources)
+    merged.stored = stored
+    merged.content_stats = stored.stats
     return merged
 
 
 @dataclass(frozen=True)
 class _MergeInput:
-    """One side of a merge: the file name it gets (its label in the merged NML) and how to put
-    its content at a path."""
+    """One side of a merge: the file name it gets (its label in the merged content) and how to
+    put its download at a path."""
 
     file_name: str
     write: Callable[[Path], None]
 
 
-def _merge_input(state: State, source: Annotation) -> _MergeInput:
+def _merge_input(ctx: Context, source: Annotation) -> _MergeInput:
     """Read what a side needs from the state now (on the event loop); the writing happens in
     a worker thread."""
+    state = ctx.state
     stem = download_stem(state, source).translate(_UNSAFE_IN_FILE_NAMES)[:_MAX_STEM] or "merged"
     if source.synthetic is not None:
         body = synthetic_body(source.synthetic, source.dataset, state.organization)
@@ -94,35 +93,35 @@ def _merge_input(state: State, source: Annotation) -> _MergeInput:
                     handle.write(chunk)
 
         return _MergeInput(f"{stem}.{source.synthetic.kind}", spill)
-    if source.upload_path is not None:
-        uploaded = source.upload_path
-        return _MergeInput(stem + uploaded.suffix.lower(), lambda dest: _link(uploaded, dest))
-    nml = render_nml(content_of(state, source))
+    stored = source.stored
+    if stored is not None:
+        suffix = ".zip" if stored.volumes else ".nml"
+        return _MergeInput(stem + suffix, lambda dest: _write_stored(ctx, source, stored, dest))
+    data, content_type = render_download(content_of(state, source))
+    suffix = ".zip" if content_type == "application/zip" else ".nml"
 
     def write_rendered(dest: Path) -> None:
-        dest.write_bytes(nml)
+        dest.write_bytes(data)
 
-    return _MergeInput(f"{stem}.nml", write_rendered)
+    return _MergeInput(stem + suffix, write_rendered)
 
 
-def _link(source: Path, dest: Path) -> None:
-    """A hard link (the temporary directory is one file system), or a copy where that fails."""
+def _write_stored(ctx: Context, source: Annotation, stored: StoredContent, dest: Path) -> None:
+    write_stored(ctx, source, stored, dest)
+
+
+def _merge_files(
+    inputs: Sequence[_MergeInput], work_dir: Path, directory: Path, now_ms: int
+) -> StoredContent:
+    """Write each side into a folder of its own (names may repeat), then read them all."""
     try:
-        os.link(source, dest)
-    except OSError:
-        shutil.copyfile(source, dest)
-
-
-def _merge_files(inputs: Sequence[_MergeInput], work_dir: Path, dest: Path) -> None:
-    """Write each side into a folder of its own (names may repeat), then merge them."""
-    try:
-        paths = []
+        files = []
         for index, item in enumerate(inputs):
             folder = work_dir / str(index)
             folder.mkdir(parents=True)
             path = folder / item.file_name
             item.write(path)
-            paths.append(path)
-        merge_nml_files(paths, dest, create_group_for_each_file=True)
+            files.append(UploadedFile(path, item.file_name))
+        return read_uploads(files, directory, group_per_file=True, now_ms=now_ms)
     finally:
         shutil.rmtree(work_dir, ignore_errors=True)

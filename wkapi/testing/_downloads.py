@@ -2,9 +2,10 @@
 
 Bodies are made lazily: seeded annotations are rendered by ``_content`` on first request (renders
 are cached up to ``RENDER_CACHE_BYTES``, shared by every server of the process), synthetic ones
-are generated while streaming, uploaded ones are read from the server's temporary directory.
-Compound downloads are written to a temporary ZIP file first, as the real server builds them
-fully before sending.
+are generated while streaming, uploaded (and merged) ones are written from their stored content
+to a file in the server's temporary directory, once per form (the file is reused until what its
+bytes depend on changes). Compound downloads are written to a temporary ZIP file first, as the
+real server builds them fully before sending.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import hashlib
 import itertools
+import os
 import unicodedata
 from collections.abc import Generator
 from functools import lru_cache
@@ -23,12 +25,17 @@ from ._bodies import BodySource, BytesSource, FileSource, GeneratedSource
 from ._cache import ByteBudgetCache
 from ._content import (
     AnnotationContent,
+    DownloadHeader,
     SkeletonStats,
+    StoredContent,
     SyntheticBody,
     render_download,
     seeded_skeleton_stats,
+    write_download,
     write_zip,
 )
+from ._context import Context
+from ._releases import commit_hash
 from ._state import Annotation, State, SyntheticSpec
 
 _XML = "application/xml"
@@ -106,16 +113,76 @@ def _synthetic(state: State, annotation: Annotation) -> SyntheticBody | None:
 
 
 def body_source(
-    state: State, annotation: Annotation, *, skip_volume_data: bool = False, zip_format: str = "wkw"
+    ctx: Context,
+    annotation: Annotation,
+    *,
+    skip_volume_data: bool = False,
+    zip_format: str = "wkw",
 ) -> BodySource:
-    """What ``GET /annotations/:typ/:id/download`` sends for ``annotation``."""
+    """What ``GET /annotations/:typ/:id/download`` sends for ``annotation``.
+
+    For stored content this may write a file first: call it off the event loop then
+    (:func:`writes_a_file`). Stored volume data keeps the format it was uploaded in, whatever
+    ``zip_format`` asks (the fake server does not convert voxel data).
+    """
+    state = ctx.state
     synthetic = _synthetic(state, annotation)
     if synthetic is not None:
         return GeneratedSource(synthetic.size, synthetic.content_type, synthetic.chunks)
-    if annotation.upload_path is not None:
-        kind = _ZIP if annotation.upload_path.suffix.lower() == ".zip" else _XML
-        return FileSource(annotation.upload_path, kind)
+    if annotation.stored is not None:
+        return _written(ctx, annotation, annotation.stored, skip_volume_data)
     return _rendered(content_of(state, annotation), skip_volume_data, zip_format)
+
+
+def writes_a_file(annotation: Annotation) -> bool:
+    """Whether :func:`body_source` may write a file for ``annotation`` (stored content)."""
+    return annotation.synthetic is None and annotation.stored is not None
+
+
+def download_header(ctx: Context, annotation: Annotation) -> DownloadHeader:
+    """What the server's writer says about ``annotation`` in its download."""
+    state = ctx.state
+    owner = state.users.get(annotation.owner_id) if annotation.owner_id else None
+    dataset = state.datasets.get(annotation.dataset)
+    return DownloadHeader(
+        annotation_id=annotation.id,
+        username=owner.full_name if owner is not None else "",
+        timestamp_ms=annotation.created,
+        organization=state.organization,
+        wk_url=ctx.base_url,
+        writer_commit=commit_hash(ctx.release),
+        nml_name=f"{download_stem(state, annotation)}.nml",
+        newer=ctx.new,
+        dataset_id=dataset.id if dataset is not None else None,
+    )
+
+
+def write_stored(ctx: Context, annotation: Annotation, stored: StoredContent, dest: Path) -> str:
+    """Write the default download of stored content to ``dest``; returns its content type."""
+    return write_download(stored, download_header(ctx, annotation), dest)
+
+
+def _written(
+    ctx: Context, annotation: Annotation, stored: StoredContent, skip_volume_data: bool
+) -> FileSource:
+    header = download_header(ctx, annotation)
+    key = (annotation.id, stored.key, header, skip_volume_data)
+    path = ctx.written.get(key)
+    if path is None or not path.exists():
+        folder = ctx.temp_dir / "downloads"
+        folder.mkdir(exist_ok=True)
+        part = folder / f"{annotation.id}-{next(_written_counter)}.part"
+        try:
+            content_type = write_download(stored, header, part, skip_volume_data=skip_volume_data)
+            path = part.with_suffix(".zip" if content_type == _ZIP else ".nml")
+            os.replace(part, path)
+        finally:
+            part.unlink(missing_ok=True)
+        ctx.written[key] = path
+    return FileSource(path, _ZIP if path.suffix == ".zip" else _XML)
+
+
+_written_counter = itertools.count()
 
 
 def skeleton_stats(annotation: Annotation) -> SkeletonStats:
@@ -131,12 +198,12 @@ def file_name(state: State, annotation: Annotation, source: BodySource) -> str:
     return download_stem(state, annotation) + suffix
 
 
-def sha256_of(state: State, annotation: Annotation) -> str:
+def sha256_of(ctx: Context, annotation: Annotation) -> str:
     """The sha256 hex of exactly what a default download of ``annotation`` sends."""
-    synthetic = _synthetic(state, annotation)
+    synthetic = _synthetic(ctx.state, annotation)
     if synthetic is not None:
         return synthetic.sha256()
-    source = body_source(state, annotation)
+    source = body_source(ctx, annotation)
     if isinstance(source, BytesSource):
         return source.sha256()
     assert isinstance(source, FileSource)
@@ -163,29 +230,30 @@ def compound_members(state: State, typ: str, entity_id: str) -> list[Annotation]
     ]
 
 
-async def build_compound_zip(state: State, members: list[Annotation], temp_dir: Path) -> FileSource:
+async def build_compound_zip(ctx: Context, members: list[Annotation]) -> FileSource:
     """Write the compound ZIP (one entry per member) to a temporary file. Rendering the members
     and writing happen off the event loop."""
-    dest = temp_dir / f"compound-{next(_compound_counter)}.zip"
-    await asyncio.to_thread(_write_compound, state, members, dest)
+    dest = ctx.temp_dir / f"compound-{next(_compound_counter)}.zip"
+    await asyncio.to_thread(_write_compound, ctx, members, dest)
     return FileSource(dest, _ZIP, delete_when_opened=True)
 
 
-def _write_compound(state: State, members: list[Annotation], dest: Path) -> None:
+def _write_compound(ctx: Context, members: list[Annotation], dest: Path) -> None:
     with (
         dest.open("wb") as handle,
-        contextlib.closing(_compound_entries(state, members, dest)) as entries,
+        contextlib.closing(_compound_entries(ctx, members, dest)) as entries,
     ):
         write_zip(entries, handle)
 
 
 def _compound_entries(
-    state: State, members: list[Annotation], dest: Path
+    ctx: Context, members: list[Annotation], dest: Path
 ) -> Generator[tuple[str, Path | bytes], None, None]:
     """The members' entries, made one at a time as the ZIP writer asks for them."""
+    state = ctx.state
     used: set[str] = set()
     for annotation in members:
-        source = body_source(state, annotation)
+        source = body_source(ctx, annotation)
         name = file_name(state, annotation, source)
         if name in used:
             name = f"{annotation.id}_{name}"

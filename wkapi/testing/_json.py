@@ -8,21 +8,35 @@ response.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from ._access import can_edit_user
 from ._context import Context
-from ._state import Dataset, Datastore, Project, Task, TaskType, Team, Tracingstore, User
+from ._releases import commit_hash
+from ._state import (
+    DEFAULT_MODES,
+    Dataset,
+    Datastore,
+    Project,
+    Task,
+    TaskType,
+    Team,
+    Tracingstore,
+    User,
+)
 
 JsonDict = dict[str, Any]
 
-_LAYER_SIZE = {"topLeft": [0, 0, 0], "width": 1024, "height": 1024, "depth": 512}
-_RESOLUTIONS = [[1, 1, 1], [2, 2, 1], [4, 4, 2], [8, 8, 4]]
+_LAYER_EXTENT = (1024, 1024, 512)
+_LAYER_SIZE = dict(zip(("width", "height", "depth"), _LAYER_EXTENT, strict=True))
 
 
 def team_json(ctx: Context, team: Team) -> JsonDict:
-    return {"id": team.id, "name": team.name, "organization": ctx.state.organization}
+    """A team; newer servers flag the organization's own team (``isOrganizationTeam``)."""
+    data: JsonDict = {"id": team.id, "name": team.name, "organization": ctx.state.organization}
+    if ctx.new:
+        data["isOrganizationTeam"] = team.is_organization_team
+    return data
 
 
 def _user_teams(ctx: Context, user: User) -> list[JsonDict]:
@@ -92,74 +106,111 @@ def tracingstore_json(ctx: Context, store: Tracingstore) -> JsonDict:
     return {"name": store.name, "url": ctx.store_url(store.url)}
 
 
-def _layer_json(name: str, *, with_resolutions: bool) -> JsonDict:
+def _layer_json(ctx: Context, dataset: Dataset, name: str) -> JsonDict:
+    """One data layer. Both generations list the ``resolutions`` (in lists too); newer servers
+    add ``dataFormat``, ``mags`` and ``numChannels``. Optional keys without a value
+    (``mappings``, view configurations) are left out, as real servers do."""
     segmentation = "segmentation" in name
+    mags = [list(mag) for mag in dataset.mags]
     layer: JsonDict = {
         "name": name,
         "category": "segmentation" if segmentation else "color",
         "elementClass": "uint32" if segmentation else "uint8",
-        "boundingBox": dict(_LAYER_SIZE),
-        "resolutions": [list(r) for r in _RESOLUTIONS] if with_resolutions else [],
-        "defaultViewConfiguration": None,
-        "adminViewConfiguration": None,
+        "boundingBox": {"topLeft": [0, 0, 0], **_LAYER_SIZE},
+        "resolutions": mags,
     }
     if segmentation:
         layer["largestSegmentId"] = 1000
-        layer["mappings"] = []
+    if ctx.new:
+        layer["dataFormat"] = dataset.data_format
+        layer["mags"] = [{"mag": mag, "path": f"./{name}/{_mag_path(mag)}"} for mag in mags]
+        layer["numChannels"] = 1
     return layer
 
 
+def _mag_path(mag: list[int]) -> str:
+    return str(mag[0]) if len(set(mag)) == 1 else "-".join(map(str, mag))
+
+
+def _used_storage_bytes(dataset: Dataset) -> int:
+    """What the layers' voxels would take uncompressed, every mag counted."""
+    width, height, depth = _LAYER_EXTENT
+    voxels = width * height * depth
+    per_mag = sum(voxels // (x * y * z) for x, y, z in dataset.mags)
+    return sum(per_mag * (4 if "segmentation" in layer else 1) for layer in dataset.layers)
+
+
 def dataset_json(
-    ctx: Context, dataset: Dataset, viewer: User | None, *, with_resolutions: bool = True
+    ctx: Context, dataset: Dataset, viewer: User | None, *, listed: bool = False
 ) -> JsonDict:
+    """A dataset as ``GET /datasets/:organization/:name`` answers, or as ``GET /datasets``
+    lists it (``listed``).
+
+    The newer generation adds ``id``, ``directoryName``, ``metadata``, ``usedStorageBytes`` and
+    ``isVirtual``, drops ``details``, ``jobsEnabled`` and ``publication``, and lists datasets
+    without ``displayName`` (the single-dataset route keeps it).
+    """
     state = ctx.state
     source: JsonDict = {"id": {"name": dataset.name, "team": state.organization}}
     if dataset.is_active:
-        source["dataLayers"] = [
-            _layer_json(layer, with_resolutions=with_resolutions) for layer in dataset.layers
-        ]
+        source["dataLayers"] = [_layer_json(ctx, dataset, layer) for layer in dataset.layers]
         source["scale"] = [11.24, 11.24, 28.0]
     else:
         source["status"] = "No longer available on datastore."
     teams = [team_json(ctx, state.teams[t]) for t in dataset.allowed_team_ids if t in state.teams]
     editable = viewer is not None and (viewer.is_admin or viewer.is_dataset_manager)
-    data: JsonDict = {
-        "name": dataset.name,
-        "dataSource": source,
-        "dataStore": datastore_json(ctx, state.datastores[dataset.datastore_name]),
-        "owningOrganization": state.organization,
-        "allowedTeams": teams,
-        "allowedTeamsCumulative": teams,
-        "isActive": dataset.is_active,
-        "isPublic": dataset.is_public,
-        "description": dataset.description,
-        "displayName": None,
-        "created": dataset.created,
-        "isEditable": editable,
-        "lastUsedByUser": 0,
-        "logoUrl": "/assets/images/mpi-logos.svg",
-        "sortingKey": dataset.created,
-        "details": None,
-        "isUnreported": False,
-        "jobsEnabled": False,
-        "tags": [],
-        "folderId": state.derive_id("root-folder"),
-        "publication": None,
-    }
-    if ctx.new:
-        data["id"] = dataset.id
+    new = ctx.new
+    data: JsonDict = {"id": dataset.id} if new else {}
+    data["name"] = dataset.name
+    data["dataSource"] = source
+    data["dataStore"] = datastore_json(ctx, state.datastores[dataset.datastore_name])
+    data["owningOrganization"] = state.organization
+    data["allowedTeams"] = teams
+    data["allowedTeamsCumulative"] = teams
+    data["isActive"] = dataset.is_active
+    data["isPublic"] = dataset.is_public
+    data["description"] = dataset.description
+    if not (new and listed):
+        data["displayName"] = None
+    if new:
+        data["directoryName"] = dataset.name
+    data["created"] = dataset.created
+    data["isEditable"] = editable
+    data["lastUsedByUser"] = 0
+    data["logoUrl"] = "/assets/images/mpi-logos.svg"
+    data["sortingKey"] = dataset.created
+    if not new:
+        data["details"] = None
+    data["isUnreported"] = False
+    if not new:
+        data["jobsEnabled"] = False
+    data["tags"] = list(dataset.tags)
+    data["folderId"] = state.derive_id("root-folder")
+    if new:
+        data["metadata"] = []
+        data["usedStorageBytes"] = _used_storage_bytes(dataset)
+        data["isVirtual"] = False
+    else:
+        data["publication"] = None
     return data
 
 
-def settings_json(ctx: Context, tracing_type: str) -> JsonDict:
+def settings_json(
+    ctx: Context,
+    tracing_type: str,
+    restrictions: dict[str, int] | None = None,
+    allowed_modes: tuple[str, ...] = DEFAULT_MODES,
+) -> JsonDict:
+    """Annotation (and task type) settings; the magnification limits are ``magRestrictions``
+    on newer servers and ``resolutionRestrictions`` on older ones."""
     restrictions_key = "magRestrictions" if ctx.new else "resolutionRestrictions"
     return {
-        "allowedModes": ["orthogonal", "oblique", "flight"],
+        "allowedModes": list(allowed_modes),
         "branchPointsAllowed": True,
         "somaClickingAllowed": True,
         "volumeInterpolationAllowed": tracing_type != "skeleton",
         "mergerMode": False,
-        restrictions_key: {},
+        restrictions_key: dict(restrictions or {}),
     }
 
 
@@ -171,14 +222,17 @@ def task_type_json(ctx: Context, task_type: TaskType) -> JsonDict:
         "description": task_type.description,
         "teamId": task_type.team_id,
         "teamName": team.name if team is not None else "",
-        "settings": settings_json(ctx, task_type.tracing_type),
+        "settings": settings_json(
+            ctx, task_type.tracing_type, task_type.mag_restrictions, task_type.allowed_modes
+        ),
         "recommendedConfiguration": None,
         "tracingType": task_type.tracing_type,
     }
 
 
 def task_json(ctx: Context, task: Task, *, with_data_set: bool = False) -> JsonDict:
-    """A task; ``with_data_set`` adds ``dataSet`` on the new generation (the v5 adapter's doing)."""
+    """A task; ``with_data_set`` adds ``dataSet`` on the new generation (see
+    :class:`TaskRenderer`)."""
     return TaskRenderer(ctx, with_data_set=with_data_set).render(task)
 
 
@@ -188,6 +242,10 @@ class TaskRenderer:
     The parts tasks share (task type, project, team, script, dataset id) are rendered once per
     renderer and the same objects reused: state does not change while one response is rendered.
     Make a new renderer per response, so later changes to the state show.
+
+    Older servers send the dataset name as ``dataSet`` and a ``formattedHash``; newer ones send
+    ``datasetName`` and ``datasetId`` instead, and their v5 adapter adds ``dataSet`` back on the
+    v5 task routes: ``with_data_set`` is for those (see ``_routing.v5_adapter``).
     """
 
     def __init__(self, ctx: Context, *, with_data_set: bool = False) -> None:
@@ -241,9 +299,10 @@ class TaskRenderer:
     def render(self, task: Task) -> JsonDict:
         project_id, project_name, team = self._project(task.project_id)
         domain, value = task.needed_experience
-        data: JsonDict = {
-            "id": task.id,
-            "formattedHash": task.id[-6:],
+        data: JsonDict = {"id": task.id}
+        if not self._new:
+            data["formattedHash"] = task.id[-6:]
+        data |= {
             "projectId": project_id,
             "projectName": project_name,
             "team": team,
@@ -298,7 +357,7 @@ def project_json(ctx: Context, project: Project, *, with_status: bool = False) -
 
 
 def buildinfo_json(ctx: Context) -> JsonDict:
-    commit = hashlib.sha1(f"webknossos-{ctx.release}".encode()).hexdigest()
+    commit = commit_hash(ctx.release)
     data: JsonDict = {
         "webknossos": {
             "name": "webknossos",

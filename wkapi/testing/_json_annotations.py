@@ -22,7 +22,7 @@ from ._json import (
     team_json,
     tracingstore_json,
 )
-from ._state import Annotation, User
+from ._state import Annotation, TaskType, User
 
 
 @lru_cache(maxsize=1 << 14)
@@ -116,7 +116,7 @@ class AnnotationRenderer:
         self._users: dict[str, JsonDict | None] = {}
         self._teams: dict[str, list[JsonDict]] = {}
         self._stores: dict[str, JsonDict] = {}
-        self._settings: dict[str, JsonDict] = {}
+        self._settings: dict[tuple[object, ...], JsonDict] = {}
         self._tracingstore: JsonDict | None = None
 
     def _owner(self, owner_id: str | None) -> JsonDict | None:
@@ -170,10 +170,27 @@ class AnnotationRenderer:
             self._tracingstore = tracingstore_json(self._ctx, store)
         return self._tracingstore
 
-    def _settings_json(self, tracing_type: str) -> JsonDict:
-        found = self._settings.get(tracing_type)
+    def _settings_json(self, annotation: Annotation, task_type: TaskType | None) -> JsonDict:
+        """A Task annotation's settings are its task type's; others' follow their layers and
+        the restrictions createExplorational was given."""
+        if task_type is not None:
+            key: tuple[object, ...] = ("type", task_type.id)
+        else:
+            key = (_tracing_type(annotation), *sorted(annotation.mag_restrictions.items()))
+        found = self._settings.get(key)
         if found is None:
-            found = self._settings[tracing_type] = settings_json(self._ctx, tracing_type)
+            if task_type is not None:
+                found = settings_json(
+                    self._ctx,
+                    task_type.tracing_type,
+                    task_type.mag_restrictions,
+                    task_type.allowed_modes,
+                )
+            else:
+                found = settings_json(
+                    self._ctx, _tracing_type(annotation), annotation.mag_restrictions
+                )
+            self._settings[key] = found
         return found
 
     def compact(self, annotation: Annotation) -> JsonDict:
@@ -215,9 +232,7 @@ class AnnotationRenderer:
         data["restrictions"] = _restrictions_json(self._ctx, annotation, self._viewer)
         data["dataStore"] = self._datastore(annotation.dataset)
         data["tracingStore"] = self._tracingstore_json()
-        data["settings"] = self._settings_json(
-            task_type.tracing_type if task_type else _tracing_type(annotation)
-        )
+        data["settings"] = self._settings_json(annotation, task_type)
         data["user"] = owner_json
         data["owner"] = owner_json
         data["contributors"] = []

@@ -1,6 +1,10 @@
 """The middleware every request passes: it records the request and injects faults around
 :func:`answer`, which checks the API version and turns refusals and crashes into the real
-server's error bodies."""
+server's error bodies.
+
+A request the client abandons (cancelled, timed out, disconnected) before its answer was
+complete is recorded with status 499, nginx's "client closed request", and logged at DEBUG:
+it is the client's doing, never a crash of the server."""
 
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from ._routing import split_api_path
 from ._writer import cut_connection, send
 
 logger = logging.getLogger("wkapi.testing")
+
+CLIENT_CLOSED_REQUEST = 499
 
 _NGINX_PAGE = (
     "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n"
@@ -61,14 +67,38 @@ async def record_and_inject(request: web.Request, handler: Handler) -> web.Strea
             replacement = _fault_response(fault)
             record.status = replacement.status
             return replacement
-    response = await answer(request, handler, ctx, version)
+    try:
+        response = await answer(request, handler, ctx, version)
+    except asyncio.CancelledError:
+        _abandoned(request, record)  # aiohttp cancels a handler whose client went away
+        raise
     if fault is not None and fault.kind is FaultKind.PROCESS_THEN_DROP:
         cut_connection(request)
         return web.Response()
     if fault is not None and _is_replacing(fault):
         response = _fault_response(fault)
+    if response.status == CLIENT_CLOSED_REQUEST or _client_gone(request):
+        _abandoned(request, record)
+        return response
     record.status = response.status
-    return await send(request, response, fault)
+    try:
+        sent = await send(request, response, fault)
+    except asyncio.CancelledError:
+        _abandoned(request, record)
+        raise
+    if getattr(sent, "abandoned", False):
+        _abandoned(request, record)
+    return sent
+
+
+def _client_gone(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
+def _abandoned(request: web.Request, record: RecordedRequest) -> None:
+    record.status = CLIENT_CLOSED_REQUEST
+    logger.debug("client closed the request %s %s before its answer", request.method, request.path)
 
 
 def _is_replacing(fault: Fault) -> bool:
@@ -113,6 +143,9 @@ async def answer(
         return json_response({"messages": [{"error": text}]}, 404)
     try:
         return await handler(request)
+    except ConnectionError:
+        # The connection was lost while the handler read the body: the client went away.
+        return web.Response(status=CLIENT_CLOSED_REQUEST)
     except ApiError as refusal:
         return refusal.response
     except web.HTTPException as exc:

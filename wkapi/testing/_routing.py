@@ -30,6 +30,12 @@ def split_api_path(path: str) -> tuple[int | None, str]:
     return version, match.group(2) or "/"
 
 
+def v5_adapter(request: web.Request) -> bool:
+    """Whether a request reaches a route through the v5 path (``/api/v5/...``), where newer
+    servers answer through their legacy adapter (which adds ``dataSet`` back to tasks)."""
+    return split_api_path(request.path)[0] == 5
+
+
 def register(app: web.Application, routes: Iterable[Route], versions: Iterable[int]) -> None:
     """Add every route under ``/api`` and ``/api/v{N}``, keeping the given order (a literal path
     such as ``/projects/assignments`` must come before ``/projects/{id}``).

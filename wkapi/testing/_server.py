@@ -13,13 +13,14 @@ from types import TracebackType
 from aiohttp import web
 
 from . import _build
-from ._context import DEFAULT_RELEASE, Context
+from ._context import Context
 from ._downloads import download_stem, sha256_of, synthetic_body
 from ._faults import FaultInjector
 from ._log import RecordedRequest
+from ._releases import check_release
 from ._routes import build_app
 from ._seed import build_seed_state
-from ._state import State, SyntheticSpec
+from ._state import DEFAULT_MAGS, DEFAULT_MODES, State, SyntheticSpec
 
 # About 40 MB of log at most (a few hundred bytes a request): ample for any test.
 DEFAULT_REQUEST_LOG_LIMIT = 100_000
@@ -28,8 +29,10 @@ DEFAULT_REQUEST_LOG_LIMIT = 100_000
 class FakeWebknossos:
     """An in-memory WEBKNOSSOS server on 127.0.0.1 that behaves like a real one.
 
-    ``release=None`` is the newer generation (``"25.01"``, API v5 to v9); releases before
-    ``"23.09"`` (e.g. ``"23.08"``) are the older one (API v1 to v5). ``seed`` fixes ids, names,
+    ``release`` is one of the releases it knows: ``"25.01"`` (the default, also for ``None``),
+    the newer generation (API v5 to v9), or ``"23.08"``, the older one (API v1 to v5); any
+    other value raises ``ValueError`` (``TypeError`` for a non-string) listing the known
+    releases. ``seed`` fixes ids, names,
     tokens and file contents. ``chunked_downloads`` sends downloads chunked without
     ``Content-Length`` (servers before 22.03); ``latency`` delays every request by that many
     seconds; multipart bodies beyond ``max_upload_bytes`` get the 413 page.
@@ -55,6 +58,7 @@ class FakeWebknossos:
     ) -> None:
         if request_log_limit is not None and request_log_limit < 0:
             raise ValueError(f"request_log_limit must be >= 0 or None, not {request_log_limit}")
+        checked_release = check_release(release)
         state, user_ids = build_seed_state(seed)
         self._host = host
         self._port = port
@@ -62,7 +66,7 @@ class FakeWebknossos:
         self._temp_dir: Path | None = None
         self._ctx = Context(
             state=state,
-            release=release or DEFAULT_RELEASE,
+            release=checked_release,
             temp_dir=Path(tempfile.gettempdir()),
             chunked_downloads=chunked_downloads,
             latency=latency,
@@ -76,15 +80,25 @@ class FakeWebknossos:
     # lifecycle
 
     async def start(self) -> None:
-        """Bind the port (a free one for ``port=0``) and serve."""
+        """Bind the port (a free one for ``port=0``) and serve.
+
+        A start that fails (the port is taken, say) raises and leaves nothing behind: no
+        listening socket, no temporary directory.
+        """
         if self._runner is not None:
             raise RuntimeError("the fake server is running already")
-        self._temp_dir = Path(tempfile.mkdtemp(prefix="wkapi-fake-"))
-        self._ctx.temp_dir = self._temp_dir
+        temp_dir = Path(tempfile.mkdtemp(prefix="wkapi-fake-"))
+        self._ctx.temp_dir = temp_dir
         runner = web.AppRunner(build_app(self._ctx), access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, self._host, self._port)
-        await site.start()
+        try:
+            await runner.setup()
+            site = web.TCPSite(runner, self._host, self._port)
+            await site.start()
+        except BaseException:
+            shutil.rmtree(temp_dir, ignore_errors=True)  # still empty: nothing was served
+            await runner.cleanup()
+            raise
+        self._temp_dir = temp_dir
         self._runner = runner
         host, port = runner.addresses[0][:2]
         self._ctx.base_url = f"http://{host}:{port}"
@@ -183,9 +197,10 @@ class FakeWebknossos:
             experiences=experiences,
         ).id
 
-    def add_team(self, name: str) -> str:
-        """Add a team; returns its id."""
-        return _build.new_team(self.state, name).id
+    def add_team(self, name: str, *, organization_team: bool = False) -> str:
+        """Add a team (``organization_team``: the organization's own team, which newer servers
+        flag with ``isOrganizationTeam``); returns its id."""
+        return _build.new_team(self.state, name, organization_team=organization_team).id
 
     def add_dataset(
         self,
@@ -194,8 +209,16 @@ class FakeWebknossos:
         layers: Sequence[str] = ("color", "segmentation"),
         public: bool = False,
         active: bool = True,
+        tags: Sequence[str] = (),
+        mags: Sequence[Sequence[int]] | None = None,
+        description: str | None = None,
     ) -> str:
-        """Add a dataset readable by the first team (and everyone if ``public``)."""
+        """Add a dataset readable by the first team (and everyone if ``public``).
+
+        ``mags`` are the magnifications every layer has, ``[x, y, z]`` each, finest first
+        (default ``[1, 1, 1]``, ``[2, 2, 1]``, ``[4, 4, 2]``, ``[8, 8, 4]``): the layers'
+        ``resolutions``, and on newer servers their ``mags``. ``tags`` are the dataset's tags.
+        """
         first_team = next(iter(self.state.teams))
         _build.new_dataset(
             self.state,
@@ -204,16 +227,36 @@ class FakeWebknossos:
             public=public,
             active=active,
             allowed_team_ids=[first_team],
+            tags=tags,
+            mags=DEFAULT_MAGS if mags is None else mags,
+            description=description,
         )
         return name
 
     def add_task_type(
-        self, summary: str, *, tracing_type: str = "skeleton", team_id: str | None = None
+        self,
+        summary: str,
+        *,
+        tracing_type: str = "skeleton",
+        team_id: str | None = None,
+        min_mag: int | None = None,
+        max_mag: int | None = None,
+        allowed_modes: Sequence[str] = DEFAULT_MODES,
     ) -> str:
         """Add a task type (``skeleton``, ``volume`` or ``hybrid``; default team: the first);
-        returns its id."""
+        returns its id.
+
+        ``min_mag``/``max_mag`` restrict the magnifications its annotations may use (powers of
+        two; sent as ``settings.magRestrictions``, ``resolutionRestrictions`` on older
+        servers); ``allowed_modes`` may be empty, as on newer servers.
+        """
         return _build.new_task_type(
-            self.state, summary, tracing_type=tracing_type, team_id=team_id
+            self.state,
+            summary,
+            tracing_type=tracing_type,
+            team_id=team_id,
+            restrictions=_build.mag_restrictions(min_mag, max_mag),
+            allowed_modes=allowed_modes,
         ).id
 
     def add_project(
@@ -348,5 +391,6 @@ class FakeWebknossos:
         )
 
     def expected_sha256(self, annotation_id: str) -> str:
-        """The sha256 hex of exactly what a default download of the annotation sends."""
-        return sha256_of(self.state, self.state.annotations[annotation_id])
+        """The sha256 hex of exactly what a default download of the annotation sends (for an
+        uploaded one: the file the server writes from its content, not the uploaded bytes)."""
+        return sha256_of(self._ctx, self.state.annotations[annotation_id])

@@ -15,11 +15,26 @@ async def serve_forever(
     port: int = 9000,
     release: str | None = None,
     seed: int = 0,
+    latency: float = 0.0,
+    chunked_downloads: bool = False,
+    max_upload_bytes: int = 1 << 30,
     out: TextIO | None = None,
 ) -> None:
-    """Serve a fake WEBKNOSSOS until cancelled, after printing its URL and tokens by role."""
+    """Serve a fake WEBKNOSSOS until cancelled, after printing its URL and tokens by role.
+
+    The options are those of :class:`FakeWebknossos` (and of ``python -m wkapi.testing``).
+    """
     out = out or sys.stdout
-    async with FakeWebknossos(release, seed, host=host, port=port) as server:
+    server = FakeWebknossos(
+        release,
+        seed,
+        host=host,
+        port=port,
+        latency=latency,
+        chunked_downloads=chunked_downloads,
+        max_upload_bytes=max_upload_bytes,
+    )
+    async with server:
         print(f"Fake WEBKNOSSOS {server.release} serving at {server.url}", file=out)
         print(f"Organization: {server.organization}", file=out)
         for role, token in server.tokens.items():

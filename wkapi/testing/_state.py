@@ -7,21 +7,22 @@ Collections (all ``dict`` keyed by id unless said otherwise):
 
 - ``users``: :class:`User` (``first_name``, ``last_name``, ``email``, ``role``, ``is_admin``,
   ``is_dataset_manager``, ``is_super_user``, ``team_roles`` {team id: is manager}, ``experiences``)
-- ``teams``: :class:`Team` (``name``)
+- ``teams``: :class:`Team` (``name``, ``is_organization_team``)
 - ``datasets``: :class:`Dataset`, keyed by **name** (``layers``, ``is_public``, ``is_active``,
-  ``allowed_team_ids``)
+  ``allowed_team_ids``, ``tags``, ``mags``)
 - ``datastores`` / ``tracingstores``: :class:`Datastore` / :class:`Tracingstore`, keyed by name;
   a ``url`` of ``None`` stands for the fake server's own URL
-- ``task_types``: :class:`TaskType` (``summary``, ``tracing_type``, ``team_id``)
+- ``task_types``: :class:`TaskType` (``summary``, ``tracing_type``, ``team_id``,
+  ``mag_restrictions``, ``allowed_modes``)
 - ``projects``: :class:`Project` (``name``, ``team_id``, ``owner_id``, ``priority``, ``paused``,
   ``expected_time``)
 - ``tasks``: :class:`Task` (``project_id``, ``task_type_id``, ``dataset``, ``instances``,
   ``active``, ``finished``, ``pending``, ``creation_info``, ``edit_position``, ...)
 - ``annotations``: :class:`Annotation` (``typ``, ``state``, ``owner_id``, ``task_id``, ``dataset``,
   ``name``, ``visibility``, ``volume_layers``, ``skeleton``, ...). What its download sends: a
-  file kept from an upload or merge (``upload_path``), a generated body (``synthetic``), or else
-  an NML rendered from ``content_seed``; ``content_stats`` holds the skeleton counts of the first
-  two (rendered ones are derived from the seed).
+  new file written from the parsed content of an upload or merge (``stored``), a generated body
+  (``synthetic``), or else an NML rendered from ``content_seed``; ``content_stats`` holds the
+  skeleton counts of the first two (rendered ones are derived from the seed).
 - ``scripts``: :class:`Script`
 
 Indexes (read-only for tests): ``tasks_by_project``, ``annotations_by_task`` and
@@ -39,13 +40,14 @@ import hashlib
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import overload
 
-from ._content import SkeletonStats
+from ._content import SkeletonStats, StoredContent
 
 ANNOTATION_STATES = ("Active", "Finished", "Cancelled", "Initializing")
 TRACING_TYPES = ("skeleton", "volume", "hybrid")
+DEFAULT_MAGS = ((1, 1, 1), (2, 2, 1), (4, 4, 2), (8, 8, 4))
+DEFAULT_MODES = ("orthogonal", "oblique", "flight")
 _CLOCK_START_MS = 1_690_000_000_000
 
 
@@ -53,6 +55,7 @@ _CLOCK_START_MS = 1_690_000_000_000
 class Team:
     id: str
     name: str
+    is_organization_team: bool = False
 
 
 @dataclass
@@ -119,6 +122,10 @@ class Dataset:
     created: int
     datastore_name: str
     description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    mags: tuple[tuple[int, int, int], ...] = DEFAULT_MAGS
+    """The magnifications of every layer, finest first."""
+    data_format: str = "wkw"
 
 
 @dataclass
@@ -129,6 +136,10 @@ class TaskType:
     team_id: str
     tracing_type: str
     created: int
+    mag_restrictions: dict[str, int] = field(default_factory=dict)
+    """``{"min": .., "max": ..}``, either key optional: the magnifications its annotations may
+    use."""
+    allowed_modes: tuple[str, ...] = DEFAULT_MODES
 
 
 @dataclass
@@ -199,10 +210,12 @@ class Annotation:
     volume_layers: tuple[str, ...] = ()
     content_seed: int = 0
     tracing_time: int | None = None
-    upload_path: Path | None = None
+    stored: StoredContent | None = None
     synthetic: SyntheticSpec | None = None
     content_stats: SkeletonStats | None = None
     others_may_edit: bool = False
+    mag_restrictions: dict[str, int] = field(default_factory=dict)
+    """What createExplorational was asked for; a Task annotation follows its task type's."""
 
 
 class IdIndex(Sequence[str]):

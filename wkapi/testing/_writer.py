@@ -8,6 +8,7 @@ backpressure and applies ``TRUNCATE`` and ``SLOW_BODY``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 
 from aiohttp import web
@@ -19,7 +20,12 @@ _BODY_FAULTS = (FaultKind.TRUNCATE, FaultKind.SLOW_BODY)
 
 
 class DeferredBody(web.StreamResponse):
-    """A response whose body :func:`send` streams from ``source`` after the handler returned."""
+    """A response whose body :func:`send` streams from ``source`` after the handler returned.
+
+    ``abandoned`` tells afterwards whether the client went away before the whole body was sent.
+    """
+
+    abandoned = False
 
     def __init__(
         self,
@@ -71,29 +77,33 @@ async def _stream(
     fault: Fault | None,
 ) -> web.StreamResponse:
     try:
-        await response.prepare(request)
-        sent = 0
-        async for chunk in chunks:
-            if fault is not None and fault.kind is FaultKind.TRUNCATE:
-                room = fault.after_bytes - sent
-                if len(chunk) >= room:
-                    await response.write(chunk[:room])
-                    cut_connection(request)
-                    return response
-            if fault is not None and fault.kind is FaultKind.SLOW_BODY:
-                await _write_slowly(response, chunk, fault)
-            else:
-                await response.write(chunk)
-            sent += len(chunk)
+        try:
+            await response.prepare(request)
+            sent = 0
+            async for chunk in chunks:
+                if fault is not None and fault.kind is FaultKind.TRUNCATE:
+                    room = fault.after_bytes - sent
+                    if len(chunk) >= room:
+                        await response.write(chunk[:room])
+                        cut_connection(request)
+                        return response
+                if fault is not None and fault.kind is FaultKind.SLOW_BODY:
+                    await _write_slowly(response, chunk, fault)
+                else:
+                    await response.write(chunk)
+                sent += len(chunk)
+        except ConnectionError:
+            if isinstance(response, DeferredBody):
+                response.abandoned = True  # the client went away before the end of the body
+            return response
         if fault is not None and fault.kind is FaultKind.TRUNCATE:
             cut_connection(request)  # the body was shorter than after_bytes: cut at its end
             return response
-        await response.write_eof()
-    except ConnectionError:
-        pass  # the client went away; nothing more to send
+        with contextlib.suppress(ConnectionError):  # every byte is out; the client may be gone
+            await response.write_eof()
+        return response
     finally:
         await _close(chunks)
-    return response
 
 
 async def _write_slowly(response: web.StreamResponse, chunk: bytes, fault: Fault) -> None:

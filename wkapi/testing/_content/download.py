@@ -43,7 +43,8 @@ def render_download(
     A skeleton-only annotation is its NML (``application/xml``). With volume layers it is a ZIP
     (``application/zip``) holding ``<name>.nml`` and ``data_<layer>.zip`` (one layer) or
     ``data_<i>_<layer>.zip`` (several), the names the NML's ``<volume location=...>`` gives. With
-    ``skip_volume_data`` the ZIP holds only the NML, whose volumes have no ``location``.
+    ``skip_volume_data`` the ZIP holds only the NML, whose volumes have neither ``location`` nor
+    ``format``.
     """
     check_volume_format(zip_format)
     layers = content.volume_layers
@@ -51,7 +52,7 @@ def render_download(
         return render_nml(content), "application/xml"
     locations = default_volume_locations(layers)
     if skip_volume_data:
-        nml = render_nml(content, volume_locations={}, zip_format=zip_format)
+        nml = render_nml(content, volume_locations={}, zip_format=None)
         entries: list[tuple[str, bytes]] = [(nml_file_name(content), nml)]
     else:
         nml = render_nml(content, volume_locations=locations, zip_format=zip_format)

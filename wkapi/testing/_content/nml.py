@@ -92,7 +92,7 @@ def render_nml(
     content: AnnotationContent,
     *,
     volume_locations: Mapping[str, str | None] | None = None,
-    zip_format: str = "wkw",
+    zip_format: str | None = "wkw",
 ) -> bytes:
     """Render the NML of ``content``: a few trees with nodes, edges, metadata, branchpoints,
     comments and nested groups, plus one ``<volume>`` per volume layer.
@@ -100,9 +100,10 @@ def render_nml(
     ``volume_locations`` maps a layer name to the data zip its ``<volume location=...>`` names;
     a layer missing from the mapping or mapped to ``None`` gets no ``location``. By default the
     locations are the data zip names of a full download. ``zip_format`` is the ``format`` of each
-    volume (``"wkw"`` or ``"zarr3"``).
+    volume (``"wkw"`` or ``"zarr3"``; ``None``: no ``format``, as without volume data).
     """
-    check_volume_format(zip_format)
+    if zip_format is not None:
+        check_volume_format(zip_format)
     layers = content.volume_layers
     if volume_locations is None:
         locations: Mapping[str, str | None] = default_volume_locations(layers)
@@ -347,13 +348,15 @@ def _random_boxes(rng: random.Random) -> list[tuple[int, int, int, int]]:
 
 
 def _render_volume(
-    rng: random.Random, index: int, layer: str, location: str | None, zip_format: str
+    rng: random.Random, index: int, layer: str, location: str | None, zip_format: str | None
 ) -> list[str]:
     largest = rng.randint(100, 50_000)
     attrs: list[tuple[str, object]] = [("id", index), ("name", layer)]
     if location is not None:
         attrs.append(("location", location))
-    attrs += [("fallbackLayer", "segmentation"), ("format", zip_format)]
+    attrs.append(("fallbackLayer", "segmentation"))
+    if zip_format is not None:
+        attrs.append(("format", zip_format))
     attrs.append(("largestSegmentId", largest))
     lines = [f"  {element('volume', attrs, close=False)}\n", "    <segments>\n"]
     for segment_id in sorted(rng.sample(range(1, largest + 1), 3)):

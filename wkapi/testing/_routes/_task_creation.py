@@ -20,6 +20,7 @@ from .._build import new_task
 from .._context import Context, context
 from .._errors import NOT_AUTHORIZED, bad_request, json_response, not_found
 from .._json import TaskRenderer
+from .._routing import v5_adapter
 from .._state import Project, State, Task, User
 from ._lookup import dataset_not_found
 from ._params import object_id
@@ -188,7 +189,7 @@ def create_tasks(request: web.Request, user: User, specs: Sequence[TaskSpec]) ->
     state = ctx.state
     _check_whole_request(request, user, specs)
     projects: dict[str, Project | None] = {}
-    render = TaskRenderer(ctx, with_data_set=True).render
+    render = TaskRenderer(ctx, with_data_set=v5_adapter(request)).render
     results: list[dict[str, Any]] = []
     created: list[Task] = []
     unknown_project = False

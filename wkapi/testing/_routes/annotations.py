@@ -192,7 +192,7 @@ async def merge(request: web.Request) -> web.StreamResponse:
     sources = [_stored(request, "typ", "id"), _stored(request, "mergedTyp", "mergedId")]
     _same_dataset(sources)
     try:
-        merged = await merge_annotations(ctx.state, user.id, sources, ctx.temp_dir)
+        merged = await merge_annotations(ctx, user.id, sources)
     except NmlError as exc:
         raise bad_request(f"Could not merge the annotations. {exc.reason}") from None
     return _answer(request, merged, user, "Annotations were merged")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from .._access import can_read_dataset
@@ -34,7 +36,7 @@ async def list_datasets(request: web.Request) -> web.StreamResponse:
         for d in ctx.state.datasets.values()
         if can_read_dataset(user, d) and (active is None or d.is_active == active)
     ]
-    return json_response([dataset_json(ctx, d, user, with_resolutions=False) for d in datasets])
+    return json_response([dataset_json(ctx, d, user, listed=True) for d in datasets])
 
 
 async def read_dataset(request: web.Request) -> web.StreamResponse:
@@ -77,7 +79,23 @@ async def create_explorational(request: web.Request) -> web.StreamResponse:
         volume_layers=volumes,
         skeleton="Skeleton" in kinds,
     )
+    annotation.mag_restrictions = _restrictions(body)
     return json_response(annotation_json(ctx, annotation, user))
+
+
+def _restrictions(layers: list[dict[str, Any]]) -> dict[str, int]:
+    """The magnification limits asked for (``magRestrictions`` or ``resolutionRestrictions``
+    of any layer; the first given wins)."""
+    for layer in layers:
+        for key in ("magRestrictions", "resolutionRestrictions"):
+            found = layer.get(key)
+            if isinstance(found, dict):
+                return {
+                    bound: value
+                    for bound, value in found.items()
+                    if bound in ("min", "max") and type(value) is int
+                }
+    return {}
 
 
 ROUTES = [

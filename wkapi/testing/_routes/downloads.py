@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from urllib.parse import quote
@@ -11,7 +12,13 @@ from aiohttp import web
 from .._bodies import BodySource
 from .._build import COMPOUND_TYPES
 from .._context import context
-from .._downloads import body_source, build_compound_zip, compound_members, file_name
+from .._downloads import (
+    body_source,
+    build_compound_zip,
+    compound_members,
+    file_name,
+    writes_a_file,
+)
 from .._errors import bad_request, html_error
 from .._routing import Route
 from .._writer import DeferredBody
@@ -73,7 +80,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     if typ in COMPOUND_TYPES:
         compound = compound_for_admin(request, typ, request.match_info["id"])
         members = compound_members(ctx.state, typ, compound.id)
-        source: BodySource = await build_compound_zip(ctx.state, members, ctx.temp_dir)
+        source: BodySource = await build_compound_zip(ctx, members)
         name = f"{compound.name}_nmls.zip"
         return ranged_body(
             request, source, {"Content-Disposition": content_disposition(name, space=True)}
@@ -83,9 +90,14 @@ async def download(request: web.Request) -> web.StreamResponse:
     annotation = readable_annotation(request, request.match_info["id"])
     if annotation.typ == "View":
         raise bad_request("Cannot download View annotation")
-    source = body_source(
-        ctx.state, annotation, skip_volume_data=skip_volume_data, zip_format=zip_format
-    )
+    if writes_a_file(annotation):  # written from stored content: off the event loop
+        source = await asyncio.to_thread(
+            body_source, ctx, annotation, skip_volume_data=skip_volume_data, zip_format=zip_format
+        )
+    else:
+        source = body_source(
+            ctx, annotation, skip_volume_data=skip_volume_data, zip_format=zip_format
+        )
     name = file_name(ctx.state, annotation, source)
     return ranged_body(request, source, {"Content-Disposition": content_disposition(name)})
 

@@ -19,7 +19,7 @@ from .._errors import (
     success_messages,
 )
 from .._json import TaskRenderer, project_json
-from .._routing import Route
+from .._routing import Route, v5_adapter
 from .._state import IdIndex, NewestFirst, User
 from ._auth import require_user
 from ._lookup import project_for_admin, project_for_read
@@ -153,7 +153,7 @@ async def tasks(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     project = project_for_read(request, request.match_info["id"], user)
     newest_first = NewestFirst(ctx.state.tasks_by_project.get(project.id) or IdIndex())
-    render = TaskRenderer(ctx).render
+    render = TaskRenderer(ctx, with_data_set=v5_adapter(request)).render
     tasks_by_id = ctx.state.tasks
     return paged_response(
         request, newest_first, lambda t: render(tasks_by_id[t]), default_limit=None

@@ -23,7 +23,7 @@ from .._errors import (
 from .._gc import gc_paused
 from .._json import TaskRenderer, task_json, task_type_json
 from .._json_annotations import AnnotationRenderer
-from .._routing import Route
+from .._routing import Route, v5_adapter
 from .._state import Task, User
 from ._auth import require_user
 from ._lookup import project_by_key, task_for_admin, task_for_read, task_type_for_read
@@ -68,7 +68,7 @@ def _create(request: web.Request, user: User, raw: bytes) -> web.Response:
 async def read(request: web.Request) -> web.StreamResponse:
     user = require_user(request)
     task = task_for_read(request, request.match_info["id"], user)
-    return json_response(task_json(context(request), task, with_data_set=True))
+    return json_response(task_json(context(request), task, with_data_set=v5_adapter(request)))
 
 
 async def delete(request: web.Request) -> web.StreamResponse:
@@ -92,7 +92,8 @@ async def update(request: web.Request) -> web.StreamResponse:
     if pending < 0:
         raise bad_request("The number of instances must not be negative")
     task.instances = task.active + task.finished + pending
-    return json_response(with_messages(task_json(ctx, task), "Task was updated successfully"))
+    data = task_json(ctx, task, with_data_set=v5_adapter(request))
+    return json_response(with_messages(data, "Task was updated successfully"))
 
 
 async def task_annotations(request: web.Request) -> web.StreamResponse:

@@ -1,9 +1,13 @@
-"""Multipart routes: ``POST /annotations/upload`` and ``POST /tasks/createFromFiles``."""
+"""Multipart routes: ``POST /annotations/upload`` and ``POST /tasks/createFromFiles``.
+
+An upload is checked (a file that does not parse, files of different datasets, an unknown
+dataset are refused), then parsed into stored content and the uploaded files deleted: its
+download is a new file written from that content, as on a real server.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 from pathlib import Path
 
 import orjson
@@ -12,10 +16,12 @@ from aiohttp import web
 from .._build import new_annotation
 from .._content import (
     NmlError,
+    StoredContent,
+    UploadedFile,
     UploadSummary,
     inspect_nml_file,
     inspect_zip_upload,
-    merge_nml_files,
+    read_uploads,
     summarize,
 )
 from .._context import Context, context
@@ -28,7 +34,6 @@ from ._task_creation import TaskSpec, create_tasks, form_json_fields
 from ._validation import field_errors
 
 _ANNOTATION_SUFFIXES = (".nml", ".zip")
-_merge_counter = itertools.count()
 
 
 def _is_annotation_file(received: ReceivedFile) -> bool:
@@ -47,36 +52,52 @@ def _parse_failure(received: ReceivedFile, reason: str) -> str:
 
 
 async def upload(request: web.Request) -> web.StreamResponse:
-    """One new Explorational annotation from all uploaded files. A single file is kept as it
-    is and downloads byte for byte; several are merged into one NML. Its layers and counts are
-    those of the uploaded NMLs: a Volume layer per ``<volume name=...>`` (each name once), a
-    Skeleton layer when there are trees or no volumes."""
+    """One new Explorational annotation from all uploaded files, merged as a server merges
+    them (``createGroupForEachFile``: a group per file, else file name prefixes on the trees).
+    Its layers and counts are those of the uploaded NMLs: a Volume layer per
+    ``<volume name=...>`` (each name once), a Skeleton layer when there are trees or no
+    volumes."""
     user = require_user(request)
     ctx = context(request)
     received = await receive_multipart(request, ctx.temp_dir, ctx.max_upload_bytes)
-    kept: Path | None = None
     try:
         files = _annotation_files(request, received)
         summary = await _summary(ctx, files)
-        kept = await _kept_file(ctx, received, files)
-        annotation = new_annotation(
-            ctx.state,
-            owner_id=user.id,
-            dataset=summary.dataset,
-            name=Path(files[0].filename).stem,
-            volume_layers=summary.volume_names,
-            skeleton=summary.stats.tree_count > 0 or not summary.volume_names,
-        )
-        annotation.upload_path = kept
-        annotation.content_stats = summary.stats
+        group = received.fields["createGroupForEachFile"].strip().lower() == "true"
+        stored = await _stored(ctx, files, group_per_file=group)
     finally:
-        received.discard(keep=kept)
+        received.discard()
+    annotation = new_annotation(
+        ctx.state,
+        owner_id=user.id,
+        dataset=summary.dataset,
+        name=Path(files[0].filename).stem,
+        volume_layers=stored.volume_names,
+        skeleton=stored.stats.tree_count > 0 or not stored.volumes,
+    )
+    annotation.stored = stored
+    annotation.content_stats = stored.stats
     return json_response(
         {
             "annotation": {"typ": "Explorational", "id": annotation.id},
             "messages": [{"success": "Successfully uploaded file"}],
         }
     )
+
+
+async def _stored(
+    ctx: Context, files: list[ReceivedFile], *, group_per_file: bool
+) -> StoredContent:
+    """The parsed content of the uploaded files (400 for a value a server would refuse)."""
+    uploaded = [UploadedFile(f.path, f.filename) for f in files]
+    now = ctx.state.now_ms()
+    directory = ctx.work_path("content")
+    try:
+        return await asyncio.to_thread(
+            read_uploads, uploaded, directory, group_per_file=group_per_file, now_ms=now
+        )
+    except NmlError as exc:
+        raise bad_request(f"Could not parse file: {exc.reason}") from None
 
 
 def _annotation_files(request: web.Request, received: Received) -> list[ReceivedFile]:
@@ -109,20 +130,6 @@ async def _summary(ctx: Context, files: list[ReceivedFile]) -> UploadSummary:
     if dataset not in ctx.state.datasets:
         raise dataset_not_found(dataset)
     return summarize(dataset, summaries)
-
-
-async def _kept_file(ctx: Context, received: Received, files: list[ReceivedFile]) -> Path:
-    """The file the annotation downloads: the one uploaded file, or the merge of several."""
-    if len(files) == 1:
-        return files[0].path
-    merged = ctx.temp_dir / f"merged-{next(_merge_counter)}.nml"
-    group = received.fields["createGroupForEachFile"].strip().lower() == "true"
-    paths = [f.path for f in files]
-    try:
-        await asyncio.to_thread(merge_nml_files, paths, merged, create_group_for_each_file=group)
-    except NmlError as exc:
-        raise bad_request(f"Could not merge the uploaded files. {exc.reason}") from None
-    return merged
 
 
 async def create_from_files(request: web.Request) -> web.StreamResponse:
