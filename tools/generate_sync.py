@@ -753,12 +753,12 @@ def client_shape() -> ClientShape:
     if CLIENT_CLASS not in module.classes:
         raise GenerationError(f"{CLIENT_MODULE} has no class {CLIENT_CLASS}")
     cls = ClassRef(module, module.classes[CLIENT_CLASS])
-    init = next(
-        (n for n in cls.node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"),
-        None,
-    )
-    if init is None:
-        raise GenerationError(f"{CLIENT_CLASS} has no __init__")
+    inits = [n for n in cls.node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"]
+    if len(inits) != 1 or inits[0].decorator_list:
+        raise GenerationError(
+            f"{CLIENT_CLASS} needs exactly one undecorated __init__ (overloads are not supported)"
+        )
+    init = inits[0]
     resources: list[tuple[str, ClassRef]] = []
     for node in ast.walk(init):
         if not isinstance(node, ast.Assign) or len(node.targets) != 1:
