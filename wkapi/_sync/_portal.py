@@ -32,7 +32,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Generic, ParamSpec, TypeVar, cast
 
 from .._errors import ClientClosedError
@@ -96,15 +96,11 @@ class _Job(Generic[T]):
 
     def __init__(self) -> None:
         self.reply: _Reply[T] = _Reply()
-        self.task: asyncio.Task[T] | None = None
+        self.task: asyncio.Task[None] | None = None
 
     def cancel(self) -> None:  # on the loop
         if self.task is not None:
             self.task.cancel()
-
-
-async def _await(awaitable: Awaitable[T]) -> T:
-    return await awaitable
 
 
 class _LoopThread:
@@ -191,25 +187,28 @@ class _LoopThread:
         except BaseException as exc:  # a plain function that raised before returning
             job.reply.fail(exc)
             return
-        coroutine = awaitable if asyncio.iscoroutine(awaitable) else _await(awaitable)
         assert self._loop is not None
-        task = self._loop.create_task(cast(Coroutine[Any, Any, T], coroutine))
+        task = self._loop.create_task(self._run_call(job, awaitable))
         job.task = task
         self.tasks.add(task)
         self.busy += 1
-        task.add_done_callback(lambda done: self._finish_call(job, done))
 
-    def _finish_call(self, job: _Job[T], task: asyncio.Task[T]) -> None:
-        self.tasks.discard(task)
-        self.busy -= 1
-        if task.cancelled():
+    async def _run_call(self, job: _Job[T], awaitable: Awaitable[T]) -> None:
+        """Await the call and answer its caller from inside the task (not from a done
+        callback, which would take one more turn of the loop)."""
+        try:
+            result = await awaitable
+        except asyncio.CancelledError:
             job.reply.fail(self.cancelled_error())
-            return
-        error = task.exception()
-        if error is not None:
-            job.reply.fail(error)
+            raise
+        except BaseException as exc:
+            job.reply.fail(exc)
         else:
-            job.reply.succeed(task.result())
+            job.reply.succeed(result)
+        finally:
+            if job.task is not None:
+                self.tasks.discard(job.task)
+            self.busy -= 1
 
     def cancelled_error(self) -> BaseException:
         """What the caller of a task cancelled on the loop gets (unless it was interrupted)."""
