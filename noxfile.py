@@ -23,8 +23,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check and ruff format --check."""
     session.install("ruff")
-    session.run("ruff", "check", "wkapi", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "wkapi", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "wkapi", "tests", "benchmarks", "tools", "noxfile.py")
+    session.run("ruff", "format", "--check", "wkapi", "tests", "benchmarks", "tools", "noxfile.py")
 
 
 @nox.session

@@ -5,9 +5,14 @@ A minimal aiohttp server runs in a subprocess on 127.0.0.1 and answers ``GET /ap
 one connection pool each, and decode the JSON; rounds alternate (bare, wkapi, bare, ...) so that
 machine noise hits both alike, and the best round of each is compared.
 
-    python benchmarks/bench_requests.py [-n 5000] [-c 8] [--rounds 5]
+    python benchmarks/bench_requests.py [-n 5000] [-c 8] [--rounds 5] [--calls 2000]
 
 Target: wkapi takes at most 1.15x the bare time.
+
+Per-call cost of the sync client (``wkapi.SyncClient``): ``--calls`` sequential
+``GET /api/buildinfo`` (one call at a time, decoded; through wkapi structured into ``BuildInfo``)
+through bare aiohttp, the async client and the sync client, rounds alternating; the best round of
+each is reported in microseconds per call, with the sync/async and sync/aiohttp ratios.
 """
 
 from __future__ import annotations
@@ -94,11 +99,69 @@ async def run_wkapi(url: str, n: int, concurrency: int) -> float:
         return time.perf_counter() - started
 
 
+# -- per-call cost of the sync client -------------------------------------------------------------
+
+
+async def per_call_bare(url: str, calls: int) -> float:
+    """Seconds per sequential ``GET /api/buildinfo`` through bare aiohttp (one connection)."""
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=1)) as http:
+        started = time.perf_counter()
+        for _ in range(calls):
+            async with http.get(f"{url}/api/buildinfo") as resp:
+                resp.raise_for_status()
+                await resp.json()
+        return (time.perf_counter() - started) / calls
+
+
+async def per_call_async(url: str, calls: int) -> float:
+    """Seconds per sequential ``await wk.build_info()`` through the async client."""
+    async with wkapi.Client(url, "benchmark-token", check_version=False) as wk:
+        await wk.build_info()  # the pool is open
+        started = time.perf_counter()
+        for _ in range(calls):
+            await wk.build_info()
+        return (time.perf_counter() - started) / calls
+
+
+def per_call_sync(url: str, calls: int) -> float:
+    """Seconds per sequential ``wk.build_info()`` through the sync client (its loop thread)."""
+    with wkapi.SyncClient(url, "benchmark-token", check_version=False) as wk:
+        wk.build_info()  # the loop thread runs and the pool is open
+        started = time.perf_counter()
+        for _ in range(calls):
+            wk.build_info()
+        return (time.perf_counter() - started) / calls
+
+
+async def measure_per_call(url: str, calls: int, rounds: int) -> dict[str, float]:
+    """The best round's seconds per call of each face, rounds alternating."""
+    times: dict[str, list[float]] = {"aiohttp": [], "wkapi async": [], "wkapi sync": []}
+    for _ in range(rounds):
+        times["aiohttp"].append(await per_call_bare(url, calls))
+        times["wkapi async"].append(await per_call_async(url, calls))
+        # From a worker thread, as from any plain script (this thread's loop stays free).
+        times["wkapi sync"].append(await asyncio.to_thread(per_call_sync, url, calls))
+    return {name: min(values) for name, values in times.items()}
+
+
+def report_per_call(best: dict[str, float], calls: int, rounds: int) -> None:
+    print(f"per-call cost: {calls} sequential GET /api/buildinfo, best of {rounds} rounds")
+    print(f"{'client':<14}{'us/call':>10}")
+    for name, seconds in best.items():
+        print(f"{name:<14}{seconds * 1e6:>10.1f}")
+    sync, async_, bare = best["wkapi sync"], best["wkapi async"], best["aiohttp"]
+    print(
+        f"per-call ratio sync/async: {sync / async_:.3f} (+{(sync - async_) * 1e6:.0f} us), "
+        f"sync/aiohttp: {sync / bare:.3f}"
+    )
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-n", type=int, default=5000, help="requests per round")
     parser.add_argument("-c", type=int, default=8, help="concurrency")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--calls", type=int, default=2000, help="sequential calls per round")
     args = parser.parse_args()
 
     port = free_port()
@@ -113,6 +176,7 @@ async def main() -> None:
         for _ in range(args.rounds):
             bare.append(await run_bare(url, args.n, args.c))
             ours.append(await run_wkapi(url, args.n, args.c))
+        per_call = await measure_per_call(url, args.calls, args.rounds)
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -131,6 +195,7 @@ async def main() -> None:
         f"time ratio wkapi/aiohttp: {ratio:.3f} (median of paired rounds {median_ratio:.3f}); "
         f"target <= 1.15: {verdict}"
     )
+    report_per_call(per_call, args.calls, args.rounds)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,24 @@
 """Plain helpers shared by the test folders (fixtures live in the conftest files): the server
-generations, the scripted server that the ``serve`` fixture starts, and mutating JSON documents
-one part at a time (shared by the fuzz tests)."""
+generations, the scripted server that the ``serve`` fixture starts, mutating JSON documents one
+part at a time (shared by the fuzz tests), and a fake server in a background thread (for tests
+whose client blocks the test's thread: the CLI's subprocesses, the sync client)."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import threading
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 import attrs
 import pytest
 from aiohttp import web
+
+from wkapi.testing import FakeWebknossos
+
+T = TypeVar("T")
 
 #: The two server generations of server-behavior.md: the default newer one and a v5-era one.
 GENERATIONS = [pytest.param(None, id="new"), pytest.param("23.08", id="old")]
@@ -76,3 +84,52 @@ def replaced_at(document: Any, path: tuple[Any, ...], new: Any, *, delete: bool)
     else:
         parent[path[-1]] = new
     return document
+
+
+class ThreadedServer:
+    """A :class:`FakeWebknossos` serving from its own event loop in a daemon thread."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._loop = asyncio.new_event_loop()
+        self._ready: Future[FakeWebknossos] = Future()
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, name="fake-wk", daemon=True)
+        self._thread.start()
+        self.server = self._ready.result(timeout=30)
+
+    def _main(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+
+    async def _serve(self) -> None:
+        self._stop = asyncio.Event()
+        try:
+            async with FakeWebknossos(**self._options) as server:
+                self._ready.set_result(server)
+                await self._stop.wait()
+        except BaseException as exc:
+            if not self._ready.done():
+                self._ready.set_exception(exc)
+            raise
+
+    def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a (sync) server helper on the server's loop thread and return its result."""
+
+        async def run() -> T:
+            return function(*args, **kwargs)
+
+        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def tokens(self) -> dict[str, str]:
+        return self.server.tokens
+
+    def close(self) -> None:
+        assert self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout=30)

@@ -9,6 +9,13 @@
         async for annotation in wk.users.annotations(me.id, is_finished=True):
             await wk.annotations.download(annotation.typ, annotation.id, to="exports/")
 
+Code without asyncio uses :class:`SyncClient`, with the same arguments, methods and models:
+
+.. code-block:: python
+
+    with wkapi.SyncClient.from_env() as wk:
+        me = wk.users.current()
+
 Every public name lives here; the submodules ``wkapi.models``, ``wkapi.jobs`` and
 ``wkapi.testing`` (the fake server for tests) are public too.
 """
@@ -27,6 +34,7 @@ from ._errors import (
     APITimeoutError,
     AuthenticationError,
     BadRequestError,
+    ClientClosedError,
     ConfigurationError,
     ConflictError,
     DestinationExistsError,
@@ -50,6 +58,11 @@ from ._pagination import (
 )
 from ._retry import (
     RetryPolicy,
+)
+from ._sync import (
+    SyncClient,
+    SyncDownloadBody,
+    SyncPager,
 )
 from ._transfer import (
     DownloadBody,
@@ -137,6 +150,7 @@ __all__ = [
     "BulkTaskItem",
     "BulkTaskReport",
     "Client",
+    "ClientClosedError",
     "CompactUser",
     "ConfigurationError",
     "ConflictError",
@@ -173,6 +187,9 @@ __all__ = [
     "Script",
     "ServerError",
     "ServerMessage",
+    "SyncClient",
+    "SyncDownloadBody",
+    "SyncPager",
     "Task",
     "TaskCreationReport",
     "TaskCreationResult",

@@ -13,6 +13,7 @@ Every failure a caller can meet is a :class:`WebknossosError`:
     │   ├── DestinationExistsError    a download's target file exists (also a FileExistsError)
     │   └── DestinationInUseError     another export is writing into the destination
     ├── VersionNotSupportedError      the server does not serve the API version asked for
+    ├── ClientClosedError             the client was used after close(), or closed during a call
     └── APIError                      anything that went wrong talking to the server
         ├── APIConnectionError        no (complete) answer: refused, reset, DNS, TLS
         │   ├── APITimeoutError       the answer took too long
@@ -44,6 +45,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "DestinationExistsError",
@@ -303,3 +305,14 @@ def status_error_class(status: int) -> type[APIStatusError]:
     if status >= 500:
         return ServerError
     return _BY_STATUS.get(status, APIStatusError)
+
+
+class ClientClosedError(WebknossosError):
+    """The client is closed: it was used after ``close()`` (or after its ``with`` block), or it
+    was closed while this call was running (the call was cancelled and cleaned up first).
+
+    The same error for both faces, :class:`~wkapi.Client` and :class:`~wkapi.SyncClient`.
+    """
+
+    def __init__(self, message: str = "client is closed") -> None:
+        super().__init__(message)

@@ -1,73 +1,18 @@
-"""Plain helpers of the command-line tests (fixtures live in the conftest): a fake server in a
-background thread (the CLI runs as a subprocess and must reach it while the test waits), and a
-runner for ``python -m wkapi.cli``."""
+"""Plain helpers of the command-line tests (fixtures live in the conftest): a runner for
+``python -m wkapi.cli``, and the fake server in a background thread (shared with the sync client's
+tests, so it lives in ``tests/helpers.py``: the CLI runs as a subprocess and must reach it while
+the test waits)."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
-import threading
-from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
 
-from wkapi.testing import FakeWebknossos
-
-T = TypeVar("T")
+from tests.helpers import ThreadedServer as ThreadedServer  # re-exported for the CLI tests
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-class ThreadedServer:
-    """A :class:`FakeWebknossos` serving from its own event loop in a daemon thread."""
-
-    def __init__(self, **options: Any) -> None:
-        self._options = options
-        self._loop = asyncio.new_event_loop()
-        self._ready: Future[FakeWebknossos] = Future()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._main, name="fake-wk", daemon=True)
-        self._thread.start()
-        self.server = self._ready.result(timeout=30)
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.run_until_complete(self._serve())
-
-    async def _serve(self) -> None:
-        self._stop = asyncio.Event()
-        try:
-            async with FakeWebknossos(**self._options) as server:
-                self._ready.set_result(server)
-                await self._stop.wait()
-        except BaseException as exc:
-            if not self._ready.done():
-                self._ready.set_exception(exc)
-            raise
-
-    def call(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a (sync) server helper on the server's loop thread and return its result."""
-
-        async def run() -> T:
-            return function(*args, **kwargs)
-
-        return asyncio.run_coroutine_threadsafe(run(), self._loop).result(timeout=30)
-
-    @property
-    def url(self) -> str:
-        return self.server.url
-
-    @property
-    def tokens(self) -> dict[str, str]:
-        return self.server.tokens
-
-    def close(self) -> None:
-        assert self._stop is not None
-        self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=30)
 
 
 def cli_env(**extra: str) -> dict[str, str]:

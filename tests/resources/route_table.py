@@ -3,6 +3,11 @@ a client sends with the OUTERMOST client method in flight when it was sent.
 
 A request a method makes internally (``tasks.update`` reads the task with ``GET /tasks/:id``
 first) is labelled with the outer method, so it never counts for the inner route.
+
+The recorder works for a :class:`~wkapi.SyncClient` too (:meth:`CallRecorder.install_sync`): its
+methods are labelled in the calling thread, and the label reaches the requests on the client's
+loop thread because each call runs in a copy of the caller's context. Only the sync methods are
+labelled, so a route counts only when reached through its own sync method.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from wkapi import APIStatusError, Client
+from wkapi import APIStatusError, Client, SyncClient, SyncPager
 from wkapi._pagination import Pager
 
 #: Every route of the published v5 route list (``v5_routes.txt``) and its client method.
@@ -84,7 +89,7 @@ RESOURCES = (
 _OUTERMOST: ContextVar[str | None] = ContextVar("outermost_client_method", default=None)
 
 
-def client_method(client: Client, name: str) -> Callable[..., Any]:
+def client_method(client: Client | SyncClient, name: str) -> Callable[..., Any]:
     """The bound method ``name`` (``"projects.get"``, ``"build_info"``) of ``client``."""
     target: Any = client
     for part in name.split("."):
@@ -186,6 +191,61 @@ def _labelled(method: Callable[..., Any], label: str) -> Callable[..., Any]:
     return _labelled_function(method, label)
 
 
+class _LabelledSyncPager:
+    """A SyncPager whose requests (made while a loop runs over it) carry the method's label."""
+
+    def __init__(self, inner: SyncPager[Any], label: str) -> None:
+        self._inner = inner
+        self._label = label
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if name in ("to_list", "page", "total"):
+            return _labelled_sync_call(attribute, self._label)
+        return attribute
+
+    def __iter__(self) -> Iterator[Any]:
+        with _outermost(self._label):  # the loop's task starts (and copies the label) here
+            iterator = iter(self._inner)
+            first = next(iterator, _END)
+        if first is not _END:
+            yield first
+            yield from iterator
+
+
+_END = object()
+
+
+class _LabelledSyncContext:
+    """A context manager (a sync download stream) whose request carries the method's label."""
+
+    def __init__(self, inner: contextlib.AbstractContextManager[Any], label: str) -> None:
+        self._inner = inner
+        self._label = label
+
+    def __enter__(self) -> Any:
+        with _outermost(self._label):
+            return self._inner.__enter__()
+
+    def __exit__(self, *exc_info: Any) -> bool | None:
+        with _outermost(self._label):
+            return self._inner.__exit__(*exc_info)
+
+
+def _labelled_sync_call(method: Callable[..., Any], label: str) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        with _outermost(label):
+            result = method(*args, **kwargs)
+        if isinstance(result, SyncPager):
+            return _LabelledSyncPager(result, label)
+        if isinstance(result, contextlib.AbstractContextManager):
+            return _LabelledSyncContext(result, label)
+        return result
+
+    return call
+
+
 @dataclass(frozen=True)
 class RouteCall:
     """An answered request: the outermost client method in flight when it was sent, the HTTP
@@ -218,6 +278,18 @@ class CallRecorder:
                 if not name.startswith("_"):
                     setattr(resource, name, _labelled(method, f"{resource_name}.{name}"))
         self._record_session(client)
+        return client
+
+    def install_sync(self, client: SyncClient) -> SyncClient:
+        """Label every public method of a sync client's resources (and ``build_info``), in the
+        calling thread, and record the requests of the async client it wraps."""
+        client.build_info = _labelled_sync_call(client.build_info, "build_info")  # type: ignore[method-assign]
+        for resource_name in RESOURCES:
+            resource = getattr(client, resource_name)
+            for name, method in inspect.getmembers(resource, inspect.ismethod):
+                if not name.startswith("_"):
+                    setattr(resource, name, _labelled_sync_call(method, f"{resource_name}.{name}"))
+        self._record_session(client._client)
         return client
 
     def _record(self, method: str, path: str, status: int) -> None:
