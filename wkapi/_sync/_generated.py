@@ -19,7 +19,7 @@ from typing import Any, Literal
 import yarl
 
 from wkapi._client import Client
-from wkapi._config import DEFAULT_MAX_UPLOAD_BYTES, ClientConfig, Timeouts
+from wkapi._config import DEFAULT_MAX_UPLOAD_BYTES, ClientConfig, Limits, Timeouts
 from wkapi._pagination import DEFAULT_PAGE_SIZE
 from wkapi._retry import RetryPolicy
 from wkapi._sync._base import SyncClientBase
@@ -394,8 +394,9 @@ class SyncAnnotationsResource:
         """``GET /annotations/:typ/:id/download`` into a file, atomically.
 
         Args:
-            to: an existing directory (the file gets the server's safe name inside it) or a
-                file path whose directory exists.
+            to: a directory, which gets the file under the server's name (made safe): an
+                existing one, or a path ending in a separator (``"exports/"``); anything else
+                is the file's path. Missing directories are created, with their parents.
             overwrite: replace an existing file (otherwise an existing file is an error).
             progress: told the bytes done and the total (``None`` when the size is unknown).
             skip_volume_data, volume_data_zip_format, skeleton_version, volume_version: as
@@ -1019,9 +1020,12 @@ class SyncClient(SyncClientBase):
         token: your personal token (WEBKNOSSOS menu, above "logout"); ``None`` for anonymous use.
         api_version: the HTTP API version of the routes (``/api/v5/...``); ``None`` for plain
             ``/api/...`` (the server's newest). Checked once against the server's range.
-        concurrency: requests in flight at once (downloads count while they stream).
-        rate_limit: requests per second at most (``None``: no cap); ``burst`` how many may start
-            back to back.
+        limits: how hard the client may push the server: requests in flight at once, requests
+            per second and their burst; see :class:`Limits` (default ``Limits()``: 8 at once,
+            no rate cap).
+        concurrency: shorthand for ``limits=Limits(concurrency=...)``, the common knob (not
+            together with ``limits``).
+        rate_limit, burst: deprecated, use ``limits=Limits(rate=..., burst=...)``.
         timeouts: see :class:`Timeouts`; retry: see :class:`RetryPolicy`.
         verify_tls: check the server's certificate (turning it off warns).
         strict_models: reject unknown JSON keys (for tests; default from ``WKAPI_STRICT_MODELS``).
@@ -1052,7 +1056,8 @@ class SyncClient(SyncClientBase):
         token: str | None = None,
         *,
         api_version: int | None = 5,
-        concurrency: int = 8,
+        limits: Limits | None = None,
+        concurrency: int | None = None,
         rate_limit: float | None = None,
         burst: int | None = None,
         timeouts: Timeouts | None = None,
@@ -1066,6 +1071,7 @@ class SyncClient(SyncClientBase):
             url,
             token,
             api_version=api_version,
+            limits=limits,
             concurrency=concurrency,
             rate_limit=rate_limit,
             burst=burst,
