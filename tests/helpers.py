@@ -20,7 +20,7 @@ from wkapi.testing import FakeWebknossos
 
 T = TypeVar("T")
 
-#: The two server generations of server-behavior.md: the default newer one and a v5-era one.
+#: The two server generations real servers show: the default newer one and a v5-era one.
 GENERATIONS = [pytest.param(None, id="new"), pytest.param("23.08", id="old")]
 
 TOKEN = "s3cr3t-t0ken-value-0123456789abcdef"

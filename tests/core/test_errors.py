@@ -1,4 +1,4 @@
-"""Every error body form of server-behavior.md section 5 becomes the right typed exception."""
+"""Every error body form a real server (or proxy) sends becomes the right typed exception."""
 
 from __future__ import annotations
 

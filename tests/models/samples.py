@@ -1,4 +1,4 @@
-"""JSON samples written from spec/server-behavior.md (sections 1 and 4), for the model tests.
+"""JSON samples shaped like real servers' answers (both generations), for the model tests.
 
 Each function returns a fresh object. ``gen="old"`` is a v5-era server (23.08: ``open``,
 ``dataSet``, ``formattedHash``, ``resolutionRestrictions``, ``isScratch``, ...), ``gen="new"``

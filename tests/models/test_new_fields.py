@@ -1,4 +1,4 @@
-"""What newer servers added (server-behavior.md section 4): read from either generation, as
+"""What newer servers added to their answers: read from either generation, as
 optional fields that are ``None`` (or empty) where an older server does not send them."""
 
 from __future__ import annotations

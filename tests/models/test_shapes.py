@@ -1,4 +1,4 @@
-"""Every response shape of server-behavior.md section 4 structures with the STRICT converter.
+"""Every response shape of a real server (both generations) structures with the STRICT converter.
 
 The strict converter refuses unknown keys, so each sample key must be modelled; the values a
 user reads are asserted for both server generations.

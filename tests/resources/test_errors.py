@@ -1,5 +1,5 @@
 """Every client method of the route table, refused by the fake server the way a real one refuses
-it (``server-behavior.md``), in both server generations: the caller gets the typed error with the
+it (as real servers answer), in both server generations: the caller gets the typed error with the
 server's status and its message texts.
 
 Each case picks inputs a real server refuses: a missing id (404), a role without the right
@@ -36,7 +36,7 @@ ClientFactory = Callable[..., Client]
 MISSING_ID = "0123456789abcdef01234567"
 BAD_TOKEN = "bad token"  # a role: a client sending a token the server does not know
 
-# The server's texts (server-behavior.md sections 2 and 5).
+# The server's texts, as real servers word them.
 NOT_AUTHENTICATED = "silhouette.not.authenticated"
 NOT_AUTHORIZED = "You are not authorized to view or edit this resource"
 NOT_FOUND_GENERIC = "Couldn't find the requested resource."
@@ -755,7 +755,7 @@ async def ids(listing: Awaitable[list[Any]]) -> list[str]:
 
 
 ANSWERED: list[Answered] = [
-    # Anonymous access is allowed: a bad token continues as anonymous (server-behavior.md 2).
+    # Anonymous access is allowed: a bad token continues as anonymous (as on real servers).
     Answered(
         "datasets.list",
         "bad token sees the public datasets",

@@ -1,5 +1,5 @@
-"""The response shapes of the corrected server-behavior spec (section 4, with the changes of
-section 1), written down as our own test data: for each JSON type and server generation the keys
+"""The response shapes of real servers as recorded (both generations, with what changed between
+them), written down as our own test data: for each JSON type and server generation the keys
 an answer must have, the keys it may have, and which keys hold which nested types.
 
 ``"old"`` is a v5-era server as recorded in 2023 (the fake's ``"23.08"``), ``"new"`` a server

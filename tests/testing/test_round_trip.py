@@ -1,5 +1,5 @@
 """Upload, then download the new annotation: the fake server writes a new file from what it
-parsed, as real servers do (nml-format.md, "What a round trip through the server gives back").
+parsed, as real servers do (what a round trip through a real server gives back).
 The content survives, compared with ``wkapi.nml`` (an implementation of its own); the bytes do
 not."""
 

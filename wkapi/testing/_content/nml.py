@@ -1,6 +1,6 @@
 """Realistic NML text for the fake server, rendered deterministically from a seed.
 
-The element layout follows ``spec/nml-format.md``: ``<meta>`` entries, ``<parameters>``, one
+The element layout is what real servers write: ``<meta>`` entries, ``<parameters>``, one
 ``<thing>`` per tree (nodes, edges, metadata), then branchpoints, comments, nested groups and
 one ``<volume>`` per volume layer.
 """
