@@ -5,12 +5,19 @@ Shared by resources, models and jobs, with one message per kind of mistake::
 
     <name> must be an id of 24 lowercase hex characters, got <value>
     <name> must be an int, got <value>              (or: an int >= 1, an int <= 9,
-                                                         an int >= 1 and <= 10000)
+                                                         an int >= 1 and <= 10000;
+                                                         below the minimum: an int >= 1)
     <name> must be True or False, got <value>
     <name> must be a string, got <value>            (or: a non-empty string)
 
 ``None`` for "not given" is the caller's to handle: these check a value that was given. Each
 check is a plain function, cheap when the value is good (a task spec runs a dozen of them).
+
+Every integer that goes to the server is bounded by what the server stores: WEBKNOSSOS is
+written in Scala, whose ``Int`` is 32 bits (instance counts, positions, bounding boxes, priority,
+experience, page sizes and numbers) and ``Long`` 64 bits (durations, time stamps). A bigger
+number would be refused by the server (or could not even be written as JSON), so it is refused
+here, naming the field: ``check_int(name, value, maximum=INT32_MAX)``.
 """
 
 from __future__ import annotations
@@ -21,6 +28,10 @@ import re
 from ._errors import InputError
 
 __all__ = [
+    "INT32_MAX",
+    "INT32_MIN",
+    "INT64_MAX",
+    "INT64_MIN",
     "OBJECT_ID",
     "check_bool",
     "check_id",
@@ -29,6 +40,14 @@ __all__ = [
     "check_str",
     "is_int",
 ]
+
+#: The bounds of the server's ``Int`` (Scala/Java, 32-bit signed).
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+#: The bounds of the server's ``Long`` (64-bit signed), also the largest integer JSON is written
+#: with.
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
 
 #: A WEBKNOSSOS object id (a MongoDB ObjectId in hex): 24 lowercase hex characters.
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
@@ -63,7 +82,10 @@ def check_int(
         raise InputError(f"{name} must be {_int_kind(minimum, maximum)}, got {value!r}")
     else:
         number = int(value)
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+    if minimum is not None and number < minimum:
+        # The bound crossed, alone: a count of 0 has nothing to do with the server's maximum.
+        raise InputError(f"{name} must be {_int_kind(minimum, None)}, got {value!r}")
+    if maximum is not None and number > maximum:
         raise InputError(f"{name} must be {_int_kind(minimum, maximum)}, got {value!r}")
     return number
 

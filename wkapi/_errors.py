@@ -13,10 +13,13 @@ Every failure a caller can meet is a :class:`WebknossosError`:
     │   ├── DestinationExistsError    a download's target file exists (also a FileExistsError)
     │   └── DestinationInUseError     another export is writing into the destination
     ├── VersionNotSupportedError      the server does not serve the API version asked for
+    ├── ClientClosedError             the client was closed: make a new one
+    ├── ClientLoopError               the client is used from another event loop than its own
     └── APIError                      anything that went wrong talking to the server
         ├── APIConnectionError        no (complete) answer: refused, reset, DNS, TLS
         │   ├── APITimeoutError       the answer took too long
-        │   └── IncompleteDownloadError   the body ended before its announced length
+        │   ├── IncompleteDownloadError   the body ended before its announced length
+        │   └── ServerUnreachableError    refused connections, no answer for a while: given up
         ├── InvalidResponseError      an answer that does not parse as what the route returns
         └── APIStatusError            the server answered with a non-2xx status
             ├── BadRequestError           400
@@ -44,6 +47,8 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
+    "ClientLoopError",
     "ConfigurationError",
     "ConflictError",
     "DestinationExistsError",
@@ -56,6 +61,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "ServerUnreachableError",
     "TaskFileError",
     "TaskInputError",
     "UploadInputError",
@@ -154,6 +160,16 @@ class VersionNotSupportedError(WebknossosError):
         )
 
 
+class ClientClosedError(WebknossosError):
+    """The client was closed (its ``async with`` ended, or :meth:`~wkapi.Client.close` was
+    called): a client is used once; make a new one."""
+
+
+class ClientLoopError(WebknossosError, RuntimeError):
+    """The client is used from another event loop than the one it first ran on (e.g. a second
+    ``asyncio.run()``): its connections belong to that loop; create one client per loop."""
+
+
 class APIError(WebknossosError):
     """Something went wrong while talking to the server.
 
@@ -216,6 +232,33 @@ class IncompleteDownloadError(APIConnectionError):
         )
         self.expected = expected
         self.received = received
+
+
+class ServerUnreachableError(APIConnectionError):
+    """The server refused every connection (or let every connect time out) for
+    :attr:`~wkapi.RetryPolicy.give_up_after` seconds without answering anything: the request,
+    and any job it belongs to, gave up instead of retrying on.
+
+    ``silent_for`` is how many seconds that lasted, ``refusals`` how many attempts in a row
+    found no server. ``request_sent`` is ``False`` unless an earlier attempt of the request
+    reached the server. Never retried (``transient`` is ``False``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        request_sent: bool = False,
+        silent_for: float = 0.0,
+        refusals: int = 0,
+    ) -> None:
+        super().__init__(
+            message, method=method, url=url, request_sent=request_sent, transient=False
+        )
+        self.silent_for = silent_for
+        self.refusals = refusals
 
 
 class InvalidResponseError(APIError):

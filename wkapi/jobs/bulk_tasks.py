@@ -107,7 +107,14 @@ class BulkTasksResource(TasksResource):
             InputError: an item or an argument is invalid (nothing was sent).
             APIError: a lookup before the first request failed other than with 400/403/404
                 (e.g. 401, or the server is unreachable); nothing was sent. Once batches go
-                out, failures are reported per item, never raised.
+                out, failures are reported per item, never raised: an unexpected exception in
+                a batch fails its items with its text too.
+
+        A server that dies during the run is given up on once it has refused connections for
+        the client's ``RetryPolicy.give_up_after`` seconds (20 by default): the run stops, its
+        report says ``unreachable``, every item not sent fails as "not sent" (``sends == 0``)
+        and the same ``run_id`` resumes the run. A refused connection is no lost answer: it
+        is neither reconciled nor counted as a send.
         """
         checked = specs_from_rows(specs)
         if batch_size is not None:
@@ -130,6 +137,8 @@ class BulkTasksResource(TasksResource):
             backoff=config.retry.backoff,
             sleep=lambda seconds: self._session.sleep(seconds),  # the session's test seam
             progress=progress_function(progress),
+            liveness=self._session.liveness,
+            give_up_after=config.retry.give_up_after,
         )
         run = BulkRun(
             post=self._post_batch,

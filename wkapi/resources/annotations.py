@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import attrs
 
-from wkapi._checks import check_bool, check_id, check_int, check_str
+from wkapi._checks import INT64_MAX, check_bool, check_id, check_int, check_str
 from wkapi._errors import InputError
 from wkapi._session import QueryValue
 from wkapi._transfer import (
@@ -72,11 +72,11 @@ def _address(typ: AnnotationTypeLike, annotation_id: str, what: str = "typ") -> 
 def _timestamp(value: int | None) -> int:
     if value is None:
         return time.time_ns() // 1_000_000
-    return check_int("timestamp", value, minimum=0)
+    return check_int("timestamp", value, minimum=0, maximum=INT64_MAX)
 
 
 def _version(value: int | None, what: str) -> int | None:
-    return None if value is None else check_int(what, value, minimum=0)
+    return None if value is None else check_int(what, value, minimum=0, maximum=INT64_MAX)
 
 
 def _download_params(

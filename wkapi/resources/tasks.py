@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from wkapi._checks import check_bool, check_id, check_int
+from wkapi._checks import INT32_MAX, check_bool, check_id, check_int
 from wkapi._errors import InputError
 from wkapi._transfer import ProgressCallback, post_files
 from wkapi.models import (
@@ -185,7 +185,7 @@ class TasksResource(Resource):
         Returns:
             The updated task, with the server's messages in ``.messages``.
         """
-        count = check_int("open_instances", open_instances, minimum=0)
+        count = check_int("open_instances", open_instances, minimum=0, maximum=INT32_MAX)
         task = await self.get(task_id)
         data = await self._session.request_json(
             "PUT", "/tasks/" + task.id, json=_update_body(task, count)
