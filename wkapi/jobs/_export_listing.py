@@ -11,7 +11,12 @@
   makes the report not ``ok``.
 - A user: the user's task annotations and explorative annotations (``/users/:id/tasks`` and
   ``/users/:id/annotations``, paged); ``is_finished`` goes to the server.
-- Explicit ids: ``"<id>"`` (of the default type) or ``(typ, id)`` pairs.
+- Explicit ids: ``"<id>"`` (of the default type) or ``(typ, id)`` pairs, each read once
+  (``GET /annotations/:typ/:id/info``) for its modification time, so a changed one is fetched
+  again exactly as for the lists (compound ZIPs are always fetched anew: nothing is read).
+
+A refused token (401) and an unreachable server (:class:`~wkapi.ServerUnreachableError`) end the
+listing; any other list that cannot be read is a listing error and the rest goes on.
 
 Task annotations are filtered by ``is_finished`` here (their route has no such filter).
 Cancelled annotations are never exported; a task found twice has its annotations listed once,
@@ -31,10 +36,19 @@ import anyio
 import attrs
 
 from wkapi._checks import check_bool, check_id
-from wkapi._errors import AuthenticationError, InputError, WebknossosError
+from wkapi._errors import (
+    AuthenticationError,
+    InputError,
+    ServerUnreachableError,
+    WebknossosError,
+)
 from wkapi._pagination import Pager
 from wkapi.models import Annotation, AnnotationState, AnnotationType, Project, Task
-from wkapi.resources.annotations import AnnotationTypeLike, annotation_type
+from wkapi.resources.annotations import (
+    AnnotationsResource,
+    AnnotationTypeLike,
+    annotation_type,
+)
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
 from wkapi.resources.users import UsersResource
@@ -55,6 +69,15 @@ T = TypeVar("T")
 
 #: ``POST /tasks/list`` answers at most this many tasks and cannot page.
 TASK_LIST_CAP = 1000
+
+#: Compound downloads: built anew by the server on each request, never compared or skipped.
+_COMPOUND_TYPES = frozenset(
+    {
+        AnnotationType.COMPOUND_PROJECT.value,
+        AnnotationType.COMPOUND_TASK.value,
+        AnnotationType.COMPOUND_TASK_TYPE.value,
+    }
+)
 
 AnnotationIdLike = str | tuple[AnnotationTypeLike, str]
 """An annotation id (of the default type) or a ``(typ, id)`` pair."""
@@ -181,6 +204,7 @@ class _Lister:
     def __init__(
         self,
         *,
+        annotations: AnnotationsResource,
         users: UsersResource,
         projects: ProjectsResource,
         tasks: TasksResource,
@@ -188,6 +212,7 @@ class _Lister:
         sink: TargetSink,
         log: ListingLog,
     ) -> None:
+        self._annotations = annotations
         self._users = users
         self._projects = projects
         self._tasks = tasks
@@ -207,8 +232,8 @@ class _Lister:
         await self._sink(target)
 
     async def run(self, source: TargetSource) -> None:
-        for target in source.explicit:
-            await self.emit(target)
+        if source.explicit:
+            await self._explicit(source.explicit)
         if source.project_id is not None:
             project_tasks = aiter(self._projects.tasks(source.project_id))
             await self._tasks_annotations(project_tasks, source.is_finished)
@@ -216,6 +241,38 @@ class _Lister:
             await self._task_type_annotations(source.task_type_id, source.is_finished)
         if source.user_id is not None:
             await self._user_annotations(source.user_id, source.is_finished)
+
+    # explicit ids
+
+    async def _explicit(self, targets: Sequence[ExportTarget]) -> None:
+        """Each explicit target with its modification time, several read at once."""
+        async with anyio.create_task_group() as group:
+            asked: set[tuple[str, str]] = set()
+            for target in targets:
+                if target.key in asked or target.key in self._seen:
+                    continue
+                asked.add(target.key)
+                if target.typ in _COMPOUND_TYPES or target.modified is not None:
+                    await self.emit(target)
+                    continue
+                await self._pending.acquire()
+                group.start_soon(self._explicit_one, target)
+
+    async def _explicit_one(self, target: ExportTarget) -> None:
+        try:
+            try:
+                async with self._limiter:
+                    info = await self._annotations.info(target.typ, target.id)
+            except (AuthenticationError, ServerUnreachableError):
+                raise
+            except WebknossosError:
+                # Unreadable (gone, forbidden, ...): its download fails the same way and records
+                # why; without a modification time it is never taken for unchanged.
+                await self.emit(target)
+            else:
+                await self.emit(ExportTarget(target.typ, target.id, info.modified))
+        finally:
+            self._pending.release()
 
     # task types
 
@@ -233,7 +290,7 @@ class _Lister:
         try:
             async with self._limiter:
                 projects = await self._projects.list()
-        except AuthenticationError:
+        except (AuthenticationError, ServerUnreachableError):
             raise
         except WebknossosError as exc:
             self._incomplete(task_type_id, f"the project list could not be read: {exc}")
@@ -248,7 +305,7 @@ class _Lister:
         try:
             async with self._limiter:
                 capped = await self._tasks.list(project=project.id, task_type=task_type_id)
-        except AuthenticationError:
+        except (AuthenticationError, ServerUnreachableError):
             raise
         except WebknossosError as exc:
             self._project_unreadable(project, task_type_id, exc)
@@ -274,7 +331,7 @@ class _Lister:
             try:
                 async with self._limiter:
                     page = await pager.page(number)
-            except AuthenticationError:
+            except (AuthenticationError, ServerUnreachableError):
                 raise
             except WebknossosError as exc:
                 self._project_unreadable(project, task_type_id, exc)
@@ -324,7 +381,7 @@ class _Lister:
             try:
                 async with self._limiter:
                     annotations = await self._tasks.annotations(task_id)
-            except AuthenticationError:
+            except (AuthenticationError, ServerUnreachableError):
                 raise
             except WebknossosError as exc:
                 self._log.errors.append(f"task {task_id}: cannot list its annotations: {exc}")
@@ -371,6 +428,7 @@ async def _closing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]
 async def list_targets(
     source: TargetSource,
     *,
+    annotations: AnnotationsResource,
     users: UsersResource,
     projects: ProjectsResource,
     tasks: TasksResource,
@@ -380,6 +438,12 @@ async def list_targets(
 ) -> None:
     """Hand every annotation of ``source`` to ``sink``, once each, as the lists arrive."""
     lister = _Lister(
-        users=users, projects=projects, tasks=tasks, limiter=limiter, sink=sink, log=log
+        annotations=annotations,
+        users=users,
+        projects=projects,
+        tasks=tasks,
+        limiter=limiter,
+        sink=sink,
+        log=log,
     )
     await lister.run(source)

@@ -67,6 +67,9 @@ class ExportReport:
             project's tasks while a task type past the server's 1000-task cap is listed
             project by project), so some annotations may be missing from :attr:`items`; they
             make :attr:`ok` false.
+        unreachable: the server refused connections and answered nothing for the client's
+            ``RetryPolicy.give_up_after`` seconds, so the run stopped early (a listing error
+            says so): what was not fetched is fetched by running the export again.
     """
 
     items: tuple[ExportItem, ...]
@@ -78,6 +81,7 @@ class ExportReport:
     manifest_path: Path
     warnings: tuple[str, ...] = ()
     listing_errors: tuple[str, ...] = ()
+    unreachable: bool = False
 
     @property
     def ok(self) -> bool:

@@ -18,7 +18,7 @@ import anyio
 import anyio.abc
 import anyio.to_thread
 
-from wkapi._errors import AuthenticationError, WebknossosError
+from wkapi._errors import AuthenticationError, ServerUnreachableError, WebknossosError
 from wkapi._progress import ProgressFunction
 from wkapi.resources.annotations import AnnotationsResource
 
@@ -146,6 +146,10 @@ class ExportRun:
         self.items: list[ExportItem] = []
         self.found = 0
         self.listing_done = False
+        #: Why the run stopped early: the server became unreachable (set by a download).
+        self.unreachable: ServerUnreachableError | None = None
+        #: Stops the run's workers and listing (set by the export while they run).
+        self.stop: Callable[[], object] | None = None
 
     @property
     def downloaded_bytes(self) -> int:
@@ -189,12 +193,10 @@ class ExportRun:
         """The skipped item if ``entry`` proves the file complete and current, else ``None``."""
         if not entry.ok or entry.path is None or entry.size is None:
             return None
-        if (
-            target.modified is not None
-            and entry.modified is not None
-            and target.modified != entry.modified
-        ):
-            return None  # changed on the server since it was exported
+        if target.modified is not None and target.modified != entry.modified:
+            # Changed on the server since it was exported (or exported by an older run that
+            # did not record the time: it cannot be shown unchanged).
+            return None
         path = _inside(self._destination, entry.path)
         if path is None:
             return None
@@ -225,6 +227,12 @@ class ExportRun:
         except AuthenticationError:
             raise
         except (WebknossosError, OSError) as exc:
+            if isinstance(exc, ServerUnreachableError):
+                # The run stops: the other downloads are cancelled (their part files removed,
+                # nothing recorded) and the next run fetches them.
+                self.unreachable = self.unreachable or exc
+                if self.stop is not None:
+                    self.stop()
             self._bytes.abandon(target.key)
             error = _error_text(exc)
             logger.warning("export of %s %s failed: %s", target.typ, target.id, error)
