@@ -8,7 +8,7 @@ cli``). Printed: the seconds from the kill to the job's end, the requests made, 
 not sent, and ``resent`` (which must stay 0: a refused connection is no lost answer).
 
     python benchmarks/bench_dead_server.py [--mode library|cli] [--rows 20000]
-                                           [--kill-after 2.5] [--latency 0.05]
+                                           [--kill-after 2.5] [--latency 0.25]
                                            [--give-up-after 30]
 """
 
@@ -125,7 +125,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=("library", "cli"), default="library")
     parser.add_argument("--rows", type=int, default=20000)
     parser.add_argument("--kill-after", type=float, default=2.5)
-    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--latency", type=float, default=0.25)
     parser.add_argument("--give-up-after", type=float, default=None)
     args = parser.parse_args()
     if args.serve:

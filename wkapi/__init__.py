@@ -69,6 +69,7 @@ from .jobs import (
     ExportItem,
     ExportReport,
     ExportStatus,
+    ListingProgress,
     load_task_specs,
 )
 from .models import (
@@ -163,6 +164,7 @@ __all__ = [
     "InputError",
     "InvalidResponseError",
     "Limits",
+    "ListingProgress",
     "NeededExperience",
     "NotFoundError",
     "Pager",

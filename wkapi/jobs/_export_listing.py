@@ -53,11 +53,14 @@ from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
 from wkapi.resources.users import UsersResource
 
+from ._export_report import ListingCallback, ListingProgress
+
 __all__ = [
     "TASK_LIST_CAP",
     "AnnotationIdLike",
     "ExportTarget",
     "ListingLog",
+    "ListingTally",
     "TargetSink",
     "TargetSource",
     "compound_targets",
@@ -198,6 +201,53 @@ class TargetSource:
             )
 
 
+class ListingTally:
+    """Counts what the listing found, per source, and tells ``on_listing`` (if given)."""
+
+    def __init__(self, sources: Sequence[str], on_listing: ListingCallback | None) -> None:
+        self._by_source = dict.fromkeys(sources, 0)
+        self._on_listing = on_listing
+        self.found = 0
+        self.tasks_listed = 0
+
+    def started(self) -> None:
+        self._tell(done=False)
+
+    def annotation(self, source: str) -> None:
+        self.found += 1
+        self._by_source[source] = self._by_source.get(source, 0) + 1
+        self._tell(done=False)
+
+    def task(self) -> None:
+        self.tasks_listed += 1
+        self._tell(done=False)
+
+    def finished(self) -> None:
+        self._tell(done=True)
+
+    def _tell(self, *, done: bool) -> None:
+        if self._on_listing is not None:
+            self._on_listing(
+                ListingProgress(self.found, dict(self._by_source), self.tasks_listed, done)
+            )
+
+
+#: The source names of :class:`~wkapi.jobs.ListingProgress`.
+EXPLICIT_SOURCE = "annotation ids"
+
+
+def source_names(source: TargetSource) -> list[str]:
+    """The names of ``source``'s parts, in the order they are listed."""
+    names = [EXPLICIT_SOURCE] if source.explicit else []
+    if source.project_id is not None:
+        names.append(f"project {source.project_id}")
+    if source.task_type_id is not None:
+        names.append(f"task type {source.task_type_id}")
+    if source.user_id is not None:
+        names.append(f"user {source.user_id}")
+    return names
+
+
 class _Lister:
     """Walks the sources and hands each new target to ``sink`` once."""
 
@@ -211,7 +261,9 @@ class _Lister:
         limiter: anyio.CapacityLimiter,
         sink: TargetSink,
         log: ListingLog,
+        tally: ListingTally,
     ) -> None:
+        self._tally = tally
         self._annotations = annotations
         self._users = users
         self._projects = projects
@@ -225,22 +277,26 @@ class _Lister:
         # limiter bounds the requests in flight; this, how many wait for it).
         self._pending = anyio.Semaphore(int(limiter.total_tokens))
 
-    async def emit(self, target: ExportTarget) -> None:
+    async def emit(self, target: ExportTarget, source: str) -> None:
         if target.key in self._seen:
             return
         self._seen.add(target.key)
+        self._tally.annotation(source)
         await self._sink(target)
 
     async def run(self, source: TargetSource) -> None:
+        self._tally.started()
         if source.explicit:
             await self._explicit(source.explicit)
         if source.project_id is not None:
             project_tasks = aiter(self._projects.tasks(source.project_id))
-            await self._tasks_annotations(project_tasks, source.is_finished)
+            name = f"project {source.project_id}"
+            await self._tasks_annotations(project_tasks, source.is_finished, name)
         if source.task_type_id is not None:
             await self._task_type_annotations(source.task_type_id, source.is_finished)
         if source.user_id is not None:
             await self._user_annotations(source.user_id, source.is_finished)
+        self._tally.finished()
 
     # explicit ids
 
@@ -253,7 +309,7 @@ class _Lister:
                     continue
                 asked.add(target.key)
                 if target.typ in _COMPOUND_TYPES or target.modified is not None:
-                    await self.emit(target)
+                    await self.emit(target, EXPLICIT_SOURCE)
                     continue
                 await self._pending.acquire()
                 group.start_soon(self._explicit_one, target)
@@ -268,9 +324,10 @@ class _Lister:
             except WebknossosError:
                 # Unreadable (gone, forbidden, ...): its download fails the same way and records
                 # why; without a modification time it is never taken for unchanged.
-                await self.emit(target)
+                await self.emit(target, EXPLICIT_SOURCE)
             else:
-                await self.emit(ExportTarget(target.typ, target.id, info.modified))
+                target = ExportTarget(target.typ, target.id, info.modified)
+                await self.emit(target, EXPLICIT_SOURCE)
         finally:
             self._pending.release()
 
@@ -281,8 +338,9 @@ class _Lister:
         for the rest, side by side."""
         async with self._limiter:
             capped = await self._tasks.list(task_type=task_type_id)
+        name = f"task type {task_type_id}"
         async with anyio.create_task_group() as group:
-            group.start_soon(self._tasks_annotations, _iterate(capped), is_finished)
+            group.start_soon(self._tasks_annotations, _iterate(capped), is_finished, name)
             if len(capped) >= TASK_LIST_CAP:
                 group.start_soon(self._task_type_by_project, task_type_id, is_finished)
 
@@ -310,11 +368,12 @@ class _Lister:
         except WebknossosError as exc:
             self._project_unreadable(project, task_type_id, exc)
             return
+        name = f"task type {task_type_id}"
         if len(capped) < TASK_LIST_CAP:
-            await self._tasks_annotations(_iterate(capped), is_finished)
+            await self._tasks_annotations(_iterate(capped), is_finished, name)
         else:
             every_task = self._paged_project_tasks(project, task_type_id)
-            await self._tasks_annotations(every_task, is_finished)
+            await self._tasks_annotations(every_task, is_finished, name)
 
     async def _paged_project_tasks(
         self, project: Project, task_type_id: str
@@ -365,7 +424,7 @@ class _Lister:
     # tasks
 
     async def _tasks_annotations(
-        self, tasks: AsyncIterator[Task], is_finished: bool | None
+        self, tasks: AsyncIterator[Task], is_finished: bool | None, source: str
     ) -> None:
         # Several tasks are listed at once, each once however often it is found.
         async with anyio.create_task_group() as group, _closing(tasks):
@@ -374,9 +433,9 @@ class _Lister:
                     continue
                 self._listed_tasks.add(task.id)
                 await self._pending.acquire()
-                group.start_soon(self._one_task, task.id, is_finished)
+                group.start_soon(self._one_task, task.id, is_finished, source)
 
-    async def _one_task(self, task_id: str, is_finished: bool | None) -> None:
+    async def _one_task(self, task_id: str, is_finished: bool | None, source: str) -> None:
         try:
             try:
                 async with self._limiter:
@@ -386,9 +445,10 @@ class _Lister:
             except WebknossosError as exc:
                 self._log.errors.append(f"task {task_id}: cannot list its annotations: {exc}")
                 return
+            self._tally.task()
             for annotation in annotations:
                 if _wanted(annotation, is_finished):
-                    await self.emit(_target(annotation))
+                    await self.emit(_target(annotation), source)
         finally:
             self._pending.release()
 
@@ -396,17 +456,19 @@ class _Lister:
 
     async def _user_annotations(self, user_id: str, is_finished: bool | None) -> None:
         # The two lists are read side by side: downloads start with whichever answers first.
+        name = f"user {user_id}"
         async with anyio.create_task_group() as group:
-            group.start_soon(self._drain, self._users.tasks(user_id, is_finished), is_finished)
-            group.start_soon(
-                self._drain, self._users.annotations(user_id, is_finished), is_finished
-            )
+            for pager in (
+                self._users.tasks(user_id, is_finished),
+                self._users.annotations(user_id, is_finished),
+            ):
+                group.start_soon(self._drain, pager, is_finished, name)
 
-    async def _drain(self, pager: Pager[Annotation], is_finished: bool | None) -> None:
+    async def _drain(self, pager: Pager[Annotation], is_finished: bool | None, source: str) -> None:
         async with _closing(aiter(pager)) as annotations:
             async for annotation in annotations:
                 if _wanted(annotation, is_finished):
-                    await self.emit(_target(annotation))
+                    await self.emit(_target(annotation), source)
 
 
 async def _iterate(items: Iterable[T]) -> AsyncIterator[T]:
@@ -435,9 +497,12 @@ async def list_targets(
     limiter: anyio.CapacityLimiter,
     sink: TargetSink,
     log: ListingLog,
+    on_listing: ListingCallback | None = None,
 ) -> None:
-    """Hand every annotation of ``source`` to ``sink``, once each, as the lists arrive."""
+    """Hand every annotation of ``source`` to ``sink``, once each, as the lists arrive, and
+    tell ``on_listing`` how far it is."""
     lister = _Lister(
+        tally=ListingTally(source_names(source), on_listing),
         annotations=annotations,
         users=users,
         projects=projects,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import attrs
 
-__all__ = ["ExportItem", "ExportReport", "ExportStatus"]
+__all__ = ["ExportItem", "ExportReport", "ExportStatus", "ListingCallback", "ListingProgress"]
 
 
 class ExportStatus(str, enum.Enum):
@@ -47,6 +48,36 @@ class ExportItem:
     def ok(self) -> bool:
         """Whether the file is on disk (downloaded now or skipped as complete)."""
         return self.status is not ExportStatus.FAILED
+
+
+@attrs.frozen
+class ListingProgress:
+    """How far an export's listing is: what it has found so far (``on_listing`` gets one).
+
+    An export finds what to fetch by reading lists (a project's tasks, then each task's
+    annotations; a user's annotations; the explicit ids' infos) while it downloads; for a large
+    project that takes a while, and this says how it goes. The callback is told once when the
+    listing starts, after each annotation found and each task listed, and once at the end
+    (``done``).
+
+    Attributes:
+        found: annotations found so far (each once, however many sources name it).
+        sources: annotations found so far per source (``"project <id>"``, ``"task type <id>"``,
+            ``"user <id>"``, ``"annotation ids"``), in the order of the export's arguments;
+            an annotation two sources name counts for the first that found it.
+        tasks_listed: tasks whose annotations have been listed so far.
+        done: the listing is complete (``found`` is the export's total).
+    """
+
+    found: int
+    sources: Mapping[str, int]
+    tasks_listed: int = 0
+    done: bool = False
+
+
+#: Told how the listing goes (on the event loop; keep it quick). An exception it raises stops
+#: the export, as one raised by ``on_item`` does.
+ListingCallback = Callable[[ListingProgress], object]
 
 
 @attrs.frozen

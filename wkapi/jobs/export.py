@@ -82,7 +82,7 @@ from ._export_manifest import (
     ManifestWriter,
     read_manifest,
 )
-from ._export_report import ExportItem, ExportReport, ExportStatus
+from ._export_report import ExportItem, ExportReport, ExportStatus, ListingCallback
 from ._export_run import ExportRun, ItemCallback
 
 __all__ = ["MANIFEST_NAME", "ExportJobs", "ItemCallback"]
@@ -219,6 +219,7 @@ class ExportJobs:
         progress: ProgressCallback | None = None,
         byte_progress: ProgressCallback | None = None,
         on_item: ItemCallback | None = None,
+        on_listing: ListingCallback | None = None,
     ) -> ExportReport:
         """Download every annotation of a project, task type or user (or given ids) into ``to``.
 
@@ -250,6 +251,9 @@ class ExportJobs:
                 lists are still being read.
             byte_progress: told ``(bytes downloaded so far, None)``.
             on_item: called with each :class:`~wkapi.jobs.ExportItem` as it is settled.
+            on_listing: called with a :class:`~wkapi.jobs.ListingProgress` while the lists are
+                read: when the listing starts, after each annotation found (per source) and
+                each task listed, and when it is done; the downloads run meanwhile.
 
         Returns:
             An :class:`~wkapi.jobs.ExportReport`: counts, bytes, seconds, and one item per
@@ -279,6 +283,7 @@ class ExportJobs:
             progress=progress,
             byte_progress=byte_progress,
             on_item=on_item,
+            on_listing=on_listing,
         )
 
     async def compound(
@@ -350,6 +355,7 @@ class ExportJobs:
         progress: ProgressCallback | None,
         byte_progress: ProgressCallback | None,
         on_item: ItemCallback | None,
+        on_listing: ListingCallback | None = None,
     ) -> ExportReport:
         started = time.perf_counter()
         prepared = await anyio.to_thread.run_sync(_prepare_destination, to)
@@ -373,7 +379,7 @@ class ExportJobs:
                     on_item=on_item,
                 )
                 try:
-                    unreachable = await self._work(run, source, limiter, log)
+                    unreachable = await self._work(run, source, limiter, log, on_listing)
                     if unreachable:  # stopped early: what an empty run opened goes, as below
                         await anyio.to_thread.run_sync(_discard_failed_run, prepared, writer)
                 except BaseException:
@@ -393,6 +399,7 @@ class ExportJobs:
         source: TargetSource,
         limiter: anyio.CapacityLimiter,
         log: ListingLog,
+        on_listing: ListingCallback | None = None,
     ) -> bool:
         """List ``source`` into a stream and settle each target on as many workers as the
         limiter has tokens. Whether the run stopped early because the server became
@@ -415,6 +422,7 @@ class ExportJobs:
                     limiter=limiter,
                     sink=sink,
                     log=log,
+                    on_listing=on_listing,
                 )
             run.listing_finished()
 
