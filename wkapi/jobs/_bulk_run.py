@@ -494,18 +494,28 @@ class BulkRun:
         return [item for item in batch if not item.done]
 
     async def _scan(self, project_id: str, floor: int | None) -> dict[int, list[Task]]:
-        """:func:`scan_project`, tried ``attempts`` times (the core already retries each GET)."""
+        """:func:`scan_project`, tried ``attempts`` times (the core already retries each GET);
+        refused connections are waited out until the server counts as unreachable."""
         attempt = 1
+        refused = 0
         while True:
             try:
                 return await scan_project(self._projects, project_id, self._matcher, floor)
             except ServerUnreachableError:
                 raise
-            except APIError:
+            except APIError as exc:
+                if self._found_no_server(exc) and self._resend_refused(refused + 1, 0):
+                    refused += 1
+                    await self._settings.sleep(self._refused_wait(refused))
+                    continue
                 if attempt >= self._settings.attempts:
                     raise
             await self._settings.sleep(self._settings.backoff(attempt))
             attempt += 1
+
+    @staticmethod
+    def _found_no_server(exc: APIError) -> bool:
+        return isinstance(exc, APIConnectionError) and not exc.request_sent and exc.transient
 
     def _apply_found(self, found: dict[int, list[Task]], settle: Collection[int]) -> None:
         """Record found tasks: items of ``settle`` (or sent and already finished without a task)

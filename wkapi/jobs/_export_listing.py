@@ -27,10 +27,11 @@ go through the export's limiter (shared with the downloads); the paged lists of 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import anyio
 import attrs
@@ -54,6 +55,7 @@ from wkapi.resources.tasks import TasksResource
 from wkapi.resources.users import UsersResource
 
 from ._export_report import ListingCallback, ListingProgress
+from ._patience import Patience
 
 __all__ = [
     "TASK_LIST_CAP",
@@ -69,6 +71,14 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=_Identified)
 
 #: ``POST /tasks/list`` answers at most this many tasks and cannot page.
 TASK_LIST_CAP = 1000
@@ -262,8 +272,10 @@ class _Lister:
         sink: TargetSink,
         log: ListingLog,
         tally: ListingTally,
+        patience: Patience,
     ) -> None:
         self._tally = tally
+        self._patience = patience
         self._annotations = annotations
         self._users = users
         self._projects = projects
@@ -277,6 +289,30 @@ class _Lister:
         # limiter bounds the requests in flight; this, how many wait for it).
         self._pending = anyio.Semaphore(int(limiter.total_tokens))
 
+    async def _ask(self, function: Callable[[], Awaitable[T]]) -> T:
+        """``await function()`` within the limiter, asked again after refused connections
+        until the client gives up on the server (:class:`Patience`)."""
+
+        async def limited() -> T:
+            async with self._limiter:
+                return await function()
+
+        return await self._patience.call(limited)
+
+    async def _pages(self, pager: Pager[ItemT]) -> AsyncIterator[ItemT]:
+        """Every item of ``pager``, page by page, each page asked again after refused
+        connections (:class:`Patience`). A full page of items already seen ends it (a server
+        that ignores ``pageNumber``: going on could loop forever)."""
+        seen: set[str] = set()
+        for number in itertools.count():
+            page = await self._patience.call(functools.partial(pager.page, number))
+            fresh = [item for item in page if item.id not in seen]
+            seen.update(item.id for item in fresh)
+            for item in fresh:
+                yield item
+            if len(page) < pager.page_size or not fresh:
+                return
+
     async def emit(self, target: ExportTarget, source: str) -> None:
         if target.key in self._seen:
             return
@@ -289,7 +325,7 @@ class _Lister:
         if source.explicit:
             await self._explicit(source.explicit)
         if source.project_id is not None:
-            project_tasks = aiter(self._projects.tasks(source.project_id))
+            project_tasks = self._pages(self._projects.tasks(source.project_id))
             name = f"project {source.project_id}"
             await self._tasks_annotations(project_tasks, source.is_finished, name)
         if source.task_type_id is not None:
@@ -317,8 +353,9 @@ class _Lister:
     async def _explicit_one(self, target: ExportTarget) -> None:
         try:
             try:
-                async with self._limiter:
-                    info = await self._annotations.info(target.typ, target.id)
+                info = await self._ask(
+                    functools.partial(self._annotations.info, target.typ, target.id)
+                )
             except (AuthenticationError, ServerUnreachableError):
                 raise
             except WebknossosError:
@@ -336,8 +373,7 @@ class _Lister:
     async def _task_type_annotations(self, task_type_id: str, is_finished: bool | None) -> None:
         """The task type's capped task list, and when it is full, the walk over the projects
         for the rest, side by side."""
-        async with self._limiter:
-            capped = await self._tasks.list(task_type=task_type_id)
+        capped = await self._ask(functools.partial(self._tasks.list, task_type=task_type_id))
         name = f"task type {task_type_id}"
         async with anyio.create_task_group() as group:
             group.start_soon(self._tasks_annotations, _iterate(capped), is_finished, name)
@@ -346,8 +382,7 @@ class _Lister:
 
     async def _task_type_by_project(self, task_type_id: str, is_finished: bool | None) -> None:
         try:
-            async with self._limiter:
-                projects = await self._projects.list()
+            projects = await self._ask(self._projects.list)
         except (AuthenticationError, ServerUnreachableError):
             raise
         except WebknossosError as exc:
@@ -361,8 +396,9 @@ class _Lister:
         self, project: Project, task_type_id: str, is_finished: bool | None
     ) -> None:
         try:
-            async with self._limiter:
-                capped = await self._tasks.list(project=project.id, task_type=task_type_id)
+            capped = await self._ask(
+                functools.partial(self._tasks.list, project=project.id, task_type=task_type_id)
+            )
         except (AuthenticationError, ServerUnreachableError):
             raise
         except WebknossosError as exc:
@@ -388,8 +424,7 @@ class _Lister:
         seen: set[str] = set()
         for number in itertools.count():
             try:
-                async with self._limiter:
-                    page = await pager.page(number)
+                page = await self._ask(functools.partial(pager.page, number))
             except (AuthenticationError, ServerUnreachableError):
                 raise
             except WebknossosError as exc:
@@ -438,8 +473,7 @@ class _Lister:
     async def _one_task(self, task_id: str, is_finished: bool | None, source: str) -> None:
         try:
             try:
-                async with self._limiter:
-                    annotations = await self._tasks.annotations(task_id)
+                annotations = await self._ask(functools.partial(self._tasks.annotations, task_id))
             except (AuthenticationError, ServerUnreachableError):
                 raise
             except WebknossosError as exc:
@@ -465,7 +499,7 @@ class _Lister:
                 group.start_soon(self._drain, pager, is_finished, name)
 
     async def _drain(self, pager: Pager[Annotation], is_finished: bool | None, source: str) -> None:
-        async with _closing(aiter(pager)) as annotations:
+        async with _closing(self._pages(pager)) as annotations:
             async for annotation in annotations:
                 if _wanted(annotation, is_finished):
                     await self.emit(_target(annotation), source)
@@ -503,6 +537,7 @@ async def list_targets(
     tell ``on_listing`` how far it is."""
     lister = _Lister(
         tally=ListingTally(source_names(source), on_listing),
+        patience=Patience(annotations._session),
         annotations=annotations,
         users=users,
         projects=projects,

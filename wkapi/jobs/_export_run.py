@@ -20,6 +20,7 @@ import anyio.to_thread
 
 from wkapi._errors import AuthenticationError, ServerUnreachableError, WebknossosError
 from wkapi._progress import ProgressFunction
+from wkapi._transfer import DownloadResult
 from wkapi.resources.annotations import AnnotationsResource
 
 from ._export_listing import ExportTarget
@@ -31,6 +32,7 @@ from ._export_manifest import (
     now_utc,
 )
 from ._export_report import ExportItem, ExportStatus
+from ._patience import Patience
 
 __all__ = ["ExportRun", "ItemCallback"]
 
@@ -132,7 +134,9 @@ class ExportRun:
         progress: ProgressFunction | None,
         byte_progress: ProgressFunction | None,
         on_item: ItemCallback | None,
+        patience: Patience | None = None,
     ) -> None:
+        self._patience = patience
         self._annotations = annotations
         self._destination = destination
         self._previous = previous
@@ -212,18 +216,31 @@ class ExportRun:
             sha256=entry.sha256,
         )
 
+    async def _fetch(self, target: ExportTarget, directory: Path) -> DownloadResult:
+        """The download of ``target``, made again after refused connections until the client
+        gives up on the server (:class:`Patience`): a restarting server fails no file."""
+        refused = 0
+        while True:
+            try:
+                async with self._limiter:
+                    return await self._annotations.download(
+                        target.typ,
+                        target.id,
+                        directory,
+                        overwrite=True,
+                        progress=self._bytes.callback(target.key),
+                    )
+            except WebknossosError as exc:
+                if self._patience is None or not self._patience.waits_for(exc):
+                    raise
+            refused += 1
+            await self._patience.wait(refused)
+
     async def _download(self, target: ExportTarget, previous: ManifestEntry | None) -> ExportItem:
         directory = self._destination / target.typ / target.id
         try:
             await anyio.to_thread.run_sync(lambda: directory.mkdir(parents=True, exist_ok=True))
-            async with self._limiter:
-                result = await self._annotations.download(
-                    target.typ,
-                    target.id,
-                    directory,
-                    overwrite=True,
-                    progress=self._bytes.callback(target.key),
-                )
+            result = await self._fetch(target, directory)
         except AuthenticationError:
             raise
         except (WebknossosError, OSError) as exc:

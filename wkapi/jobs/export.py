@@ -84,6 +84,7 @@ from ._export_manifest import (
 )
 from ._export_report import ExportItem, ExportReport, ExportStatus, ListingCallback
 from ._export_run import ExportRun, ItemCallback
+from ._patience import Patience
 
 __all__ = ["MANIFEST_NAME", "ExportJobs", "ItemCallback"]
 
@@ -377,6 +378,7 @@ class ExportJobs:
                     progress=progress_function(progress),
                     byte_progress=progress_function(byte_progress),
                     on_item=on_item,
+                    patience=Patience(self._annotations._session),
                 )
                 try:
                     unreachable = await self._work(run, source, limiter, log, on_listing)
