@@ -132,10 +132,7 @@ def main() -> None:
         asyncio.run(serve(prepare, latency=args.latency))
         return
     with FakeServerProcess(__file__, "--latency", str(args.latency)) as server:
-        if args.mode == "library":
-            result = asyncio.run(library(server, args))
-        else:
-            result = cli(server, args)
+        result = asyncio.run(library(server, args)) if args.mode == "library" else cli(server, args)
     print(json.dumps({"mode": args.mode, "rows": args.rows, **result}, indent=2))
 
 

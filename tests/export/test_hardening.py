@@ -92,7 +92,8 @@ async def test_no_part_file_remains_after_a_complete_run(
 
     report = await wk.export.annotations(tmp_path, user_id=owner, concurrency=4)
 
-    assert report.ok and report.succeeded == 20
+    assert report.ok
+    assert report.succeeded == 20
     assert _part_files(tmp_path) == []
     assert len(files_under(tmp_path)) == 20
 
@@ -106,7 +107,8 @@ async def test_explicit_ids_detect_changes_on_the_server_like_the_lists(
     owner, annotations = _owned(fake_wk, 4)
     wk = connect(fake_wk)
     first = await wk.export.annotations(tmp_path, annotation_ids=annotations)
-    assert first.ok and first.succeeded == 4
+    assert first.ok
+    assert first.succeeded == 4
     entries = latest_entries(tmp_path)
     for annotation in annotations:
         # The manifest records the modification time of explicit ids too (was null).
@@ -150,7 +152,8 @@ async def test_an_entry_of_an_older_run_without_a_time_is_fetched_again(
     # ... and recorded with its time, so the next run skips it.
     fake_wk.clear_requests()
     third = await wk.export.annotations(tmp_path, annotation_ids=annotations)
-    assert download_requests(fake_wk) == [] and third.skipped == 2
+    assert download_requests(fake_wk) == []
+    assert third.skipped == 2
 
 
 # -- progress while listing ---------------------------------------------------------------------
@@ -192,7 +195,9 @@ async def test_listing_progress_is_told_before_the_first_download_per_source(
     listing = [event for kind, event in events if kind == "listing"]
     assert all(isinstance(event, ListingProgress) for event in listing)
     # Told from the start (nothing found yet) and before anything was downloaded.
-    assert kinds[0] == "listing" and listing[0].found == 0 and not listing[0].done
+    assert kinds[0] == "listing"
+    assert listing[0].found == 0
+    assert not listing[0].done
     assert any(
         isinstance(event, ListingProgress) and event.found > 0 for _, event in events[:first_item]
     )
@@ -200,7 +205,8 @@ async def test_listing_progress_is_told_before_the_first_download_per_source(
     assert counts == sorted(counts)  # found so far never goes back
     last = listing[-1]
     assert isinstance(last, ListingProgress)
-    assert last.done and [e for e in listing if isinstance(e, ListingProgress) and e.done] == [last]
+    assert last.done
+    assert [e for e in listing if isinstance(e, ListingProgress) and e.done] == [last]
     assert last.found == report.total == len(project_annotations) + 3
     assert dict(last.sources) == {
         "annotation ids": 1,
@@ -245,7 +251,8 @@ async def test_an_export_gives_up_on_a_dead_server_and_resumes_when_it_is_back(
         ended = time.monotonic()
         await asyncio.gather(*stopping)
 
-        assert report.unreachable and not report.ok
+        assert report.unreachable
+        assert not report.ok
         assert any("unreachable" in error for error in report.listing_errors)
         assert 0 < report.succeeded < 40
         assert ended - stopped_at[0] < 10  # gave up after about give_up_after, not the retries
@@ -255,8 +262,10 @@ async def test_an_export_gives_up_on_a_dead_server_and_resumes_when_it_is_back(
         await server.start()  # back on the same port: the same destination resumes
         server.clear_requests()
         again = await wk.export.annotations(tmp_path, user_id=owner)
-        assert again.ok and not again.unreachable
-        assert again.skipped == len(done) and again.succeeded == 40 - len(done)
+        assert again.ok
+        assert not again.unreachable
+        assert again.skipped == len(done)
+        assert again.succeeded == 40 - len(done)
         assert sorted(download_requests(server)) == sorted(set(annotations) - done)
     finally:
         await server.stop()
