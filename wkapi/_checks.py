@@ -9,6 +9,9 @@ Shared by resources, models and jobs, with one message per kind of mistake::
                                                          below the minimum: an int >= 1)
     <name> must be True or False, got <value>
     <name> must be a string, got <value>            (or: a non-empty string)
+    <name> must be a path (a str or os.PathLike), got <value>
+    <name> must be a list (or another iterable) of <items>, got <value>
+    <name> must be callable, got <value>
 
 ``None`` for "not given" is the caller's to handle: these check a value that was given. Each
 check is a plain function, cheap when the value is good (a task spec runs a dozen of them).
@@ -23,7 +26,10 @@ here, naming the field: ``check_int(name, value, maximum=INT32_MAX)``.
 from __future__ import annotations
 
 import numbers
+import os
 import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ._errors import InputError
 
@@ -34,9 +40,12 @@ __all__ = [
     "INT64_MIN",
     "OBJECT_ID",
     "check_bool",
+    "check_callable",
     "check_id",
     "check_int",
+    "check_items",
     "check_name",
+    "check_path",
     "check_str",
     "is_int",
 ]
@@ -122,3 +131,25 @@ def check_name(name: str, value: object) -> str:
     if isinstance(value, str) and value.strip():
         return value
     raise InputError(f"{name} must be a non-empty string, got {value!r}")
+
+
+def check_path(name: str, value: object) -> str | os.PathLike[str]:
+    """``value`` if it is a path: a ``str`` or an :class:`os.PathLike` (a ``pathlib.Path``)."""
+    if isinstance(value, (str, os.PathLike)):
+        return value
+    raise InputError(f"{name} must be a path (a str or os.PathLike), got {value!r}")
+
+
+def check_items(name: str, value: object, items: str) -> list[Any]:
+    """``value`` as a list if it is an iterable of several things (a list, a tuple, a
+    generator), not one string, mapping or scalar: ``items`` says what it should hold."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InputError(f"{name} must be a list (or another iterable) of {items}, got {value!r}")
+    return list(value)
+
+
+def check_callable(name: str, value: object) -> Callable[..., Any]:
+    """``value`` if it can be called (a callback)."""
+    if callable(value):
+        return value
+    raise InputError(f"{name} must be callable, got {value!r}")

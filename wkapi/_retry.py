@@ -39,21 +39,16 @@ from ._errors import (
     APIConnectionError,
     APIError,
     APIStatusError,
-    ConfigurationError,
     ServerUnreachableError,
 )
 from ._liveness import Liveness
+from ._settings_checks import as_status_set, integer, seconds, status_set
 
 __all__ = ["IDEMPOTENT_METHODS", "Retries", "RetryBudget", "RetryPolicy", "parse_retry_after"]
 
 logger = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ConfigurationError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
 
 
 @positional_fields_deprecated
@@ -77,28 +72,24 @@ class RetryPolicy:
             takes longer to restart; ``None`` never gives up (the attempts still end).
     """
 
-    attempts: int = attrs.field(default=3)
-    backoff_initial: float = attrs.field(default=0.5, validator=_positive)
-    backoff_max: float = attrs.field(default=8.0, validator=_positive)
-    retry_after_cap: float = attrs.field(default=60.0, validator=_positive)
-    idempotent_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
-    unprocessed_statuses: frozenset[int] = frozenset({429, 503})
-    budget_ratio: float | None = 0.2
-    budget_floor: int = 20
-    budget_window: float = 10.0
-    give_up_after: float | None = attrs.field(default=20.0)
-
-    @attempts.validator
-    def _check_attempts(self, _: attrs.Attribute[int], value: int) -> None:
-        if value < 1:
-            raise ConfigurationError(f"RetryPolicy.attempts must be >= 1, got {value!r}")
-
-    @give_up_after.validator
-    def _check_give_up_after(self, _: attrs.Attribute[float | None], value: float | None) -> None:
-        if value is not None and not value > 0:
-            raise ConfigurationError(
-                f"RetryPolicy.give_up_after must be positive seconds or None, got {value!r}"
-            )
+    attempts: int = attrs.field(default=3, validator=integer(minimum=1))
+    backoff_initial: float = attrs.field(default=0.5, validator=seconds(optional=False, zero=True))
+    backoff_max: float = attrs.field(default=8.0, validator=seconds(optional=False, zero=True))
+    retry_after_cap: float = attrs.field(default=60.0, validator=seconds(optional=False, zero=True))
+    idempotent_statuses: frozenset[int] = attrs.field(
+        default=frozenset({408, 429, 500, 502, 503, 504}),
+        converter=as_status_set,
+        validator=status_set,
+    )
+    unprocessed_statuses: frozenset[int] = attrs.field(
+        default=frozenset({429, 503}), converter=as_status_set, validator=status_set
+    )
+    budget_ratio: float | None = attrs.field(
+        default=0.2, validator=seconds(optional=True, zero=True)
+    )
+    budget_floor: int = attrs.field(default=20, validator=integer(minimum=0))
+    budget_window: float = attrs.field(default=10.0, validator=seconds(optional=False))
+    give_up_after: float | None = attrs.field(default=20.0, validator=seconds(optional=True))
 
     @classmethod
     def disabled(cls) -> RetryPolicy:

@@ -36,7 +36,7 @@ from typing import Protocol, TypeVar
 import anyio
 import attrs
 
-from wkapi._checks import check_bool, check_id
+from wkapi._checks import check_bool, check_id, check_items
 from wkapi._errors import (
     AuthenticationError,
     InputError,
@@ -145,7 +145,7 @@ def explicit_targets(
         raise InputError("annotation_ids must be a list of ids, not one string")
     default = annotation_type(default_typ)
     targets = []
-    for value in annotation_ids:
+    for value in check_items("annotation_ids", annotation_ids, "ids or (typ, id) pairs"):
         if isinstance(value, tuple):
             if len(value) != 2:
                 raise InputError(f"an annotation must be an id or a (typ, id) pair, got {value!r}")
@@ -532,12 +532,13 @@ async def list_targets(
     sink: TargetSink,
     log: ListingLog,
     on_listing: ListingCallback | None = None,
+    patience: Patience | None = None,
 ) -> None:
     """Hand every annotation of ``source`` to ``sink``, once each, as the lists arrive, and
     tell ``on_listing`` how far it is."""
     lister = _Lister(
         tally=ListingTally(source_names(source), on_listing),
-        patience=Patience(annotations._session),
+        patience=patience or Patience(annotations._session),
         annotations=annotations,
         users=users,
         projects=projects,

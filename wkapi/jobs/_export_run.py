@@ -223,7 +223,7 @@ class ExportRun:
         while True:
             try:
                 async with self._limiter:
-                    return await self._annotations.download(
+                    result = await self._annotations.download(
                         target.typ,
                         target.id,
                         directory,
@@ -233,6 +233,10 @@ class ExportRun:
             except WebknossosError as exc:
                 if self._patience is None or not self._patience.waits_for(exc):
                     raise
+            else:
+                if self._patience is not None:
+                    self._patience.answered = True
+                return result
             refused += 1
             await self._patience.wait(refused)
 

@@ -8,6 +8,9 @@ Instead a job waits and tries the same call again, for as long as the client's
 :class:`~wkapi._liveness.Liveness` counts a run of refusals that has not yet reached
 ``RetryPolicy.give_up_after``; from then on every call raises
 :class:`~wkapi.ServerUnreachableError`, and the job stops.
+
+Only a server that has answered this job before is waited for: one that refuses from the start
+(a wrong URL, a server that is down) fails the job's first call at once, as it fails any call.
 """
 
 from __future__ import annotations
@@ -30,12 +33,15 @@ class Patience:
         self._liveness = session.liveness
         self._policy = session.config.retry
         self._session = session  # its ``sleep`` is a test seam: looked up at each wait
+        #: Whether the server answered one of the job's calls (only then is it waited for).
+        self.answered = False
 
     def waits_for(self, error: BaseException) -> bool:
         """Whether ``error`` found no server while a run of refusals heads for the give-up
         (so the call is worth making again after a wait)."""
         return (
-            isinstance(error, APIConnectionError)
+            self.answered
+            and isinstance(error, APIConnectionError)
             and not error.request_sent
             and error.transient
             and self._liveness.time_left(self._policy.give_up_after) is not None
@@ -53,9 +59,12 @@ class Patience:
         refused = 0
         while True:
             try:
-                return await function()
+                result = await function()
             except APIConnectionError as exc:
                 if not self.waits_for(exc):
                     raise
+            else:
+                self.answered = True
+                return result
             refused += 1
             await self.wait(refused)

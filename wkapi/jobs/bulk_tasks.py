@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from wkapi._checks import check_id, check_int
+from wkapi._checks import check_bool, check_id, check_int, check_items
 from wkapi._errors import InputError
 from wkapi._progress import ProgressCallback, progress_function
 from wkapi._session import Session
@@ -123,7 +123,11 @@ class BulkTasksResource(TasksResource):
         if volume_task_types is not None:
             if isinstance(volume_task_types, str):
                 raise InputError("volume_task_types must be a collection of ids, not one string")
-            volume_task_types = {check_id("volume task type id", t) for t in volume_task_types}
+            listed = check_items("volume_task_types", volume_task_types, "task type ids")
+            volume_task_types = {check_id("volume task type id", t) for t in listed}
+        if resume is not None:
+            check_bool("resume", resume)
+        progress_function(progress)  # a progress of the wrong kind is refused before anything
         if run_id is not None:
             check_run_id(run_id)
         elif resume:

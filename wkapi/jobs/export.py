@@ -58,12 +58,12 @@ import anyio.abc
 import anyio.to_thread
 import attrs
 
-from wkapi._checks import OBJECT_ID, check_int
+from wkapi._checks import OBJECT_ID, check_bool, check_callable, check_int, check_path
 from wkapi._errors import InputError, ServerUnreachableError
 from wkapi._partfile import is_part_name
 from wkapi._progress import ProgressCallback, progress_function
 from wkapi.models import AnnotationType
-from wkapi.resources.annotations import AnnotationsResource, AnnotationTypeLike
+from wkapi.resources.annotations import AnnotationsResource, AnnotationTypeLike, annotation_type
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
 from wkapi.resources.users import UsersResource
@@ -267,6 +267,10 @@ class ExportJobs:
             APIError: a list could not be read (project tasks, user annotations); single
                 downloads that fail are reported in the result instead.
         """
+        _check_arguments(to, progress, byte_progress, on_item, on_listing)
+        annotation_type(typ)  # checked even when no plain id needs it
+        check_bool("resume", resume)
+        check_bool("verify", verify)
         source = TargetSource(
             project_id=project_id,
             task_type_id=task_type_id,
@@ -306,6 +310,7 @@ class ExportJobs:
         (``overwrite``), never skipped; it is recorded in the same manifest as
         ``CompoundProject/<id>/<name>_nmls.zip`` and so on.
         """
+        _check_arguments(to, progress, byte_progress, on_item, None)
         targets = compound_targets(
             project_id=project_id, task_id=task_id, task_type_id=task_type_id
         )
@@ -364,6 +369,7 @@ class ExportJobs:
         limiter = anyio.CapacityLimiter(concurrency)
         log = ListingLog()
         unreachable = False
+        patience = Patience(self._annotations._session)  # the listing's and the downloads
         try:
             async with ManifestWriter(manifest_path) as writer:  # locks the destination first
                 await anyio.to_thread.run_sync(_remove_stale_part_files, prepared.path)
@@ -378,10 +384,10 @@ class ExportJobs:
                     progress=progress_function(progress),
                     byte_progress=progress_function(byte_progress),
                     on_item=on_item,
-                    patience=Patience(self._annotations._session),
+                    patience=patience,
                 )
                 try:
-                    unreachable = await self._work(run, source, limiter, log, on_listing)
+                    unreachable = await self._work(run, source, limiter, log, on_listing, patience)
                     if unreachable:  # stopped early: what an empty run opened goes, as below
                         await anyio.to_thread.run_sync(_discard_failed_run, prepared, writer)
                 except BaseException:
@@ -402,6 +408,7 @@ class ExportJobs:
         limiter: anyio.CapacityLimiter,
         log: ListingLog,
         on_listing: ListingCallback | None = None,
+        patience: Patience | None = None,
     ) -> bool:
         """List ``source`` into a stream and settle each target on as many workers as the
         limiter has tokens. Whether the run stopped early because the server became
@@ -425,6 +432,7 @@ class ExportJobs:
                     sink=sink,
                     log=log,
                     on_listing=on_listing,
+                    patience=patience,
                 )
             run.listing_finished()
 
@@ -452,6 +460,23 @@ class ExportJobs:
             f"the server is back; the manifest keeps what is done): {unreachable.message}"
         )
         return True
+
+
+def _check_arguments(
+    to: object,
+    progress: object,
+    byte_progress: object,
+    on_item: object,
+    on_listing: object,
+) -> None:
+    """Refuse a destination or a callback of the wrong kind before anything is sent."""
+    check_path("to", to)
+    progress_function(progress, "progress")  # type: ignore[arg-type]
+    progress_function(byte_progress, "byte_progress")  # type: ignore[arg-type]
+    if on_item is not None:
+        check_callable("on_item", on_item)
+    if on_listing is not None:
+        check_callable("on_listing", on_listing)
 
 
 def _first_error(exc: Exception) -> Exception:

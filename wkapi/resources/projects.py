@@ -182,6 +182,7 @@ class ProjectsResource(Resource):
         :meth:`pause`/:meth:`resume`), so this reads the project first.
         ``expected_time=None`` clears the expected time.
         """
+        _path(project_id)  # a bad id is named before anything else
         if (
             team is None
             and priority is None
