@@ -137,6 +137,8 @@ class ClientConfig:
 def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     """Read ``WK_URL``, ``WK_TOKEN``, ``WK_API_VERSION`` (the official library's names)."""
     env = os.environ if environ is None else environ
+    if not isinstance(env, Mapping):
+        raise ConfigurationError(f"environ must be a mapping like os.environ, got {env!r}")
     url = env.get("WK_URL", "").strip()
     if not url:
         raise ConfigurationError(

@@ -239,6 +239,7 @@ def test_every_config_argument_of_the_wrong_type_is_a_configuration_error(
         (lambda: wkapi.Client("http://127.0.0.1:9", token=5), ["token"]),
         (lambda: wkapi.Client("http://127.0.0.1:9", timeouts=5), ["timeouts"]),
         (lambda: wkapi.Client("http://127.0.0.1:9", retry=3), ["retry"]),
+        (lambda: wkapi.Client.from_env(5), ["environ"]),  # type: ignore[arg-type]
         (lambda: wkapi.Limits(concurrency="8"), ["concurrency"]),  # type: ignore[arg-type]
         (lambda: wkapi.Timeouts(connect="1"), ["connect"]),  # type: ignore[arg-type]
         (lambda: wkapi.RetryPolicy(attempts="3"), ["attempts"]),  # type: ignore[arg-type]

@@ -75,6 +75,8 @@ async def run_export(
 ) -> wkapi.ExportReport:
     """Run an export with an items meter and a bytes meter; in lines mode also one line per
     item (``item_lines``). Failures always get a line."""
+    # The listing first: on a terminal its bar sits above the others.
+    listing = None if compound else _ListingView(view)
     # With a line per annotation, the items meter's own milestone lines would repeat them.
     items = view.meter("export", noun="annotations", milestones=not item_lines)
     data = view.meter("downloaded", unit="bytes", milestones=not item_lines)
@@ -96,7 +98,7 @@ async def run_export(
             progress=items,
             byte_progress=data,
             on_item=on_item,
-            on_listing=_ListingView(view),
+            on_listing=listing,
             **sources,
         )
     items.finish()
