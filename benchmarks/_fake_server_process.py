@@ -81,8 +81,15 @@ class FakeServerProcess:
 
     def stop(self) -> None:
         """End the server's input (it stops) and wait for the process."""
+        if self._process.poll() is not None:
+            return  # killed already
         if self._process.stdin is not None:
             self._process.stdin.close()
+        self._process.wait(timeout=30)
+
+    def kill(self) -> None:
+        """Kill the server outright (``SIGKILL``), as a crash would: its port refuses from now."""
+        self._process.kill()
         self._process.wait(timeout=30)
 
     def __enter__(self) -> FakeServerProcess:

@@ -133,3 +133,7 @@ class ThreadedServer:
         assert self._stop is not None
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=30)
+        if not self._thread.is_alive():
+            # Closed here, not left to the garbage collector: an unclosed loop found by a later
+            # test's gc.collect() would be reported as that test's ResourceWarning.
+            self._loop.close()

@@ -5,30 +5,58 @@ Shared by resources, models and jobs, with one message per kind of mistake::
 
     <name> must be an id of 24 lowercase hex characters, got <value>
     <name> must be an int, got <value>              (or: an int >= 1, an int <= 9,
-                                                         an int >= 1 and <= 10000)
+                                                         an int >= 1 and <= 10000;
+                                                         below the minimum: an int >= 1)
     <name> must be True or False, got <value>
     <name> must be a string, got <value>            (or: a non-empty string)
+    <name> must be a path (a str or os.PathLike), got <value>
+    <name> must be a list (or another iterable) of <items>, got <value>
+    <name> must be callable, got <value>
 
 ``None`` for "not given" is the caller's to handle: these check a value that was given. Each
 check is a plain function, cheap when the value is good (a task spec runs a dozen of them).
+
+Every integer that goes to the server is bounded by what the server stores: WEBKNOSSOS is
+written in Scala, whose ``Int`` is 32 bits (instance counts, positions, bounding boxes, priority,
+experience, page sizes and numbers) and ``Long`` 64 bits (durations, time stamps). A bigger
+number would be refused by the server (or could not even be written as JSON), so it is refused
+here, naming the field: ``check_int(name, value, maximum=INT32_MAX)``.
 """
 
 from __future__ import annotations
 
 import numbers
+import os
 import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ._errors import InputError
 
 __all__ = [
+    "INT32_MAX",
+    "INT32_MIN",
+    "INT64_MAX",
+    "INT64_MIN",
     "OBJECT_ID",
     "check_bool",
+    "check_callable",
     "check_id",
     "check_int",
+    "check_items",
     "check_name",
+    "check_path",
     "check_str",
     "is_int",
 ]
+
+#: The bounds of the server's ``Int`` (Scala/Java, 32-bit signed).
+INT32_MIN = -(1 << 31)
+INT32_MAX = (1 << 31) - 1
+#: The bounds of the server's ``Long`` (64-bit signed), also the largest integer JSON is written
+#: with.
+INT64_MIN = -(1 << 63)
+INT64_MAX = (1 << 63) - 1
 
 #: A WEBKNOSSOS object id (a MongoDB ObjectId in hex): 24 lowercase hex characters.
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
@@ -63,7 +91,10 @@ def check_int(
         raise InputError(f"{name} must be {_int_kind(minimum, maximum)}, got {value!r}")
     else:
         number = int(value)
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+    if minimum is not None and number < minimum:
+        # The bound crossed, alone: a count of 0 has nothing to do with the server's maximum.
+        raise InputError(f"{name} must be {_int_kind(minimum, None)}, got {value!r}")
+    if maximum is not None and number > maximum:
         raise InputError(f"{name} must be {_int_kind(minimum, maximum)}, got {value!r}")
     return number
 
@@ -100,3 +131,25 @@ def check_name(name: str, value: object) -> str:
     if isinstance(value, str) and value.strip():
         return value
     raise InputError(f"{name} must be a non-empty string, got {value!r}")
+
+
+def check_path(name: str, value: object) -> str | os.PathLike[str]:
+    """``value`` if it is a path: a ``str`` or an :class:`os.PathLike` (a ``pathlib.Path``)."""
+    if isinstance(value, (str, os.PathLike)):
+        return value
+    raise InputError(f"{name} must be a path (a str or os.PathLike), got {value!r}")
+
+
+def check_items(name: str, value: object, items: str) -> list[Any]:
+    """``value`` as a list if it is an iterable of several things (a list, a tuple, a
+    generator), not one string, mapping or scalar: ``items`` says what it should hold."""
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InputError(f"{name} must be a list (or another iterable) of {items}, got {value!r}")
+    return list(value)
+
+
+def check_callable(name: str, value: object) -> Callable[..., Any]:
+    """``value`` if it can be called (a callback)."""
+    if callable(value):
+        return value
+    raise InputError(f"{name} must be callable, got {value!r}")

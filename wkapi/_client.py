@@ -88,6 +88,11 @@ class Client:
             limit, 1 GiB by default).
         check_version: check ``api_version`` against ``GET /api/buildinfo`` before the first call.
 
+    A client is used once, on one event loop: after its ``async with`` block (or
+    :meth:`close`) every call raises :class:`~wkapi.ClientClosedError`, and a call from another
+    event loop than the one it first ran on (e.g. a second ``asyncio.run()``) raises
+    :class:`~wkapi.ClientLoopError`: create one client per loop.
+
     Resources: :attr:`users`, :attr:`teams`, :attr:`datasets`, :attr:`datastores`,
     :attr:`tracingstores`, :attr:`annotations`, :attr:`tasks`, :attr:`task_types`,
     :attr:`projects`, :attr:`tokens`, and the :attr:`export` job.
@@ -169,6 +174,7 @@ class Client:
         )
 
     async def __aenter__(self) -> Client:
+        self._session.check_usable()  # a closed client is not entered again
         return self
 
     async def __aexit__(
@@ -180,7 +186,11 @@ class Client:
         await self.close()
 
     async def close(self) -> None:
-        """Close the connection pool (closing twice is harmless; a later call opens a new one)."""
+        """Close the connection pool for good (closing twice is harmless).
+
+        A client is used once: a call after this raises :class:`~wkapi.ClientClosedError`
+        (nothing reopens behind your back); make a new client instead.
+        """
         await self._session.close()
 
     async def check_version(self) -> BuildInfo:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
 
 import attrs
 import yarl
@@ -13,6 +12,7 @@ import yarl
 from ._deprecation import positional_fields_deprecated
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
+from ._settings_checks import flag, integer, seconds
 
 __all__ = ["SUPPORTED_API_VERSIONS", "ClientConfig", "Limits", "Timeouts"]
 
@@ -21,11 +21,6 @@ SUPPORTED_API_VERSIONS = (5, 5)
 
 #: The default multipart limit of a WEBKNOSSOS server (play.http.parser.maxDiskBuffer).
 DEFAULT_MAX_UPLOAD_BYTES = 1 << 30
-
-
-def _optional_positive(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
-    if value is not None and value <= 0:
-        raise ConfigurationError(f"{attribute.name} must be positive or None, got {value!r}")
 
 
 @positional_fields_deprecated
@@ -38,10 +33,10 @@ class Timeouts:
     ``transfer_read`` seconds.
     """
 
-    api_total: float | None = attrs.field(default=60.0, validator=_optional_positive)
-    connect: float | None = attrs.field(default=10.0, validator=_optional_positive)
-    transfer_read: float | None = attrs.field(default=120.0, validator=_optional_positive)
-    transfer_total: float | None = attrs.field(default=None, validator=_optional_positive)
+    api_total: float | None = attrs.field(default=60.0, validator=seconds(optional=True))
+    connect: float | None = attrs.field(default=10.0, validator=seconds(optional=True))
+    transfer_read: float | None = attrs.field(default=120.0, validator=seconds(optional=True))
+    transfer_total: float | None = attrs.field(default=None, validator=seconds(optional=True))
 
 
 @positional_fields_deprecated
@@ -55,15 +50,9 @@ class Limits:
         burst: how many requests may start at once before ``rate`` applies (default: 1 + rate).
     """
 
-    concurrency: int = 8
-    rate: float | None = attrs.field(default=None, validator=_optional_positive)
-    burst: int | None = None
-
-    def __attrs_post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise ConfigurationError(f"concurrency must be >= 1, got {self.concurrency!r}")
-        if self.burst is not None and self.burst < 1:
-            raise ConfigurationError(f"burst must be >= 1, got {self.burst!r}")
+    concurrency: int = attrs.field(default=8, validator=integer(minimum=1))
+    rate: float | None = attrs.field(default=None, validator=seconds(optional=True))
+    burst: int | None = attrs.field(default=None, validator=integer(minimum=1, optional=True))
 
 
 #: A path that already names the API (``/api`` or ``/api/v5``), a common slip.
@@ -103,12 +92,21 @@ class ClientConfig:
     timeouts: Timeouts = attrs.field(factory=Timeouts)
     limits: Limits = attrs.field(factory=Limits)
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    verify_tls: bool = True
-    strict_models: bool = False
-    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
-    check_version: bool = True
+    verify_tls: bool = attrs.field(default=True, validator=flag)
+    strict_models: bool = attrs.field(default=False, validator=flag)
+    max_upload_bytes: int = attrs.field(
+        default=DEFAULT_MAX_UPLOAD_BYTES, validator=integer(minimum=1)
+    )
+    check_version: bool = attrs.field(default=True, validator=flag)
 
     def __attrs_post_init__(self) -> None:
+        for name, kind in (("timeouts", Timeouts), ("limits", Limits), ("retry", RetryPolicy)):
+            if not isinstance(getattr(self, name), kind):
+                raise ConfigurationError(
+                    f"{name} must be a wkapi.{kind.__name__}, got {getattr(self, name)!r}"
+                )
+        if self.token is not None and not isinstance(self.token, str):
+            raise ConfigurationError(f"token must be a string (or None), got {self.token!r}")
         if self.token is not None and (
             not self.token.strip() or any(ord(c) < 32 or ord(c) == 127 for c in self.token)
         ):
@@ -123,8 +121,6 @@ class ClientConfig:
             raise ConfigurationError(
                 f"api_version must be a positive int or None, got {self.api_version!r}"
             )
-        if self.max_upload_bytes < 1:
-            raise ConfigurationError("max_upload_bytes must be positive")
 
     @property
     def api_root(self) -> str:
@@ -141,6 +137,8 @@ class ClientConfig:
 def env_settings(environ: Mapping[str, str] | None = None) -> dict[str, object]:
     """Read ``WK_URL``, ``WK_TOKEN``, ``WK_API_VERSION`` (the official library's names)."""
     env = os.environ if environ is None else environ
+    if not isinstance(env, Mapping):
+        raise ConfigurationError(f"environ must be a mapping like os.environ, got {env!r}")
     url = env.get("WK_URL", "").strip()
     if not url:
         raise ConfigurationError(

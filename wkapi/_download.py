@@ -17,6 +17,7 @@ from pathlib import Path
 import anyio
 import attrs
 
+from ._checks import check_path
 from ._errors import InputError
 from ._fetch import Fetch
 from ._filenames import safe_filename
@@ -208,6 +209,7 @@ async def download_to(
     or after it; the cancellation is raised in both cases.
     """
     report = progress_function(progress)
+    check_path("to", to)
     target = await anyio.to_thread.run_sync(_resolve_target, to, overwrite)
     directory, name = target.directory, target.name
     async with Fetch(session, path, params) as fetch:

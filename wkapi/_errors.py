@@ -14,10 +14,12 @@ Every failure a caller can meet is a :class:`WebknossosError`:
     │   └── DestinationInUseError     another export is writing into the destination
     ├── VersionNotSupportedError      the server does not serve the API version asked for
     ├── ClientClosedError             the client was used after close(), or closed during a call
+    ├── ClientLoopError               the client is used from another event loop than its own
     └── APIError                      anything that went wrong talking to the server
         ├── APIConnectionError        no (complete) answer: refused, reset, DNS, TLS
         │   ├── APITimeoutError       the answer took too long
-        │   └── IncompleteDownloadError   the body ended before its announced length
+        │   ├── IncompleteDownloadError   the body ended before its announced length
+        │   └── ServerUnreachableError    refused connections, no answer for a while: given up
         ├── InvalidResponseError      an answer that does not parse as what the route returns
         └── APIStatusError            the server answered with a non-2xx status
             ├── BadRequestError           400
@@ -46,6 +48,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ClientLoopError",
     "ConfigurationError",
     "ConflictError",
     "DestinationExistsError",
@@ -58,6 +61,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "ServerError",
+    "ServerUnreachableError",
     "TaskFileError",
     "TaskInputError",
     "UploadInputError",
@@ -156,6 +160,22 @@ class VersionNotSupportedError(WebknossosError):
         )
 
 
+class ClientClosedError(WebknossosError):
+    """The client is closed: it was used after ``close()`` (or after its ``with`` block), or it
+    was closed while this call was running (the call was cancelled and cleaned up first).
+
+    The same error for both faces, :class:`~wkapi.Client` and :class:`~wkapi.SyncClient`.
+    """
+
+    def __init__(self, message: str = "client is closed") -> None:
+        super().__init__(message)
+
+
+class ClientLoopError(WebknossosError, RuntimeError):
+    """The client is used from another event loop than the one it first ran on (e.g. a second
+    ``asyncio.run()``): its connections belong to that loop; create one client per loop."""
+
+
 class APIError(WebknossosError):
     """Something went wrong while talking to the server.
 
@@ -218,6 +238,33 @@ class IncompleteDownloadError(APIConnectionError):
         )
         self.expected = expected
         self.received = received
+
+
+class ServerUnreachableError(APIConnectionError):
+    """The server refused every connection (or let every connect time out) for
+    :attr:`~wkapi.RetryPolicy.give_up_after` seconds without answering anything: the request,
+    and any job it belongs to, gave up instead of retrying on.
+
+    ``silent_for`` is how many seconds that lasted, ``refusals`` how many attempts in a row
+    found no server. ``request_sent`` is ``False`` unless an earlier attempt of the request
+    reached the server. Never retried (``transient`` is ``False``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str | None = None,
+        url: str | None = None,
+        request_sent: bool = False,
+        silent_for: float = 0.0,
+        refusals: int = 0,
+    ) -> None:
+        super().__init__(
+            message, method=method, url=url, request_sent=request_sent, transient=False
+        )
+        self.silent_for = silent_for
+        self.refusals = refusals
 
 
 class InvalidResponseError(APIError):
@@ -305,14 +352,3 @@ def status_error_class(status: int) -> type[APIStatusError]:
     if status >= 500:
         return ServerError
     return _BY_STATUS.get(status, APIStatusError)
-
-
-class ClientClosedError(WebknossosError):
-    """The client is closed: it was used after ``close()`` (or after its ``with`` block), or it
-    was closed while this call was running (the call was cancelled and cleaned up first).
-
-    The same error for both faces, :class:`~wkapi.Client` and :class:`~wkapi.SyncClient`.
-    """
-
-    def __init__(self, message: str = "client is closed") -> None:
-        super().__init__(message)

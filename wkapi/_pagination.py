@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from ._checks import check_int
+from ._checks import INT32_MAX, INT64_MAX, check_int
 from ._errors import InvalidResponseError
 from ._session import QueryValue, Session
 
@@ -49,7 +49,7 @@ class Pager(Generic[T]):
         page_size: int = DEFAULT_PAGE_SIZE,
     ) -> None:
         if limit is not None:
-            limit = check_int("limit", limit, minimum=0)
+            limit = check_int("limit", limit, minimum=0, maximum=INT64_MAX)
         page_size = check_int("page_size", page_size, minimum=1, maximum=MAX_PAGE_SIZE)
         self._session = session
         self._path = path
@@ -85,7 +85,7 @@ class Pager(Generic[T]):
 
     async def page(self, number: int) -> list[T]:
         """Fetch page ``number`` (0-based) of ``page_size`` items."""
-        number = check_int("page number", number, minimum=0)
+        number = check_int("page number", number, minimum=0, maximum=INT32_MAX)
         items, _ = await self._fetch(number, self.page_size)
         return [self._decode(item) for item in items]
 

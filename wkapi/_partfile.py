@@ -10,7 +10,9 @@ to finish publishes its own file, and the others get :class:`DestinationExistsEr
 
 A process killed outright (``SIGKILL``, a power cut) cannot remove its part file. Such leftovers
 are never reused or removed by later downloads (nothing can tell one from a part file that a
-running download is writing): delete ``*.part`` files yourself when no download is running.
+running download is writing): delete ``*.part`` files yourself when no download is running. An
+export does it for its own destination (:func:`is_part_name`): it holds the destination's lock,
+so no other export is writing there.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 import secrets
 from collections import deque
 from collections.abc import Callable
@@ -37,6 +40,7 @@ __all__ = [
     "WRITES_IN_FLIGHT",
     "DestinationExistsError",
     "PartFile",
+    "is_part_name",
     "part_path",
 ]
 
@@ -286,8 +290,17 @@ class PartFile:
             self._give_back_executor()
 
 
+#: A part file's name: ``<final name>.<16 lowercase hex digits>.part`` (see :func:`part_path`).
+_PART_NAME = re.compile(r".+\.[0-9a-f]{16}\.part", re.DOTALL)
+
+
 def _part_token() -> str:
     return secrets.token_hex(8)
+
+
+def is_part_name(name: str) -> bool:
+    """Whether ``name`` is named like a download's part file (``<name>.<token>.part``)."""
+    return _PART_NAME.fullmatch(name) is not None
 
 
 def part_path(final: Path, token: str) -> Path:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
+from ._errors import InputError
+
 __all__ = ["ProgressCallback", "ProgressReporter", "progress_function"]
 
 
@@ -27,10 +29,21 @@ ProgressCallback = Callable[[int, int | None], object] | ProgressReporter
 ProgressFunction = Callable[[int, int | None], object]
 
 
-def progress_function(progress: ProgressCallback | None) -> ProgressFunction | None:
-    """The plain function to call for ``progress`` (its ``update`` method if it has one)."""
+def progress_function(
+    progress: ProgressCallback | None, name: str = "progress"
+) -> ProgressFunction | None:
+    """The plain function to call for ``progress`` (its ``update`` method if it has one).
+
+    Anything else (a number, a string) is an :class:`~wkapi.InputError` naming ``name``, raised
+    before the job or transfer starts rather than at its first report.
+    """
     if progress is None:
         return None
-    if isinstance(progress, ProgressReporter):
+    if isinstance(progress, ProgressReporter) and callable(progress.update):
         return progress.update
-    return progress
+    if callable(progress):
+        return progress
+    raise InputError(
+        f"{name} must be callable as {name}(done, total) or have an update(done, total) "
+        f"method, got {progress!r}"
+    )

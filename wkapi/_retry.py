@@ -12,6 +12,9 @@ The rules (see the README's "Reliability" section):
   ``Retry-After`` header (seconds or HTTP date) replaces the computed wait, capped.
 - A retry budget (retries may be at most ``budget_ratio`` of recent requests, plus a floor) stops a
   failing server from being hammered by retry storms.
+- A server that refused every connection for ``give_up_after`` seconds, answering nothing, is
+  given up on (:class:`~wkapi.ServerUnreachableError`, see :mod:`wkapi._liveness`): the waits
+  before retries of refused connections end by then, and no request retries past it.
 
 :class:`RetryPolicy` holds the rules, :class:`RetryBudget` the client's budget, and
 :class:`Retries` applies both to one request whose first attempt failed (the session's loops
@@ -32,18 +35,20 @@ from typing import Protocol
 import attrs
 
 from ._deprecation import positional_fields_deprecated
-from ._errors import APIConnectionError, APIError, APIStatusError, ConfigurationError
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    ServerUnreachableError,
+)
+from ._liveness import Liveness
+from ._settings_checks import as_status_set, integer, seconds, status_set
 
 __all__ = ["IDEMPOTENT_METHODS", "Retries", "RetryBudget", "RetryPolicy", "parse_retry_after"]
 
 logger = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
-    if value < 0:
-        raise ConfigurationError(f"RetryPolicy.{attribute.name} must be >= 0, got {value!r}")
 
 
 @positional_fields_deprecated
@@ -60,22 +65,31 @@ class RetryPolicy:
         unprocessed_statuses: statuses retried for every method (answered before processing).
         budget_ratio: at most this share of the requests of the last ``budget_window`` seconds
             may be retries (plus ``budget_floor``); ``None`` disables the budget.
+        give_up_after: seconds of refused connections (or connect timeouts), with no answer
+            in between, after which the server counts as unreachable: requests stop retrying
+            with :class:`~wkapi.ServerUnreachableError`, and so do the jobs (``create_many``,
+            the export), which then report what they did not send. Raise it for a server that
+            takes longer to restart; ``None`` never gives up (the attempts still end).
     """
 
-    attempts: int = attrs.field(default=3)
-    backoff_initial: float = attrs.field(default=0.5, validator=_positive)
-    backoff_max: float = attrs.field(default=8.0, validator=_positive)
-    retry_after_cap: float = attrs.field(default=60.0, validator=_positive)
-    idempotent_statuses: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504})
-    unprocessed_statuses: frozenset[int] = frozenset({429, 503})
-    budget_ratio: float | None = 0.2
-    budget_floor: int = 20
-    budget_window: float = 10.0
-
-    @attempts.validator
-    def _check_attempts(self, _: attrs.Attribute[int], value: int) -> None:
-        if value < 1:
-            raise ConfigurationError(f"RetryPolicy.attempts must be >= 1, got {value!r}")
+    attempts: int = attrs.field(default=3, validator=integer(minimum=1))
+    backoff_initial: float = attrs.field(default=0.5, validator=seconds(optional=False, zero=True))
+    backoff_max: float = attrs.field(default=8.0, validator=seconds(optional=False, zero=True))
+    retry_after_cap: float = attrs.field(default=60.0, validator=seconds(optional=False, zero=True))
+    idempotent_statuses: frozenset[int] = attrs.field(
+        default=frozenset({408, 429, 500, 502, 503, 504}),
+        converter=as_status_set,
+        validator=status_set,
+    )
+    unprocessed_statuses: frozenset[int] = attrs.field(
+        default=frozenset({429, 503}), converter=as_status_set, validator=status_set
+    )
+    budget_ratio: float | None = attrs.field(
+        default=0.2, validator=seconds(optional=True, zero=True)
+    )
+    budget_floor: int = attrs.field(default=20, validator=integer(minimum=0))
+    budget_window: float = attrs.field(default=10.0, validator=seconds(optional=False))
+    give_up_after: float | None = attrs.field(default=20.0, validator=seconds(optional=True))
 
     @classmethod
     def disabled(cls) -> RetryPolicy:
@@ -182,12 +196,15 @@ class Retries:
         path: the request's path, for the log line.
         idempotent: overrides the method's idempotency (a read-only POST).
         hops: what aiohttp's own resends of the request ran into (PUT and DELETE).
+        liveness: the client's record of the server's answers and refusals; with it, a
+            refused attempt past ``give_up_after`` raises :class:`~wkapi.ServerUnreachableError`.
     """
 
     __slots__ = (
         "_budget",
         "_hops",
         "_idempotent",
+        "_liveness",
         "_method",
         "_path",
         "_policy",
@@ -206,8 +223,10 @@ class Retries:
         *,
         idempotent: bool | None = None,
         hops: LostAnswers | None = None,
+        liveness: Liveness | None = None,
     ) -> None:
         self._policy = policy
+        self._liveness = liveness
         self._budget = budget
         self._sleep = sleep
         self._method = method
@@ -235,6 +254,15 @@ class Retries:
     async def after(self, error: APIError) -> int:
         """Raise ``error`` if it is final; otherwise wait and return the next attempt's number."""
         policy = self._policy
+        liveness = self._liveness
+        found_no_server = (
+            liveness is not None
+            and isinstance(error, APIConnectionError)
+            and not error.request_sent
+            and error.transient
+        )
+        if found_no_server and liveness is not None and liveness.unreachable(policy.give_up_after):
+            raise self._unreachable(error, liveness) from error
         if (
             self.number >= policy.attempts
             or not self._retryable(error)
@@ -250,6 +278,11 @@ class Retries:
         self.unanswered = self.unanswered or _maybe_processed(error)
         retry_after = error.retry_after if isinstance(error, APIStatusError) else None
         delay = policy.backoff(self.number, retry_after=retry_after)
+        if found_no_server and liveness is not None:
+            # The next attempt is made by the time the server would count as unreachable.
+            left = liveness.time_left(policy.give_up_after)
+            if left is not None:
+                delay = min(delay, left)
         logger.info(
             "retrying %s %s in %.2fs (attempt %d of %d): %s",
             self._method,
@@ -264,6 +297,22 @@ class Retries:
         await self._sleep(delay)
         self.number += 1
         return self.number
+
+    def _unreachable(self, error: APIError, liveness: Liveness) -> ServerUnreachableError:
+        silent = liveness.silent_for()
+        final = ServerUnreachableError(
+            f"{self._method} {self._path}: the server is unreachable: {liveness.refusals} "
+            f"connection attempts in a row over {silent:.1f} s found no server and nothing "
+            f"answered ({error.message}); gave up after RetryPolicy.give_up_after="
+            f"{self._policy.give_up_after:g} s",
+            method=self._method,
+            url=error.url,
+            request_sent=self.unanswered,
+            silent_for=silent,
+            refusals=liveness.refusals,
+        )
+        final.earlier_attempt_unanswered = self.unanswered
+        return final
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -28,12 +28,16 @@ from multidict import CIMultiDictProxy
 from ._auth import TokenAuth
 from ._config import SUPPORTED_API_VERSIONS, ClientConfig
 from ._errors import (
+    APIConnectionError,
     APIError,
+    ClientClosedError,
+    ClientLoopError,
     InputError,
     InvalidResponseError,
     VersionNotSupportedError,
 )
 from ._failures import TRANSPORT_ERRORS, status_error, transport_error
+from ._liveness import Liveness
 from ._ratelimit import RateLimiter
 from ._retry import Retries, RetryBudget, RetryPolicy
 from ._version import __version__
@@ -190,6 +194,8 @@ class _Attempt:
             # resume of this request passes through; __aexit__ releases the response.
             response = await session.http.request(self._method, self._url, **self._options)
             self._response = response
+            if session.liveness.refusals:
+                session.liveness.answered()
             self._status = response.status
             if not 200 <= response.status < 300:
                 error = await status_error(response, self._method, self._url)
@@ -202,7 +208,14 @@ class _Attempt:
         except BaseException as exc:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             if isinstance(exc, TRANSPORT_ERRORS):
-                raise transport_error(exc, self._method, self._url) from exc  # made safe
+                failure = transport_error(exc, self._method, self._url)  # made safe
+                if (
+                    isinstance(failure, APIConnectionError)
+                    and not failure.request_sent
+                    and failure.transient
+                ):
+                    session.liveness.refused(self._started)
+                raise failure from exc
             raise
         return response
 
@@ -252,7 +265,11 @@ class Session:
             concurrency=limits.concurrency, rate=limits.rate, burst=limits.burst
         )
         self.budget = RetryBudget(config.retry)
+        #: When the server last answered, and the attempts that found no server since.
+        self.liveness = Liveness()
         self._http: aiohttp.ClientSession | None = None
+        self._closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None  # the loop of the first request
         self._origin = str(config.url.origin())
         if not config.verify_tls:
             # Said once, when the client is built, not when the pool (re)opens.
@@ -300,15 +317,48 @@ class Session:
     @property
     def http(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use (inside the running event loop)."""
-        if self._http is None or self._http.closed:
-            self._http = self._new_http()
-        return self._http
+        http = self._http
+        if http is None or http.closed:
+            self.check_usable()
+            http = self._http = self._new_http()
+        return http
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the session is then never used again)."""
+        return self._closed
+
+    def check_usable(self) -> None:
+        """Raise unless this session may send from the running event loop: it is not closed
+        (:class:`~wkapi.ClientClosedError`), and the loop is the one of its first request
+        (:class:`~wkapi.ClientLoopError`)."""
+        if self._closed:
+            raise ClientClosedError(
+                "client is closed: a client is used once (its async with block, or until "
+                "close()); make a new wkapi.Client for more calls"
+            )
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            raise ClientLoopError(
+                "the client belongs to another event loop (the one it first ran on, e.g. an "
+                "earlier asyncio.run()); create one client per event loop, inside the code "
+                "that loop runs"
+            )
 
     async def close(self) -> None:
-        """Close the connection pool. Safe to call twice."""
-        if self._http is not None and not self._http.closed:
-            await self._http.close()
-        self._http = None
+        """Close the connection pool for good: a later call raises
+        :class:`~wkapi.ClientClosedError`. Safe to call twice."""
+        self._closed = True
+        http, self._http = self._http, None
+        if http is not None and not http.closed:
+            try:
+                await http.close()
+            except RuntimeError:
+                # Its loop is gone (closed from another one): nothing is left to release there.
+                if self._loop is not None and not self._loop.is_closed():
+                    raise
 
     # -- addressing -------------------------------------------------------------------------
 
@@ -333,6 +383,7 @@ class Session:
     async def check_version(self) -> dict[str, Any]:
         """Read ``GET /api/buildinfo`` and check the configured API version against the server's
         ``httpApiVersioning`` range (servers without the key are accepted)."""
+        self.check_usable()
         response = await self._send("GET", self.url("/buildinfo", versioned=False))
         info = response.json()
         if not isinstance(info, dict):
@@ -391,6 +442,7 @@ class Session:
             retry: a retry policy for this call instead of the client's (the bulk task job
                 allows only retries of requests that never reached the server).
         """
+        self.check_usable()
         if versioned and not self._version_checked:
             await self._ensure_version()
         return await self._send(
@@ -498,6 +550,7 @@ class Session:
         Failures up to the answer's headers are retried like any request; the body is the
         caller's to read (and to retry, see ``_transfer``). Non-2xx answers raise typed errors.
         """
+        self.check_usable()
         if versioned and not self._version_checked:
             await self._ensure_version()
         url = self.url(path, versioned=versioned)
@@ -539,6 +592,7 @@ class Session:
         client's retry budget (see :class:`~wkapi._retry.Retries`). ``hops``: the hop log the
         attempts' requests write to, if any.
         """
+        self.check_usable()
         self.budget.record_request()
         retries: Retries | None = None
         number = 1
@@ -568,4 +622,5 @@ class Session:
             url.path,
             idempotent=idempotent,
             hops=hops,
+            liveness=self.liveness,
         )

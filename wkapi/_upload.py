@@ -24,6 +24,7 @@ import attrs
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import Payload
 
+from ._checks import check_items, check_path
 from ._errors import APIConnectionError, UploadInputError
 from ._progress import ProgressCallback, progress_function
 from ._session import Response, Session
@@ -87,7 +88,12 @@ def _check_one(item: str | os.PathLike[str], max_bytes: int) -> _UploadFile:
 
 
 def _check_all(files: UploadFiles, max_bytes: int) -> list[_UploadFile]:
-    items = [files] if isinstance(files, (str, os.PathLike)) else list(files)
+    if isinstance(files, (str, os.PathLike)):
+        items: list[Any] = [files]
+    else:
+        items = check_items("paths", files, "paths (str or os.PathLike)")
+    for item in items:
+        check_path("each of paths", item)
     if not items:
         raise UploadInputError("no files given to upload")
     checked = [_check_one(item, max_bytes) for item in items]
@@ -333,6 +339,7 @@ async def post_files(
     :class:`~wkapi.UploadInputError` and nothing is sent. File parts are named after the file.
     ``progress`` is told ``(bytes_sent, body_size)``; it starts again at 0 on a retry.
     """
+    report = progress_function(progress)
     limit = session.config.max_upload_bytes
     checked = await anyio.to_thread.run_sync(_check_all, files, limit)
     plan = _Plan.build(fields, checked)
@@ -342,7 +349,6 @@ async def post_files(
             f"upload limit of {limit} bytes"
         )
     await anyio.to_thread.run_sync(_check_contents, checked)
-    report = progress_function(progress)
     try:
         return await session.request(
             "POST", path, data=lambda: _MultipartBody(plan, report), transfer=True

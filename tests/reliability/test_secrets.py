@@ -284,7 +284,9 @@ async def test_turning_tls_verification_off_warns_and_logs(
         warnings.simplefilter("error")  # said once, when the client is built; not per pool
         token = await wk.tokens.personal()
         await wk.close()
-        assert await wk.tokens.personal() == "over tls"  # a new pool after close: no new warning
+        # A closed client never opens a new pool (issue 15): no second pool, no new warning.
+        with pytest.raises(wkapi.ClientClosedError):
+            await wk.tokens.personal()
         await wk.close()
     assert token == "over tls"
     assert any(

@@ -29,7 +29,7 @@ from wkapi._sync._portal import Portal
 from wkapi._transfer import DownloadResult, ProgressCallback
 from wkapi.jobs._bulk_report import BulkTaskReport
 from wkapi.jobs._export_listing import AnnotationIdLike
-from wkapi.jobs._export_report import ExportReport
+from wkapi.jobs._export_report import ExportReport, ListingCallback
 from wkapi.jobs._export_run import ItemCallback
 from wkapi.jobs.bulk_tasks import BulkTasksResource
 from wkapi.jobs.export import ExportJobs
@@ -856,7 +856,14 @@ class SyncBulkTasksResource:
             InputError: an item or an argument is invalid (nothing was sent).
             APIError: a lookup before the first request failed other than with 400/403/404
                 (e.g. 401, or the server is unreachable); nothing was sent. Once batches go
-                out, failures are reported per item, never raised.
+                out, failures are reported per item, never raised: an unexpected exception in
+                a batch fails its items with its text too.
+
+        A server that dies during the run is given up on once it has refused connections for
+        the client's ``RetryPolicy.give_up_after`` seconds (20 by default): the run stops, its
+        report says ``unreachable``, every item not sent fails as "not sent" (``sends == 0``)
+        and the same ``run_id`` resumes the run. A refused connection is no lost answer: it
+        is neither reconciled nor counted as a send.
         """
         return self._portal.call(
             self._async.create_many,
@@ -897,6 +904,7 @@ class SyncExportJobs:
         progress: ProgressCallback | None = None,
         byte_progress: ProgressCallback | None = None,
         on_item: ItemCallback | None = None,
+        on_listing: ListingCallback | None = None,
     ) -> ExportReport:
         """Download every annotation of a project, task type or user (or given ids) into ``to``.
 
@@ -920,14 +928,17 @@ class SyncExportJobs:
                 by the client's own concurrency limit. A value above that limit is allowed
                 but the client limit applies (a warning is logged once).
             resume: skip annotations the manifest shows complete and unchanged since
-                (``False`` fetches all again). Listed annotations carry their modification
-                time, so a changed one is fetched again; explicit ids are not checked for
-                changes.
+                (``False`` fetches all again). Every source is checked for changes the same
+                way: lists carry each annotation's modification time, and each explicit id is
+                read once (``annotations.info``) for it, so a changed one is fetched again.
             verify: when skipping, also check each file's SHA-256 against the manifest.
             progress: told ``(annotations settled, total)``; the total is ``None`` while the
                 lists are still being read.
             byte_progress: told ``(bytes downloaded so far, None)``.
             on_item: called with each :class:`~wkapi.jobs.ExportItem` as it is settled.
+            on_listing: called with a :class:`~wkapi.jobs.ListingProgress` while the lists are
+                read: when the listing starts, after each annotation found (per source) and
+                each task listed, and when it is done; the downloads run meanwhile.
 
         Returns:
             An :class:`~wkapi.jobs.ExportReport`: counts, bytes, seconds, and one item per
@@ -955,6 +966,7 @@ class SyncExportJobs:
             progress=progress,
             byte_progress=byte_progress,
             on_item=on_item,
+            on_listing=on_listing,
         )
 
     def compound(
@@ -1032,6 +1044,11 @@ class SyncClient(SyncClientBase):
         max_upload_bytes: refuse uploads whose multipart body would exceed this (the server's
             limit, 1 GiB by default).
         check_version: check ``api_version`` against ``GET /api/buildinfo`` before the first call.
+
+    A client is used once, on one event loop: after its ``with`` block (or
+    :meth:`close`) every call raises :class:`~wkapi.ClientClosedError`, and a call from another
+    event loop than the one it first ran on (e.g. a second ``asyncio.run()``) raises
+    :class:`~wkapi.ClientLoopError`: create one client per loop.
 
     Resources: :attr:`users`, :attr:`teams`, :attr:`datasets`, :attr:`datastores`,
     :attr:`tracingstores`, :attr:`annotations`, :attr:`tasks`, :attr:`task_types`,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,16 @@ import wkapi
 
 from ._errors import EXIT_FAILED, EXIT_OK
 from ._format import human_bytes, human_rate, human_seconds
-from ._progress import ProgressView
-from ._settings import Settings, server_options, settings_of
+from ._progress import ProgressMode, ProgressView
+from ._settings import Settings, give_up_option, server_options, settings_of
 from ._signals import run_main
 
 __all__ = ["export", "export_summary", "report_json", "run_export"]
 
 # Failures listed in the human summary at most (all are in --json and the manifest).
 _MAX_FAILURES_SHOWN = 20
+#: Off a terminal, a line on the listing's progress at most this often (seconds).
+LISTING_LINE_INTERVAL = 2.0
 
 
 def _item_line(item: wkapi.ExportItem, done: int) -> str:
@@ -28,6 +31,37 @@ def _item_line(item: wkapi.ExportItem, done: int) -> str:
         return f"[{done}] FAILED {where}: {item.error}"
     size = human_bytes(item.size or 0)
     return f"[{done}] {item.status.value} {where} ({size})"
+
+
+def _found_text(event: wkapi.ListingProgress) -> str:
+    """``1234 annotations found so far (project 65a...: 1200, user 65b...: 34)``."""
+    text = f"{event.found} annotations found{'' if event.done else ' so far'}"
+    parts = [f"{name}: {count}" for name, count in event.sources.items()]
+    if event.tasks_listed:
+        parts.append(f"{event.tasks_listed} tasks listed")
+    return f"{text} ({', '.join(parts)})" if parts else text
+
+
+class _ListingView:
+    """The listing's progress: a bar counting what was found (terminal), or a line at the start,
+    at most every :data:`LISTING_LINE_INTERVAL` seconds and at the end (off a terminal)."""
+
+    def __init__(self, view: ProgressView) -> None:
+        self._view = view
+        self._meter = view.meter("listing", noun="annotations", milestones=False)
+        self._last_line: float | None = None
+
+    def __call__(self, event: wkapi.ListingProgress) -> None:
+        self._meter.update(event.found, event.found if event.done else None)
+        if self._view.bars is not None:
+            self._meter.describe("listing: done" if event.done else "listing")
+            return
+        if self._view.mode is not ProgressMode.LINES:
+            return
+        now = time.monotonic()
+        if event.done or self._last_line is None or now - self._last_line >= LISTING_LINE_INTERVAL:
+            self._last_line = now
+            self._view.note(f"listing: {'done, ' if event.done else ''}{_found_text(event)}")
 
 
 async def run_export(
@@ -41,6 +75,8 @@ async def run_export(
 ) -> wkapi.ExportReport:
     """Run an export with an items meter and a bytes meter; in lines mode also one line per
     item (``item_lines``). Failures always get a line."""
+    # The listing first: on a terminal its bar sits above the others.
+    listing = None if compound else _ListingView(view)
     # With a line per annotation, the items meter's own milestone lines would repeat them.
     items = view.meter("export", noun="annotations", milestones=not item_lines)
     data = view.meter("downloaded", unit="bytes", milestones=not item_lines)
@@ -58,7 +94,12 @@ async def run_export(
         )
     else:
         report = await wk.export.annotations(
-            to, progress=items, byte_progress=data, on_item=on_item, **sources
+            to,
+            progress=items,
+            byte_progress=data,
+            on_item=on_item,
+            on_listing=listing,
+            **sources,
         )
     items.finish()
     data.finish()
@@ -77,6 +118,7 @@ def report_json(report: wkapi.ExportReport) -> dict[str, Any]:
         "manifest": str(report.manifest_path),
         "warnings": list(report.warnings),
         "listing_errors": list(report.listing_errors),
+        "unreachable": report.unreachable,
         "items": [
             {
                 "typ": item.typ,
@@ -158,6 +200,7 @@ def export_summary(settings: Settings, report: wkapi.ExportReport) -> None:
 )
 @click.option("--verify", is_flag=True, help="Re-hash files already complete before skipping.")
 @click.option("--no-resume", is_flag=True, help="Download everything again.")
+@give_up_option
 @server_options
 @click.pass_context
 def export(
@@ -174,6 +217,7 @@ def export(
     compound: bool,
     verify: bool,
     no_resume: bool,
+    give_up_after: float | None,
 ) -> int:
     """Export annotations concurrently into a directory, resumably.
 
@@ -202,7 +246,7 @@ def export(
     explicit = [_annotation_ref(value) for value in annotation_ids]
 
     async def run() -> wkapi.ExportReport:
-        async with settings.client(concurrency=concurrency) as wk:
+        async with settings.client(concurrency=concurrency, give_up_after=give_up_after) as wk:
             project = project_id
             if project_name:
                 project = (await wk.projects.by_name(project_name)).id
@@ -236,6 +280,15 @@ def export(
         settings.print_json(report_json(report))
     else:
         export_summary(settings, report)
+    if report.unreachable:
+        settings.err.print(
+            f"error: {settings.server_url()} is unreachable (it refused connections and "
+            "answered nothing), so the export stopped; run the same command once the server "
+            "is back to fetch the rest",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     return EXIT_OK if report.ok else EXIT_FAILED
 
 

@@ -15,7 +15,7 @@ from wkapi.jobs import check_run_id, load_task_rows, new_run_id
 
 from ._errors import EXIT_FAILED, EXIT_OK
 from ._format import human_rate, human_seconds
-from ._settings import Settings, server_options, settings_of
+from ._settings import Settings, give_up_option, server_options, settings_of
 from ._signals import run_main
 
 __all__ = ["bulk_report_json", "tasks"]
@@ -43,6 +43,8 @@ def bulk_report_json(
         "resumed": report.resumed,
         "run_id": report.run_id,
         "duplicate_task_ids": list(report.duplicate_task_ids),
+        "unreachable": report.unreachable,
+        "not_sent": report.not_sent,
         "warnings": list(report.warnings),
         "seconds": round(seconds, 3),
         "items": [
@@ -50,6 +52,7 @@ def bulk_report_json(
                 "index": item.index,
                 "line": lines[item.index],
                 "ok": item.ok,
+                "sent": item.sent,
                 "task_id": None if item.task is None else item.task.id,
                 "status": item.status,
                 "error": item.error,
@@ -75,6 +78,8 @@ def _summary(
     table.add_column(justify="right")
     table.add_row("created", str(report.created))
     table.add_row("failed", str(report.failed))
+    if report.unreachable or report.not_sent:
+        table.add_row("of them not sent", str(report.not_sent))
     table.add_row("requests", str(report.requests))
     table.add_row("resent after a lost answer", str(report.resent))
     table.add_row("reconciled", str(report.reconciled))
@@ -93,6 +98,15 @@ def _summary(
         settings.say(_failure_line(item, lines[item.index]))
     if len(failures) > _MAX_FAILURES_SHOWN:
         settings.say(f"... and {len(failures) - _MAX_FAILURES_SHOWN} more failures")
+
+
+def unreachable_line(settings: Settings, report: wkapi.BulkTaskReport) -> str:
+    """The one error line of a run stopped by an unreachable server."""
+    return (
+        f"error: {settings.server_url()} is unreachable (it refused connections and answered "
+        f"nothing), so the run stopped: {report.not_sent} tasks not sent; run the same command "
+        f"with --run-id {report.run_id} once the server is back"
+    )
 
 
 @tasks.command("create")
@@ -117,10 +131,16 @@ def _summary(
     help="Resume the interrupted run of this id (printed when it started) with the same FILE: "
     "its tasks are found and not created again.",
 )
+@give_up_option
 @server_options
 @click.pass_context
 def create(
-    ctx: click.Context, file: Path, batch_size: int | None, concurrency: int, run_id: str | None
+    ctx: click.Context,
+    file: Path,
+    batch_size: int | None,
+    concurrency: int,
+    run_id: str | None,
+    give_up_after: float | None,
 ) -> int:
     """Create tasks from FILE, each exactly once.
 
@@ -155,7 +175,7 @@ def create(
 
     async def run() -> tuple[wkapi.BulkTaskReport, float]:
         loop = asyncio.get_running_loop()
-        async with settings.client(concurrency=concurrency) as wk:
+        async with settings.client(concurrency=concurrency, give_up_after=give_up_after) as wk:
             with settings.progress() as view:
                 meter = view.meter("tasks", noun="tasks")
                 started = loop.time()
@@ -175,4 +195,8 @@ def create(
         settings.print_json(bulk_report_json(report, seconds, lines))
     else:
         _summary(settings, report, seconds, lines)
+    if report.unreachable:
+        settings.err.print(
+            unreachable_line(settings, report), markup=False, highlight=False, soft_wrap=True
+        )
     return EXIT_OK if report.ok else EXIT_FAILED

@@ -137,6 +137,11 @@ class Meter:
             )
         return text
 
+    def describe(self, label: str) -> None:
+        """Show ``label`` as the bar's description (bars mode; nothing otherwise)."""
+        if self._task is not None and self._view.bars is not None:
+            self._view.bars.update(self._task, description=label)
+
     def finish(self) -> None:
         """Mark the meter complete (lines mode: print its final line)."""
         if self._task is not None and self._view.bars is not None:

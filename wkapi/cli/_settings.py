@@ -25,6 +25,7 @@ from ._progress import ProgressMode, ProgressView
 
 __all__ = [
     "Settings",
+    "give_up_option",
     "json_option",
     "quiet_library_log",
     "server_options",
@@ -63,18 +64,26 @@ class Settings:
         """The token from ``--token`` or ``WK_TOKEN``; ``None`` if there is none."""
         return self.token or os.environ.get("WK_TOKEN") or None
 
-    def client(self, *, concurrency: int = DEFAULT_CLIENT_CONCURRENCY) -> wkapi.Client:
-        """A client for the server; ``concurrency`` requests at once.
+    def client(
+        self, *, concurrency: int = DEFAULT_CLIENT_CONCURRENCY, give_up_after: float | None = None
+    ) -> wkapi.Client:
+        """A client for the server; ``concurrency`` requests at once; ``give_up_after``: the
+        seconds of refused connections after which the server counts as unreachable (default:
+        ``RetryPolicy``'s).
 
         Built as :meth:`wkapi.Client.from_env` builds one, so ``WK_API_VERSION`` counts here
         as it does in the library; ``--url`` and ``--token`` win over ``WK_URL`` and
         ``WK_TOKEN``.
         """
         environ = {**os.environ, "WK_URL": self.server_url()}
+        options: dict[str, Any] = {}
+        if give_up_after is not None:
+            options["retry"] = wkapi.RetryPolicy(give_up_after=give_up_after)
         return wkapi.Client.from_env(
             environ,
             token=self.server_token(),
             concurrency=max(concurrency, DEFAULT_CLIENT_CONCURRENCY),
+            **options,
         )
 
     @property
@@ -126,6 +135,18 @@ def _stderr() -> Console:
     if "err" not in _CONSOLES:
         _CONSOLES["err"] = Console(stderr=True)
     return _CONSOLES["err"]
+
+
+def give_up_option(function: F) -> F:
+    """``--give-up-after SECONDS``: when a long job stops on a server that went away."""
+    return click.option(
+        "--give-up-after",
+        type=click.FloatRange(min=0, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="Stop when the server has refused connections for this long without answering "
+        "(default: 20); what was not done is reported, and running again resumes.",
+    )(function)
 
 
 def settings_of(ctx: click.Context) -> Settings:

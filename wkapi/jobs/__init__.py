@@ -7,7 +7,13 @@ typed before anything is sent).
 """
 
 from ._bulk_markers import check_run_id, new_run_id
-from ._export_report import ExportItem, ExportReport, ExportStatus
+from ._export_report import (
+    ExportItem,
+    ExportReport,
+    ExportStatus,
+    ListingCallback,
+    ListingProgress,
+)
 from .bulk_tasks import BulkTaskItem, BulkTaskReport, BulkTasksResource
 from .export import ExportJobs
 from .task_input import (
@@ -27,6 +33,8 @@ __all__ = [
     "ExportJobs",
     "ExportReport",
     "ExportStatus",
+    "ListingCallback",
+    "ListingProgress",
     "TaskFileError",
     "TaskInputError",
     "TaskRow",

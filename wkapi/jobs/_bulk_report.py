@@ -21,7 +21,8 @@ class BulkTaskItem:
         status: 200 for a created task; for a failure the HTTP status that decided it (of the
             lookup, of the item, or of its batch), ``None`` when no answer decided it.
         error: why the item failed (``None`` when it was created).
-        sends: how many times the item was sent (0: refused before sending).
+        sends: how many times the item was sent, counting only sends that may have reached
+            the server (0: never sent: refused before sending, or every connection refused).
     """
 
     index: int
@@ -37,6 +38,11 @@ class BulkTaskItem:
         """Whether the task was created."""
         return self.task is not None
 
+    @property
+    def sent(self) -> bool:
+        """Whether the item may have reached the server (``sends > 0``)."""
+        return self.sends > 0
+
 
 @attrs.frozen
 class BulkTaskReport:
@@ -46,14 +52,19 @@ class BulkTaskReport:
         run_id: the run id in every marker of this run.
         items: one :class:`BulkTaskItem` per input item, in input order.
         warnings: the server's warnings (each once) and the job's own, e.g. about duplicates.
-        requests: ``POST /tasks`` requests made (resends included).
-        resent: items sent more than once because an earlier send was lost.
+        requests: ``POST /tasks`` requests that may have reached the server (resends
+            included; a refused connection is none).
+        resent: items sent more than once because an earlier send was lost (never for a
+            refused connection: nothing was lost).
         reconciled: items whose creation was learnt by looking up the project's tasks (their
             batch's answer was lost or an error) rather than from an answer.
         resumed: items an earlier run with the same ``run_id`` had created (found before
             sending; only when resuming).
         duplicate_task_ids: tasks found carrying a marker another task also carries, i.e.
             created twice (never expected; delete them if they are unwanted).
+        unreachable: the server stopped answering and refused connections for the client's
+            ``RetryPolicy.give_up_after`` seconds, so the run stopped early: the items not
+            sent fail as "not sent"; run again with ``run_id`` to resume.
     """
 
     run_id: str
@@ -64,6 +75,7 @@ class BulkTaskReport:
     reconciled: int = 0
     resumed: int = 0
     duplicate_task_ids: tuple[str, ...] = ()
+    unreachable: bool = False
 
     @property
     def created(self) -> int:
@@ -74,6 +86,11 @@ class BulkTaskReport:
     def failed(self) -> int:
         """How many items were not created."""
         return sum(1 for item in self.items if not item.ok)
+
+    @property
+    def not_sent(self) -> int:
+        """How many items failed without being sent (see :attr:`BulkTaskItem.sent`)."""
+        return sum(1 for item in self.items if not item.ok and not item.sent)
 
     @property
     def duplicates(self) -> int:
@@ -104,4 +121,6 @@ class BulkTaskReport:
         )
         if self.duplicate_task_ids:
             text += f", {self.duplicates} DUPLICATES"
+        if self.unreachable:
+            text += f"; the server became unreachable: {self.not_sent} not sent"
         return text

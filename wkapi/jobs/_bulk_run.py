@@ -23,6 +23,17 @@ still be working on a batch of the earlier run when the resumed one looks (it fi
 whose client is gone); so the items a resumed run sends are looked up once more at the end, like
 items sent again after a lost answer, and a task created twice that way is reported.
 
+A refused connection (or a connect timeout) reached no server: the batch is sent again without
+counting as a send (``sends``, ``resent`` and ``requests`` count only sends that may have reached
+the server), for as long as the client's :class:`~wkapi._liveness.Liveness` has not declared the
+server unreachable (``RetryPolicy.give_up_after``). Then the run stops: every item not sent yet
+fails as "not sent" (``sends == 0``), items whose fate is open as "outcome unknown", the report
+says ``unreachable``, and the same ``run_id`` resumes it.
+
+Once batches go out, nothing is raised: an unexpected exception in a batch (a bug, a failing
+progress callback aside) fails that batch's unsettled items with its text, and the other batches
+go on.
+
 Reconciling per batch, right after its failure, keeps each scan short (back to that batch's send
 time) instead of scanning a whole round's worth of tasks, and needs no barrier between rounds.
 Items sent again after a lost answer are checked once more at the end: if the server finished
@@ -39,7 +50,14 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 import anyio
 import attrs
 
-from wkapi._errors import APIConnectionError, APIError, APIStatusError, InvalidResponseError
+from wkapi._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    InvalidResponseError,
+    ServerUnreachableError,
+)
+from wkapi._liveness import Liveness
 from wkapi._progress import ProgressFunction
 from wkapi.models import Task, TaskCreationReport, TaskSpec
 from wkapi.models.common import JsonObject
@@ -66,15 +84,19 @@ class _Fate(enum.Enum):
     """How one send of a batch ended."""
 
     ANSWERED = "answered"  # per-item results arrived
-    NOT_SENT = "not sent"  # surely never reached the server
+    NOT_SENT = "not sent"  # surely never reached the server (refused: send again)
+    UNSENDABLE = "unsendable"  # surely never reached the server, and never will (TLS, ...)
+    UNREACHABLE = "unreachable"  # the server is given up on: stop the run
     UNKNOWN = "unknown"  # may or may not have been processed
     REFUSED = "refused"  # an error status: do not send again
 
 
 def _fate(exc: APIError) -> _Fate:
+    if isinstance(exc, ServerUnreachableError):
+        return _Fate.UNREACHABLE
     if isinstance(exc, APIConnectionError):
         if not exc.request_sent:
-            return _Fate.NOT_SENT
+            return _Fate.NOT_SENT if exc.transient else _Fate.UNSENDABLE
         return _Fate.UNKNOWN if exc.transient else _Fate.REFUSED
     if isinstance(exc, APIStatusError):
         lost = exc.status >= 500 or exc.status in (408, 429)
@@ -117,6 +139,8 @@ class RunSettings:
 
     ``attempts`` bounds the sends of one item; ``backoff(n)`` is the wait before retry ``n``;
     ``sleep`` waits (a test seam); ``progress(done, total)`` is told of settled items.
+    ``liveness`` and ``give_up_after`` (the client's) bound the resends of refused batches: they
+    go on while a run of refusals heads for the give-up, and stop when the server is unreachable.
     """
 
     batch_size: int | None
@@ -126,6 +150,8 @@ class RunSettings:
     backoff: Callable[[int], float]
     sleep: Callable[[float], Awaitable[None]]
     progress: ProgressFunction | None = None
+    liveness: Liveness | None = None
+    give_up_after: float | None = None
 
 
 class BulkRun:
@@ -155,6 +181,8 @@ class BulkRun:
         self._markers_trusted = True
         self._requests = 0
         self._done = 0
+        self._unreachable: ServerUnreachableError | None = None
+        self._progress_failed = False
 
     async def run(self, specs: Sequence[TaskSpec]) -> BulkTaskReport:
         """Create every spec at most once and report each one's outcome."""
@@ -185,12 +213,21 @@ class BulkRun:
 
         async def deliver(batch: list[_Item]) -> None:
             async with limiter:
-                await self._deliver(batch)
+                try:
+                    await self._deliver(batch)
+                except Exception as exc:  # reported per item, never raised
+                    self._unexpected(batch, exc)
 
         async with anyio.create_task_group() as group:
             for batch in batches:
                 group.start_soon(deliver, batch)
-        await self._look_for_duplicates()
+        try:
+            await self._look_for_duplicates()
+        except Exception as exc:  # the report says it
+            logger.exception(
+                "bulk task creation run %s: checking for duplicates failed", self.run_id
+            )
+            self._warnings[f"could not check for tasks created twice: {_describe(exc)}"] = None
         return self._report()
 
     # -- preparation --------------------------------------------------------------------------
@@ -239,6 +276,7 @@ class BulkRun:
             try:
                 in_project = await self._scan(project_id, None)
             except APIError as exc:
+                self._note_unreachable(exc)
                 self._fail(
                     items,
                     None,
@@ -275,21 +313,41 @@ class BulkRun:
     # -- delivery -----------------------------------------------------------------------------
 
     async def _deliver(self, batch: list[_Item]) -> None:
-        """Send ``batch`` until each item is created, refused, or out of attempts."""
+        """Send ``batch`` until each item is created, refused, or out of attempts (or the
+        server is unreachable)."""
         attempts = self._settings.attempts
         last: APIError | None = None
-        for attempt in range(1, attempts + 1):
+        attempt = 0  # sends that may have reached the server
+        refused = 0  # sends in a row that surely did not
+        while attempt < attempts:
+            if self._unreachable is not None:
+                self._stop_unreachable(batch)
+                return
             error = await self._send(batch)
             if error is None:
                 return
             last = error
             fate = _fate(error)
+            if fate is _Fate.UNREACHABLE:
+                assert isinstance(error, ServerUnreachableError)
+                self._unreachable = self._unreachable or error
+                self._stop_unreachable(batch)
+                return
+            if fate is _Fate.UNSENDABLE:
+                self._fail(batch, None, f"not sent: {error.message}")
+                return
+            if fate is _Fate.NOT_SENT:
+                refused += 1
+                if not self._resend_refused(refused, attempts):
+                    break
+                await self._settings.sleep(self._refused_wait(refused))
+                continue
+            refused = 0
+            attempt += 1
             if fate is not _Fate.REFUSED:
                 # Pace the next send, and give a server still working on the batch (behind a
                 # timeout) time to finish before looking for its tasks.
                 await self._settings.sleep(self._settings.backoff(attempt))
-            if fate is _Fate.NOT_SENT:
-                continue
             missing = await self._reconcile(batch, error)
             if missing is None or not missing:
                 return
@@ -306,11 +364,60 @@ class BulkRun:
                     item.verify_floor = item.floor
         assert last is not None
         status = last.status if isinstance(last, APIStatusError) else None
-        self._fail(batch, status, f"not created after {attempts} attempts: {last.message}")
+        if all(item.sends == 0 for item in batch):
+            self._fail(batch, status, f"not sent: {last.message}")
+        else:
+            self._fail(batch, status, f"not created after {attempts} attempts: {last.message}")
+
+    def _resend_refused(self, refused: int, attempts: int) -> bool:
+        """Whether a batch whose ``refused``-th send in a row found no server goes again: up to
+        ``attempts`` times, and beyond while a run of refusals heads for the client's give-up
+        (which then stops it)."""
+        if refused < attempts:
+            return True
+        liveness = self._settings.liveness
+        return liveness is not None and liveness.time_left(self._settings.give_up_after) is not None
+
+    def _refused_wait(self, refused: int) -> float:
+        """The wait before resending a refused batch: the backoff, but not past the moment the
+        server would count as unreachable (so the run stops on time)."""
+        wait = self._settings.backoff(refused)
+        liveness = self._settings.liveness
+        if liveness is not None:
+            left = liveness.time_left(self._settings.give_up_after)
+            if left is not None:
+                wait = min(wait, left)
+        return wait
+
+    def _stop_unreachable(self, batch: list[_Item]) -> None:
+        """Fail the batch's unsettled items because the server is unreachable: "not sent" if
+        no send of theirs may have reached it, else "outcome unknown"."""
+        assert self._unreachable is not None
+        reason = f"the server is unreachable ({self._unreachable.message})"
+        pending = [item for item in batch if not item.done]
+        self._fail([i for i in pending if i.sends == 0], None, f"not sent: {reason}")
+        self._fail(
+            [i for i in pending if i.sends > 0],
+            None,
+            f"outcome unknown: {reason}; resume with run_id={self.run_id!r} to find out",
+        )
+
+    def _unexpected(self, batch: list[_Item], exc: Exception) -> None:
+        """Fail the batch's unsettled items with an exception nothing expected (a bug)."""
+        logger.exception("bulk task creation run %s: a batch failed unexpectedly", self.run_id)
+        reason = f"unexpected error: {_describe(exc)}"
+        pending = [item for item in batch if not item.done]
+        self._fail([i for i in pending if i.sends == 0], None, f"not sent: {reason}")
+        self._fail(
+            [i for i in pending if i.sends > 0],
+            None,
+            f"outcome unknown: {reason}; resume with run_id={self.run_id!r} to find out",
+        )
 
     async def _send(self, batch: list[_Item]) -> APIError | None:
         """One ``POST /tasks``; records the answer's outcomes. Returns the error, if any."""
         floor = floor_before(self._newest_created)
+        floors = [item.floor for item in batch]
         for item in batch:
             item.sends += 1
             item.floor = _max_floor(item.project_floor, floor)
@@ -323,6 +430,12 @@ class BulkRun:
                     method="POST",
                 )
         except APIError as exc:
+            if isinstance(exc, APIConnectionError) and not exc.request_sent:
+                # It never reached the server: no send, nothing to reconcile or resend.
+                self._requests -= 1
+                for item, earlier in zip(batch, floors, strict=True):
+                    item.sends -= 1
+                    item.floor = earlier
             return exc
         self._warnings.update(dict.fromkeys(answer.warnings))
         for item, result in zip(batch, answer.results, strict=True):
@@ -367,6 +480,7 @@ class BulkRun:
             try:
                 found = await self._scan(project_id, floor)
             except APIError as scan_error:
+                self._note_unreachable(scan_error)
                 pending = [item for item in batch if not item.done]
                 self._fail(
                     pending,
@@ -380,16 +494,28 @@ class BulkRun:
         return [item for item in batch if not item.done]
 
     async def _scan(self, project_id: str, floor: int | None) -> dict[int, list[Task]]:
-        """:func:`scan_project`, tried ``attempts`` times (the core already retries each GET)."""
+        """:func:`scan_project`, tried ``attempts`` times (the core already retries each GET);
+        refused connections are waited out until the server counts as unreachable."""
         attempt = 1
+        refused = 0
         while True:
             try:
                 return await scan_project(self._projects, project_id, self._matcher, floor)
-            except APIError:
+            except ServerUnreachableError:
+                raise
+            except APIError as exc:
+                if self._found_no_server(exc) and self._resend_refused(refused + 1, 0):
+                    refused += 1
+                    await self._settings.sleep(self._refused_wait(refused))
+                    continue
                 if attempt >= self._settings.attempts:
                     raise
             await self._settings.sleep(self._settings.backoff(attempt))
             attempt += 1
+
+    @staticmethod
+    def _found_no_server(exc: APIError) -> bool:
+        return isinstance(exc, APIConnectionError) and not exc.request_sent and exc.transient
 
     def _apply_found(self, found: dict[int, list[Task]], settle: Collection[int]) -> None:
         """Record found tasks: items of ``settle`` (or sent and already finished without a task)
@@ -416,13 +542,20 @@ class BulkRun:
         sent (see the module docstring)."""
         floors: dict[str, list[int | None]] = {}
         for item in self._items:
-            if item.needs_verify:
+            if item.needs_verify and item.sends > 0:
                 floors.setdefault(item.project_id, []).append(item.verify_floor)
+        if floors and self._unreachable is not None:
+            self._warnings[
+                "could not check for tasks created twice: the server is unreachable; resume "
+                f"with run_id={self.run_id!r} to check"
+            ] = None
+            return
         for project_id, project_floors in floors.items():
             floor = _min_floor(project_floors)
             try:
                 found = await self._scan(project_id, floor)
             except APIError as exc:
+                self._note_unreachable(exc)
                 self._warnings[
                     f"could not check project {project_id} for tasks created twice: {exc.message}"
                 ] = None
@@ -448,12 +581,32 @@ class BulkRun:
             self._done += 1
         self._report_progress()
 
+    def _note_unreachable(self, exc: APIError) -> None:
+        if isinstance(exc, ServerUnreachableError) and self._unreachable is None:
+            self._unreachable = exc
+
     def _report_progress(self) -> None:
-        if self._settings.progress is not None:
-            self._settings.progress(self._done, len(self._items))
+        progress = self._settings.progress
+        if progress is None or self._progress_failed:
+            return
+        try:
+            progress(self._done, len(self._items))
+        except Exception as exc:  # the run goes on; the report says it
+            self._progress_failed = True
+            logger.exception("bulk task creation run %s: the progress callback failed", self.run_id)
+            self._warnings[
+                f"the progress callback raised {_describe(exc)}; it was not called again"
+            ] = None
 
     def _report(self) -> BulkTaskReport:
         warnings = dict(self._warnings)
+        if self._unreachable is not None:
+            not_sent = sum(1 for item in self._items if item.task is None and item.sends == 0)
+            warnings[
+                f"the server became unreachable, so the run stopped: {not_sent} items were not "
+                f"sent; resume with run_id={self.run_id!r} once it is back "
+                f"({self._unreachable.message})"
+            ] = None
         for task_id, index in self._duplicates.items():
             item = self._items[index]
             warnings[
@@ -480,6 +633,7 @@ class BulkRun:
             reconciled=sum(1 for item in self._items if item.reconciled and item.task is not None),
             resumed=sum(1 for item in self._items if item.resumed),
             duplicate_task_ids=tuple(self._duplicates),
+            unreachable=self._unreachable is not None,
         )
 
 
@@ -487,6 +641,11 @@ _UNTRUSTED = (
     "not sent again because the server does not return creationInfo as sent, so the client "
     "cannot check what was created"
 )
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _mismatch(item: _Item, task: Task) -> str | None:

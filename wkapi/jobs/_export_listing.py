@@ -11,7 +11,12 @@
   makes the report not ``ok``.
 - A user: the user's task annotations and explorative annotations (``/users/:id/tasks`` and
   ``/users/:id/annotations``, paged); ``is_finished`` goes to the server.
-- Explicit ids: ``"<id>"`` (of the default type) or ``(typ, id)`` pairs.
+- Explicit ids: ``"<id>"`` (of the default type) or ``(typ, id)`` pairs, each read once
+  (``GET /annotations/:typ/:id/info``) for its modification time, so a changed one is fetched
+  again exactly as for the lists (compound ZIPs are always fetched anew: nothing is read).
+
+A refused token (401) and an unreachable server (:class:`~wkapi.ServerUnreachableError`) end the
+listing; any other list that cannot be read is a listing error and the rest goes on.
 
 Task annotations are filtered by ``is_finished`` here (their route has no such filter).
 Cancelled annotations are never exported; a task found twice has its annotations listed once,
@@ -22,28 +27,42 @@ go through the export's limiter (shared with the downloads); the paged lists of 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import anyio
 import attrs
 
-from wkapi._checks import check_bool, check_id
-from wkapi._errors import AuthenticationError, InputError, WebknossosError
+from wkapi._checks import check_bool, check_id, check_items
+from wkapi._errors import (
+    AuthenticationError,
+    InputError,
+    ServerUnreachableError,
+    WebknossosError,
+)
 from wkapi._pagination import Pager
 from wkapi.models import Annotation, AnnotationState, AnnotationType, Project, Task
-from wkapi.resources.annotations import AnnotationTypeLike, annotation_type
+from wkapi.resources.annotations import (
+    AnnotationsResource,
+    AnnotationTypeLike,
+    annotation_type,
+)
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
 from wkapi.resources.users import UsersResource
+
+from ._export_report import ListingCallback, ListingProgress
+from ._patience import Patience
 
 __all__ = [
     "TASK_LIST_CAP",
     "AnnotationIdLike",
     "ExportTarget",
     "ListingLog",
+    "ListingTally",
     "TargetSink",
     "TargetSource",
     "compound_targets",
@@ -53,8 +72,25 @@ __all__ = [
 
 T = TypeVar("T")
 
+
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+ItemT = TypeVar("ItemT", bound=_Identified)
+
 #: ``POST /tasks/list`` answers at most this many tasks and cannot page.
 TASK_LIST_CAP = 1000
+
+#: Compound downloads: built anew by the server on each request, never compared or skipped.
+_COMPOUND_TYPES = frozenset(
+    {
+        AnnotationType.COMPOUND_PROJECT.value,
+        AnnotationType.COMPOUND_TASK.value,
+        AnnotationType.COMPOUND_TASK_TYPE.value,
+    }
+)
 
 AnnotationIdLike = str | tuple[AnnotationTypeLike, str]
 """An annotation id (of the default type) or a ``(typ, id)`` pair."""
@@ -109,7 +145,7 @@ def explicit_targets(
         raise InputError("annotation_ids must be a list of ids, not one string")
     default = annotation_type(default_typ)
     targets = []
-    for value in annotation_ids:
+    for value in check_items("annotation_ids", annotation_ids, "ids or (typ, id) pairs"):
         if isinstance(value, tuple):
             if len(value) != 2:
                 raise InputError(f"an annotation must be an id or a (typ, id) pair, got {value!r}")
@@ -175,19 +211,72 @@ class TargetSource:
             )
 
 
+class ListingTally:
+    """Counts what the listing found, per source, and tells ``on_listing`` (if given)."""
+
+    def __init__(self, sources: Sequence[str], on_listing: ListingCallback | None) -> None:
+        self._by_source = dict.fromkeys(sources, 0)
+        self._on_listing = on_listing
+        self.found = 0
+        self.tasks_listed = 0
+
+    def started(self) -> None:
+        self._tell(done=False)
+
+    def annotation(self, source: str) -> None:
+        self.found += 1
+        self._by_source[source] = self._by_source.get(source, 0) + 1
+        self._tell(done=False)
+
+    def task(self) -> None:
+        self.tasks_listed += 1
+        self._tell(done=False)
+
+    def finished(self) -> None:
+        self._tell(done=True)
+
+    def _tell(self, *, done: bool) -> None:
+        if self._on_listing is not None:
+            self._on_listing(
+                ListingProgress(self.found, dict(self._by_source), self.tasks_listed, done)
+            )
+
+
+#: The source names of :class:`~wkapi.jobs.ListingProgress`.
+EXPLICIT_SOURCE = "annotation ids"
+
+
+def source_names(source: TargetSource) -> list[str]:
+    """The names of ``source``'s parts, in the order they are listed."""
+    names = [EXPLICIT_SOURCE] if source.explicit else []
+    if source.project_id is not None:
+        names.append(f"project {source.project_id}")
+    if source.task_type_id is not None:
+        names.append(f"task type {source.task_type_id}")
+    if source.user_id is not None:
+        names.append(f"user {source.user_id}")
+    return names
+
+
 class _Lister:
     """Walks the sources and hands each new target to ``sink`` once."""
 
     def __init__(
         self,
         *,
+        annotations: AnnotationsResource,
         users: UsersResource,
         projects: ProjectsResource,
         tasks: TasksResource,
         limiter: anyio.CapacityLimiter,
         sink: TargetSink,
         log: ListingLog,
+        tally: ListingTally,
+        patience: Patience,
     ) -> None:
+        self._tally = tally
+        self._patience = patience
+        self._annotations = annotations
         self._users = users
         self._projects = projects
         self._tasks = tasks
@@ -200,40 +289,101 @@ class _Lister:
         # limiter bounds the requests in flight; this, how many wait for it).
         self._pending = anyio.Semaphore(int(limiter.total_tokens))
 
-    async def emit(self, target: ExportTarget) -> None:
+    async def _ask(self, function: Callable[[], Awaitable[T]]) -> T:
+        """``await function()`` within the limiter, asked again after refused connections
+        until the client gives up on the server (:class:`Patience`)."""
+
+        async def limited() -> T:
+            async with self._limiter:
+                return await function()
+
+        return await self._patience.call(limited)
+
+    async def _pages(self, pager: Pager[ItemT]) -> AsyncIterator[ItemT]:
+        """Every item of ``pager``, page by page, each page asked again after refused
+        connections (:class:`Patience`). A full page of items already seen ends it (a server
+        that ignores ``pageNumber``: going on could loop forever)."""
+        seen: set[str] = set()
+        for number in itertools.count():
+            page = await self._patience.call(functools.partial(pager.page, number))
+            fresh = [item for item in page if item.id not in seen]
+            seen.update(item.id for item in fresh)
+            for item in fresh:
+                yield item
+            if len(page) < pager.page_size or not fresh:
+                return
+
+    async def emit(self, target: ExportTarget, source: str) -> None:
         if target.key in self._seen:
             return
         self._seen.add(target.key)
+        self._tally.annotation(source)
         await self._sink(target)
 
     async def run(self, source: TargetSource) -> None:
-        for target in source.explicit:
-            await self.emit(target)
+        self._tally.started()
+        if source.explicit:
+            await self._explicit(source.explicit)
         if source.project_id is not None:
-            project_tasks = aiter(self._projects.tasks(source.project_id))
-            await self._tasks_annotations(project_tasks, source.is_finished)
+            project_tasks = self._pages(self._projects.tasks(source.project_id))
+            name = f"project {source.project_id}"
+            await self._tasks_annotations(project_tasks, source.is_finished, name)
         if source.task_type_id is not None:
             await self._task_type_annotations(source.task_type_id, source.is_finished)
         if source.user_id is not None:
             await self._user_annotations(source.user_id, source.is_finished)
+        self._tally.finished()
+
+    # explicit ids
+
+    async def _explicit(self, targets: Sequence[ExportTarget]) -> None:
+        """Each explicit target with its modification time, several read at once."""
+        async with anyio.create_task_group() as group:
+            asked: set[tuple[str, str]] = set()
+            for target in targets:
+                if target.key in asked or target.key in self._seen:
+                    continue
+                asked.add(target.key)
+                if target.typ in _COMPOUND_TYPES or target.modified is not None:
+                    await self.emit(target, EXPLICIT_SOURCE)
+                    continue
+                await self._pending.acquire()
+                group.start_soon(self._explicit_one, target)
+
+    async def _explicit_one(self, target: ExportTarget) -> None:
+        try:
+            try:
+                info = await self._ask(
+                    functools.partial(self._annotations.info, target.typ, target.id)
+                )
+            except (AuthenticationError, ServerUnreachableError):
+                raise
+            except WebknossosError:
+                # Unreadable (gone, forbidden, ...): its download fails the same way and records
+                # why; without a modification time it is never taken for unchanged.
+                await self.emit(target, EXPLICIT_SOURCE)
+            else:
+                target = ExportTarget(target.typ, target.id, info.modified)
+                await self.emit(target, EXPLICIT_SOURCE)
+        finally:
+            self._pending.release()
 
     # task types
 
     async def _task_type_annotations(self, task_type_id: str, is_finished: bool | None) -> None:
         """The task type's capped task list, and when it is full, the walk over the projects
         for the rest, side by side."""
-        async with self._limiter:
-            capped = await self._tasks.list(task_type=task_type_id)
+        capped = await self._ask(functools.partial(self._tasks.list, task_type=task_type_id))
+        name = f"task type {task_type_id}"
         async with anyio.create_task_group() as group:
-            group.start_soon(self._tasks_annotations, _iterate(capped), is_finished)
+            group.start_soon(self._tasks_annotations, _iterate(capped), is_finished, name)
             if len(capped) >= TASK_LIST_CAP:
                 group.start_soon(self._task_type_by_project, task_type_id, is_finished)
 
     async def _task_type_by_project(self, task_type_id: str, is_finished: bool | None) -> None:
         try:
-            async with self._limiter:
-                projects = await self._projects.list()
-        except AuthenticationError:
+            projects = await self._ask(self._projects.list)
+        except (AuthenticationError, ServerUnreachableError):
             raise
         except WebknossosError as exc:
             self._incomplete(task_type_id, f"the project list could not be read: {exc}")
@@ -246,18 +396,20 @@ class _Lister:
         self, project: Project, task_type_id: str, is_finished: bool | None
     ) -> None:
         try:
-            async with self._limiter:
-                capped = await self._tasks.list(project=project.id, task_type=task_type_id)
-        except AuthenticationError:
+            capped = await self._ask(
+                functools.partial(self._tasks.list, project=project.id, task_type=task_type_id)
+            )
+        except (AuthenticationError, ServerUnreachableError):
             raise
         except WebknossosError as exc:
             self._project_unreadable(project, task_type_id, exc)
             return
+        name = f"task type {task_type_id}"
         if len(capped) < TASK_LIST_CAP:
-            await self._tasks_annotations(_iterate(capped), is_finished)
+            await self._tasks_annotations(_iterate(capped), is_finished, name)
         else:
             every_task = self._paged_project_tasks(project, task_type_id)
-            await self._tasks_annotations(every_task, is_finished)
+            await self._tasks_annotations(every_task, is_finished, name)
 
     async def _paged_project_tasks(
         self, project: Project, task_type_id: str
@@ -272,9 +424,8 @@ class _Lister:
         seen: set[str] = set()
         for number in itertools.count():
             try:
-                async with self._limiter:
-                    page = await pager.page(number)
-            except AuthenticationError:
+                page = await self._ask(functools.partial(pager.page, number))
+            except (AuthenticationError, ServerUnreachableError):
                 raise
             except WebknossosError as exc:
                 self._project_unreadable(project, task_type_id, exc)
@@ -308,7 +459,7 @@ class _Lister:
     # tasks
 
     async def _tasks_annotations(
-        self, tasks: AsyncIterator[Task], is_finished: bool | None
+        self, tasks: AsyncIterator[Task], is_finished: bool | None, source: str
     ) -> None:
         # Several tasks are listed at once, each once however often it is found.
         async with anyio.create_task_group() as group, _closing(tasks):
@@ -317,21 +468,21 @@ class _Lister:
                     continue
                 self._listed_tasks.add(task.id)
                 await self._pending.acquire()
-                group.start_soon(self._one_task, task.id, is_finished)
+                group.start_soon(self._one_task, task.id, is_finished, source)
 
-    async def _one_task(self, task_id: str, is_finished: bool | None) -> None:
+    async def _one_task(self, task_id: str, is_finished: bool | None, source: str) -> None:
         try:
             try:
-                async with self._limiter:
-                    annotations = await self._tasks.annotations(task_id)
-            except AuthenticationError:
+                annotations = await self._ask(functools.partial(self._tasks.annotations, task_id))
+            except (AuthenticationError, ServerUnreachableError):
                 raise
             except WebknossosError as exc:
                 self._log.errors.append(f"task {task_id}: cannot list its annotations: {exc}")
                 return
+            self._tally.task()
             for annotation in annotations:
                 if _wanted(annotation, is_finished):
-                    await self.emit(_target(annotation))
+                    await self.emit(_target(annotation), source)
         finally:
             self._pending.release()
 
@@ -339,17 +490,19 @@ class _Lister:
 
     async def _user_annotations(self, user_id: str, is_finished: bool | None) -> None:
         # The two lists are read side by side: downloads start with whichever answers first.
+        name = f"user {user_id}"
         async with anyio.create_task_group() as group:
-            group.start_soon(self._drain, self._users.tasks(user_id, is_finished), is_finished)
-            group.start_soon(
-                self._drain, self._users.annotations(user_id, is_finished), is_finished
-            )
+            for pager in (
+                self._users.tasks(user_id, is_finished),
+                self._users.annotations(user_id, is_finished),
+            ):
+                group.start_soon(self._drain, pager, is_finished, name)
 
-    async def _drain(self, pager: Pager[Annotation], is_finished: bool | None) -> None:
-        async with _closing(aiter(pager)) as annotations:
+    async def _drain(self, pager: Pager[Annotation], is_finished: bool | None, source: str) -> None:
+        async with _closing(self._pages(pager)) as annotations:
             async for annotation in annotations:
                 if _wanted(annotation, is_finished):
-                    await self.emit(_target(annotation))
+                    await self.emit(_target(annotation), source)
 
 
 async def _iterate(items: Iterable[T]) -> AsyncIterator[T]:
@@ -371,15 +524,27 @@ async def _closing(iterator: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]
 async def list_targets(
     source: TargetSource,
     *,
+    annotations: AnnotationsResource,
     users: UsersResource,
     projects: ProjectsResource,
     tasks: TasksResource,
     limiter: anyio.CapacityLimiter,
     sink: TargetSink,
     log: ListingLog,
+    on_listing: ListingCallback | None = None,
+    patience: Patience | None = None,
 ) -> None:
-    """Hand every annotation of ``source`` to ``sink``, once each, as the lists arrive."""
+    """Hand every annotation of ``source`` to ``sink``, once each, as the lists arrive, and
+    tell ``on_listing`` how far it is."""
     lister = _Lister(
-        users=users, projects=projects, tasks=tasks, limiter=limiter, sink=sink, log=log
+        tally=ListingTally(source_names(source), on_listing),
+        patience=patience or Patience(annotations._session),
+        annotations=annotations,
+        users=users,
+        projects=projects,
+        tasks=tasks,
+        limiter=limiter,
+        sink=sink,
+        log=log,
     )
     await lister.run(source)

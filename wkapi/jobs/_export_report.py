@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import attrs
 
-__all__ = ["ExportItem", "ExportReport", "ExportStatus"]
+__all__ = ["ExportItem", "ExportReport", "ExportStatus", "ListingCallback", "ListingProgress"]
 
 
 class ExportStatus(str, enum.Enum):
@@ -50,6 +51,36 @@ class ExportItem:
 
 
 @attrs.frozen
+class ListingProgress:
+    """How far an export's listing is: what it has found so far (``on_listing`` gets one).
+
+    An export finds what to fetch by reading lists (a project's tasks, then each task's
+    annotations; a user's annotations; the explicit ids' infos) while it downloads; for a large
+    project that takes a while, and this says how it goes. The callback is told once when the
+    listing starts, after each annotation found and each task listed, and once at the end
+    (``done``).
+
+    Attributes:
+        found: annotations found so far (each once, however many sources name it).
+        sources: annotations found so far per source (``"project <id>"``, ``"task type <id>"``,
+            ``"user <id>"``, ``"annotation ids"``), in the order of the export's arguments;
+            an annotation two sources name counts for the first that found it.
+        tasks_listed: tasks whose annotations have been listed so far.
+        done: the listing is complete (``found`` is the export's total).
+    """
+
+    found: int
+    sources: Mapping[str, int]
+    tasks_listed: int = 0
+    done: bool = False
+
+
+#: Told how the listing goes (on the event loop; keep it quick). An exception it raises stops
+#: the export, as one raised by ``on_item`` does.
+ListingCallback = Callable[[ListingProgress], object]
+
+
+@attrs.frozen
 class ExportReport:
     """The outcome of :meth:`ExportJobs.annotations` or :meth:`ExportJobs.compound`.
 
@@ -67,6 +98,9 @@ class ExportReport:
             project's tasks while a task type past the server's 1000-task cap is listed
             project by project), so some annotations may be missing from :attr:`items`; they
             make :attr:`ok` false.
+        unreachable: the server refused connections and answered nothing for the client's
+            ``RetryPolicy.give_up_after`` seconds, so the run stopped early (a listing error
+            says so): what was not fetched is fetched by running the export again.
     """
 
     items: tuple[ExportItem, ...]
@@ -78,6 +112,7 @@ class ExportReport:
     manifest_path: Path
     warnings: tuple[str, ...] = ()
     listing_errors: tuple[str, ...] = ()
+    unreachable: bool = False
 
     @property
     def ok(self) -> bool:

@@ -18,8 +18,9 @@ import anyio
 import anyio.abc
 import anyio.to_thread
 
-from wkapi._errors import AuthenticationError, WebknossosError
+from wkapi._errors import AuthenticationError, ServerUnreachableError, WebknossosError
 from wkapi._progress import ProgressFunction
+from wkapi._transfer import DownloadResult
 from wkapi.resources.annotations import AnnotationsResource
 
 from ._export_listing import ExportTarget
@@ -31,6 +32,7 @@ from ._export_manifest import (
     now_utc,
 )
 from ._export_report import ExportItem, ExportStatus
+from ._patience import Patience
 
 __all__ = ["ExportRun", "ItemCallback"]
 
@@ -132,7 +134,9 @@ class ExportRun:
         progress: ProgressFunction | None,
         byte_progress: ProgressFunction | None,
         on_item: ItemCallback | None,
+        patience: Patience | None = None,
     ) -> None:
+        self._patience = patience
         self._annotations = annotations
         self._destination = destination
         self._previous = previous
@@ -146,6 +150,10 @@ class ExportRun:
         self.items: list[ExportItem] = []
         self.found = 0
         self.listing_done = False
+        #: Why the run stopped early: the server became unreachable (set by a download).
+        self.unreachable: ServerUnreachableError | None = None
+        #: Stops the run's workers and listing (set by the export while they run).
+        self.stop: Callable[[], object] | None = None
 
     @property
     def downloaded_bytes(self) -> int:
@@ -189,12 +197,10 @@ class ExportRun:
         """The skipped item if ``entry`` proves the file complete and current, else ``None``."""
         if not entry.ok or entry.path is None or entry.size is None:
             return None
-        if (
-            target.modified is not None
-            and entry.modified is not None
-            and target.modified != entry.modified
-        ):
-            return None  # changed on the server since it was exported
+        if target.modified is not None and target.modified != entry.modified:
+            # Changed on the server since it was exported (or exported by an older run that
+            # did not record the time: it cannot be shown unchanged).
+            return None
         path = _inside(self._destination, entry.path)
         if path is None:
             return None
@@ -210,21 +216,44 @@ class ExportRun:
             sha256=entry.sha256,
         )
 
+    async def _fetch(self, target: ExportTarget, directory: Path) -> DownloadResult:
+        """The download of ``target``, made again after refused connections until the client
+        gives up on the server (:class:`Patience`): a restarting server fails no file."""
+        refused = 0
+        while True:
+            try:
+                async with self._limiter:
+                    result = await self._annotations.download(
+                        target.typ,
+                        target.id,
+                        directory,
+                        overwrite=True,
+                        progress=self._bytes.callback(target.key),
+                    )
+            except WebknossosError as exc:
+                if self._patience is None or not self._patience.waits_for(exc):
+                    raise
+            else:
+                if self._patience is not None:
+                    self._patience.answered = True
+                return result
+            refused += 1
+            await self._patience.wait(refused)
+
     async def _download(self, target: ExportTarget, previous: ManifestEntry | None) -> ExportItem:
         directory = self._destination / target.typ / target.id
         try:
             await anyio.to_thread.run_sync(lambda: directory.mkdir(parents=True, exist_ok=True))
-            async with self._limiter:
-                result = await self._annotations.download(
-                    target.typ,
-                    target.id,
-                    directory,
-                    overwrite=True,
-                    progress=self._bytes.callback(target.key),
-                )
+            result = await self._fetch(target, directory)
         except AuthenticationError:
             raise
         except (WebknossosError, OSError) as exc:
+            if isinstance(exc, ServerUnreachableError):
+                # The run stops: the other downloads are cancelled (their part files removed,
+                # nothing recorded) and the next run fetches them.
+                self.unreachable = self.unreachable or exc
+                if self.stop is not None:
+                    self.stop()
             self._bytes.abandon(target.key)
             error = _error_text(exc)
             logger.warning("export of %s %s failed: %s", target.typ, target.id, error)

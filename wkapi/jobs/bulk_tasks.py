@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from wkapi._checks import check_id, check_int
+from wkapi._checks import check_bool, check_id, check_int, check_items
 from wkapi._errors import InputError
 from wkapi._progress import ProgressCallback, progress_function
 from wkapi._session import Session
@@ -107,7 +107,14 @@ class BulkTasksResource(TasksResource):
             InputError: an item or an argument is invalid (nothing was sent).
             APIError: a lookup before the first request failed other than with 400/403/404
                 (e.g. 401, or the server is unreachable); nothing was sent. Once batches go
-                out, failures are reported per item, never raised.
+                out, failures are reported per item, never raised: an unexpected exception in
+                a batch fails its items with its text too.
+
+        A server that dies during the run is given up on once it has refused connections for
+        the client's ``RetryPolicy.give_up_after`` seconds (20 by default): the run stops, its
+        report says ``unreachable``, every item not sent fails as "not sent" (``sends == 0``)
+        and the same ``run_id`` resumes the run. A refused connection is no lost answer: it
+        is neither reconciled nor counted as a send.
         """
         checked = specs_from_rows(specs)
         if batch_size is not None:
@@ -116,7 +123,11 @@ class BulkTasksResource(TasksResource):
         if volume_task_types is not None:
             if isinstance(volume_task_types, str):
                 raise InputError("volume_task_types must be a collection of ids, not one string")
-            volume_task_types = {check_id("volume task type id", t) for t in volume_task_types}
+            listed = check_items("volume_task_types", volume_task_types, "task type ids")
+            volume_task_types = {check_id("volume task type id", t) for t in listed}
+        if resume is not None:
+            check_bool("resume", resume)
+        progress_function(progress)  # a progress of the wrong kind is refused before anything
         if run_id is not None:
             check_run_id(run_id)
         elif resume:
@@ -130,6 +141,8 @@ class BulkTasksResource(TasksResource):
             backoff=config.retry.backoff,
             sleep=lambda seconds: self._session.sleep(seconds),  # the session's test seam
             progress=progress_function(progress),
+            liveness=self._session.liveness,
+            give_up_after=config.retry.give_up_after,
         )
         run = BulkRun(
             post=self._post_batch,

@@ -13,7 +13,9 @@ How a run goes:
 2. **Resume**: an annotation is skipped, with no request, when the manifest's last line for it
    says ``ok`` and its file exists with the recorded size (and the recorded SHA-256 with
    ``verify=True``), unless the listing shows it was modified since (lists carry each
-   annotation's modification time; explicit ids do not, so they are not checked for changes).
+   annotation's modification time, and each explicit id is read once for it, so a changed
+   annotation is fetched again whatever its source; an entry without a recorded time, from an
+   older run, is fetched again too).
    Everything else, failures of earlier runs included, is downloaded again.
 3. **Download**: each file goes through ``wk.annotations.download`` (streamed, ``.part`` and
    rename, body-level retries), at most ``concurrency`` requests at once (anyio task group and a
@@ -29,6 +31,11 @@ Layout of the destination, stable across runs so that resume is exact::
 
     <to>/manifest.jsonl
     <to>/<typ>/<id>/<the server's file name>      e.g. Task/65a.../dataset__task__jdoe__12ab34.nml
+
+Part files that earlier runs left behind when they were killed outright (``SIGKILL``, a power
+cut: ``<to>/<typ>/<id>/<name>.<16 hex digits>.part``) are removed when a run starts, while it holds
+the destination's lock (so no other export is writing there); nothing else is touched, and no
+part file remains after a complete run.
 
 Cancelling a run (Ctrl-C, a cancel scope) leaves no partial file (the download removes its
 ``.part``) and a manifest of whole lines only; the next run picks up where this one stopped.
@@ -51,10 +58,12 @@ import anyio.abc
 import anyio.to_thread
 import attrs
 
-from wkapi._checks import check_int
-from wkapi._errors import InputError
+from wkapi._checks import OBJECT_ID, check_bool, check_callable, check_int, check_path
+from wkapi._errors import InputError, ServerUnreachableError
+from wkapi._partfile import is_part_name
 from wkapi._progress import ProgressCallback, progress_function
-from wkapi.resources.annotations import AnnotationsResource, AnnotationTypeLike
+from wkapi.models import AnnotationType
+from wkapi.resources.annotations import AnnotationsResource, AnnotationTypeLike, annotation_type
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.tasks import TasksResource
 from wkapi.resources.users import UsersResource
@@ -73,8 +82,9 @@ from ._export_manifest import (
     ManifestWriter,
     read_manifest,
 )
-from ._export_report import ExportItem, ExportReport, ExportStatus
+from ._export_report import ExportItem, ExportReport, ExportStatus, ListingCallback
 from ._export_run import ExportRun, ItemCallback
+from ._patience import Patience
 
 __all__ = ["MANIFEST_NAME", "ExportJobs", "ItemCallback"]
 
@@ -120,6 +130,47 @@ def _discard_failed_run(destination: _Destination, writer: ManifestWriter) -> No
                 with contextlib.suppress(OSError):  # not empty: keep it
                     os.rmdir(root)
     writer.remove_if_empty()
+
+
+_TYPE_FOLDERS = frozenset(typ.value for typ in AnnotationType)
+
+
+def _remove_stale_part_files(destination: Path) -> int:
+    """Delete the part files killed runs left in the export's layout; how many there were.
+
+    Only ``<destination>/<annotation type>/<id>/<name>.<16 hex digits>.part`` files are removed:
+    regular files (not links) in folders (not links) named like the layout's. Called while the
+    run holds the destination's lock and before it starts a download, so none of them is being
+    written.
+    """
+    removed = 0
+    for typ in _folders(destination):
+        if typ.name not in _TYPE_FOLDERS:
+            continue
+        for annotation in _folders(Path(typ.path)):
+            if OBJECT_ID.fullmatch(annotation.name) is None:
+                continue
+            try:
+                entries = list(os.scandir(annotation.path))
+            except OSError:
+                continue
+            for entry in entries:
+                if is_part_name(entry.name) and entry.is_file(follow_symlinks=False):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(entry.path)
+                        removed += 1
+    if removed:
+        logger.info("removed %d part files of earlier, killed runs from %s", removed, destination)
+    return removed
+
+
+def _folders(path: Path) -> list[os.DirEntry[str]]:
+    """The folders (not links to them) directly in ``path``."""
+    try:
+        with os.scandir(path) as entries:
+            return [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
 
 
 def _remove_created_directories(destination: _Destination) -> None:
@@ -169,6 +220,7 @@ class ExportJobs:
         progress: ProgressCallback | None = None,
         byte_progress: ProgressCallback | None = None,
         on_item: ItemCallback | None = None,
+        on_listing: ListingCallback | None = None,
     ) -> ExportReport:
         """Download every annotation of a project, task type or user (or given ids) into ``to``.
 
@@ -192,14 +244,17 @@ class ExportJobs:
                 by the client's own concurrency limit. A value above that limit is allowed
                 but the client limit applies (a warning is logged once).
             resume: skip annotations the manifest shows complete and unchanged since
-                (``False`` fetches all again). Listed annotations carry their modification
-                time, so a changed one is fetched again; explicit ids are not checked for
-                changes.
+                (``False`` fetches all again). Every source is checked for changes the same
+                way: lists carry each annotation's modification time, and each explicit id is
+                read once (``annotations.info``) for it, so a changed one is fetched again.
             verify: when skipping, also check each file's SHA-256 against the manifest.
             progress: told ``(annotations settled, total)``; the total is ``None`` while the
                 lists are still being read.
             byte_progress: told ``(bytes downloaded so far, None)``.
             on_item: called with each :class:`~wkapi.jobs.ExportItem` as it is settled.
+            on_listing: called with a :class:`~wkapi.jobs.ListingProgress` while the lists are
+                read: when the listing starts, after each annotation found (per source) and
+                each task listed, and when it is done; the downloads run meanwhile.
 
         Returns:
             An :class:`~wkapi.jobs.ExportReport`: counts, bytes, seconds, and one item per
@@ -212,6 +267,10 @@ class ExportJobs:
             APIError: a list could not be read (project tasks, user annotations); single
                 downloads that fail are reported in the result instead.
         """
+        _check_arguments(to, progress, byte_progress, on_item, on_listing)
+        annotation_type(typ)  # checked even when no plain id needs it
+        check_bool("resume", resume)
+        check_bool("verify", verify)
         source = TargetSource(
             project_id=project_id,
             task_type_id=task_type_id,
@@ -229,6 +288,7 @@ class ExportJobs:
             progress=progress,
             byte_progress=byte_progress,
             on_item=on_item,
+            on_listing=on_listing,
         )
 
     async def compound(
@@ -250,6 +310,7 @@ class ExportJobs:
         (``overwrite``), never skipped; it is recorded in the same manifest as
         ``CompoundProject/<id>/<name>_nmls.zip`` and so on.
         """
+        _check_arguments(to, progress, byte_progress, on_item, None)
         targets = compound_targets(
             project_id=project_id, task_id=task_id, task_type_id=task_type_id
         )
@@ -300,14 +361,18 @@ class ExportJobs:
         progress: ProgressCallback | None,
         byte_progress: ProgressCallback | None,
         on_item: ItemCallback | None,
+        on_listing: ListingCallback | None = None,
     ) -> ExportReport:
         started = time.perf_counter()
         prepared = await anyio.to_thread.run_sync(_prepare_destination, to)
         manifest_path = prepared.path / MANIFEST_NAME
         limiter = anyio.CapacityLimiter(concurrency)
         log = ListingLog()
+        unreachable = False
+        patience = Patience(self._annotations._session)  # the listing's and the downloads
         try:
             async with ManifestWriter(manifest_path) as writer:  # locks the destination first
+                await anyio.to_thread.run_sync(_remove_stale_part_files, prepared.path)
                 run = ExportRun(
                     annotations=self._annotations,
                     destination=prepared.path,
@@ -319,9 +384,12 @@ class ExportJobs:
                     progress=progress_function(progress),
                     byte_progress=progress_function(byte_progress),
                     on_item=on_item,
+                    patience=patience,
                 )
                 try:
-                    await self._work(run, source, limiter, log)
+                    unreachable = await self._work(run, source, limiter, log, on_listing, patience)
+                    if unreachable:  # stopped early: what an empty run opened goes, as below
+                        await anyio.to_thread.run_sync(_discard_failed_run, prepared, writer)
                 except BaseException:
                     # While the lock is held, no other run is writing into the destination.
                     with anyio.CancelScope(shield=True):
@@ -331,7 +399,7 @@ class ExportJobs:
             with anyio.CancelScope(shield=True):
                 await anyio.to_thread.run_sync(_remove_created_directories, prepared)
             raise
-        return _report(run.items, run.downloaded_bytes, started, manifest_path, log)
+        return _report(run.items, run.downloaded_bytes, started, manifest_path, log, unreachable)
 
     async def _work(
         self,
@@ -339,9 +407,12 @@ class ExportJobs:
         source: TargetSource,
         limiter: anyio.CapacityLimiter,
         log: ListingLog,
-    ) -> None:
+        on_listing: ListingCallback | None = None,
+        patience: Patience | None = None,
+    ) -> bool:
         """List ``source`` into a stream and settle each target on as many workers as the
-        limiter has tokens."""
+        limiter has tokens. Whether the run stopped early because the server became
+        unreachable (a listing error then says so)."""
         workers = int(limiter.total_tokens)
         send, receive = anyio.create_memory_object_stream[ExportTarget](workers)
 
@@ -353,23 +424,59 @@ class ExportJobs:
             async with send:
                 await list_targets(
                     source,
+                    annotations=self._annotations,
                     users=self._users,
                     projects=self._projects,
                     tasks=self._tasks,
                     limiter=limiter,
                     sink=sink,
                     log=log,
+                    on_listing=on_listing,
+                    patience=patience,
                 )
             run.listing_finished()
 
+        unreachable: ServerUnreachableError | None = None
         try:
             async with anyio.create_task_group() as group:
+                run.stop = group.cancel_scope.cancel
                 async with receive:
                     for _ in range(workers):
                         group.start_soon(run.worker, receive.clone())
                 group.start_soon(produce)
         except Exception as exc:
-            raise _first_error(exc) from None
+            first = _first_error(exc)
+            if not isinstance(first, ServerUnreachableError):
+                raise first from None
+            unreachable = first  # while listing
+        finally:
+            run.stop = None
+        unreachable = run.unreachable or unreachable
+        if unreachable is None:
+            return False
+        log.errors.append(
+            f"the server became unreachable, so the export stopped: {len(run.items)} "
+            f"annotations were settled, the rest were not fetched (run the export again once "
+            f"the server is back; the manifest keeps what is done): {unreachable.message}"
+        )
+        return True
+
+
+def _check_arguments(
+    to: object,
+    progress: object,
+    byte_progress: object,
+    on_item: object,
+    on_listing: object,
+) -> None:
+    """Refuse a destination or a callback of the wrong kind before anything is sent."""
+    check_path("to", to)
+    progress_function(progress, "progress")  # type: ignore[arg-type]
+    progress_function(byte_progress, "byte_progress")  # type: ignore[arg-type]
+    if on_item is not None:
+        check_callable("on_item", on_item)
+    if on_listing is not None:
+        check_callable("on_listing", on_listing)
 
 
 def _first_error(exc: Exception) -> Exception:
@@ -388,6 +495,7 @@ def _report(
     started: float,
     manifest_path: Path,
     log: ListingLog,
+    unreachable: bool = False,
 ) -> ExportReport:
     counts = dict.fromkeys(ExportStatus, 0)
     for item in items:
@@ -402,4 +510,5 @@ def _report(
         manifest_path=manifest_path,
         warnings=tuple(log.warnings),
         listing_errors=tuple(log.errors),
+        unreachable=unreachable,
     )

@@ -81,7 +81,11 @@ def specs_from_rows(rows: Iterable[TaskSpec | Mapping[str, Any]]) -> list[TaskSp
         TaskInputError: listing every bad item by its 0-based index.
     """
     if isinstance(rows, (TaskSpec, Mapping, str, bytes)):
-        message = "expected an iterable of task specs or mappings, got a single value"
+        message = "specs: expected an iterable of task specs or mappings, got a single value"
+        raise TaskInputError(message, [])
+    given: object = rows  # callers without type checking pass anything
+    if not isinstance(given, Iterable):
+        message = f"specs: expected an iterable of task specs or mappings, got {given!r}"
         raise TaskInputError(message, [])
     specs: list[TaskSpec] = []
     problems: list[tuple[int, str]] = []
@@ -131,6 +135,10 @@ def load_task_rows(
     Raises:
         TaskFileError: as :func:`load_task_specs`.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TaskFileError(
+            str(path), f"path must be a path (a str or os.PathLike), got {path!r}", []
+        )
     file = Path(path)
     name = str(path)
     kind = file_format or _SUFFIXES.get(file.suffix.lower())

@@ -16,7 +16,17 @@ from typing import Any
 
 import attrs
 
-from wkapi._checks import check_id, check_int, check_name, check_str, is_int
+from wkapi._checks import (
+    INT32_MAX,
+    INT32_MIN,
+    INT64_MAX,
+    INT64_MIN,
+    check_id,
+    check_int,
+    check_name,
+    check_str,
+    is_int,
+)
 from wkapi._errors import InputError
 from wkapi.models.common import BoundingBox, JsonObject, NeededExperience, Vec3Int
 
@@ -85,7 +95,9 @@ class TaskSpec:
             project_name=check_name("project_name", project_name),
             edit_position=_int_vector("edit_position", edit_position),
             edit_rotation=_number_vector("edit_rotation", edit_rotation),
-            open_instances=check_int("open_instances", open_instances, minimum=1),
+            open_instances=check_int(
+                "open_instances", open_instances, minimum=1, maximum=INT32_MAX
+            ),
             needed_experience=_needed_experience(needed_experience),
             bounding_box=None if bounding_box is None else _bounding_box(bounding_box),
             script_id=None if script_id is None else check_id("script_id", script_id),
@@ -195,7 +207,15 @@ def _int_vector(field: str, value: Any) -> Vec3Int:
     items = _three(field, value, "ints")
     if not all(is_int(v) for v in items):
         raise InputError(f"{field} must be three ints, got {value!r}")
-    return (int(items[0]), int(items[1]), int(items[2]))
+    x, y, z = int(items[0]), int(items[1]), int(items[2])
+    if not (
+        INT32_MIN <= x <= INT32_MAX and INT32_MIN <= y <= INT32_MAX and INT32_MIN <= z <= INT32_MAX
+    ):
+        raise InputError(
+            f"{field} must be three ints >= {INT32_MIN} and <= {INT32_MAX} (the server's Int), "
+            f"got {value!r}"
+        )
+    return (x, y, z)
 
 
 def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
@@ -203,7 +223,10 @@ def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
     out: list[Number] = []
     for v in items:
         if is_int(v):
-            out.append(int(v))
+            number = int(v)
+            if not INT64_MIN <= number <= INT64_MAX:
+                raise InputError(f"{field} must be three finite numbers of 64 bits, got {value!r}")
+            out.append(number)
         elif type(v) is not bool and isinstance(v, numbers.Real) and math.isfinite(v):
             out.append(float(v))
         else:
@@ -225,7 +248,9 @@ def _needed_experience(value: Any) -> NeededExperience:
         raise InputError(f"{field} must be (domain, value), a dict or a NeededExperience")
     if not isinstance(domain, str):
         raise InputError(f"{field}.domain must be a string, got {domain!r}")
-    return NeededExperience(domain, check_int(f"{field}.value", level, minimum=0))
+    return NeededExperience(
+        domain, check_int(f"{field}.value", level, minimum=0, maximum=INT32_MAX)
+    )
 
 
 def _bounding_box(value: Any) -> BoundingBox:
@@ -250,7 +275,7 @@ def _bounding_box(value: Any) -> BoundingBox:
         )
     corner = _int_vector(f"{field}.top_left", top_left)
     width, height, depth = (
-        check_int(f"{field}.{name}", dim, minimum=0)
+        check_int(f"{field}.{name}", dim, minimum=0, maximum=INT32_MAX)
         for name, dim in zip(("width", "height", "depth"), dims, strict=True)
     )
     return BoundingBox(corner, width, height, depth)
@@ -501,7 +526,9 @@ class TaskFromFilesParams:
             task_type_id=check_id("task_type_id", task_type_id),
             project_name=check_name("project_name", project_name),
             needed_experience=_needed_experience(needed_experience),
-            open_instances=check_int("open_instances", open_instances, minimum=1),
+            open_instances=check_int(
+                "open_instances", open_instances, minimum=1, maximum=INT32_MAX
+            ),
             script_id=None if script_id is None else check_id("script_id", script_id),
             bounding_box=None if bounding_box is None else _bounding_box(bounding_box),
         )

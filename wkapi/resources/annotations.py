@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import attrs
 
-from wkapi._checks import check_bool, check_id, check_int, check_str
+from wkapi._checks import INT64_MAX, check_bool, check_id, check_int, check_items, check_str
 from wkapi._errors import InputError
 from wkapi._session import QueryValue
 from wkapi._transfer import (
@@ -72,11 +72,11 @@ def _address(typ: AnnotationTypeLike, annotation_id: str, what: str = "typ") -> 
 def _timestamp(value: int | None) -> int:
     if value is None:
         return time.time_ns() // 1_000_000
-    return check_int("timestamp", value, minimum=0)
+    return check_int("timestamp", value, minimum=0, maximum=INT64_MAX)
 
 
 def _version(value: int | None, what: str) -> int | None:
-    return None if value is None else check_int(what, value, minimum=0)
+    return None if value is None else check_int(what, value, minimum=0, maximum=INT64_MAX)
 
 
 def _download_params(
@@ -268,7 +268,7 @@ class AnnotationsResource(Resource):
         if tags is not None:
             if isinstance(tags, str):
                 raise InputError("tags must be a list of strings, not one string")
-            body["tags"] = [check_str("tag", tag) for tag in tags]
+            body["tags"] = [check_str("tag", tag) for tag in check_items("tags", tags, "strings")]
         if not body:
             raise InputError("edit needs at least one of name, description, visibility, tags")
         path = _address(typ, annotation_id) + "/edit"
@@ -306,7 +306,8 @@ class AnnotationsResource(Resource):
         kind = annotation_type(typ)
         if isinstance(annotation_ids, str):
             raise InputError("annotation_ids must be a list of ids, not one string")
-        ids = [check_id("annotation id", value) for value in annotation_ids]
+        listed = check_items("annotation_ids", annotation_ids, "ids")
+        ids = [check_id("annotation id", value) for value in listed]
         if not ids:
             raise InputError("finish_many needs at least one annotation id")
         data = await self._session.request_json(

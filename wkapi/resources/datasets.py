@@ -6,7 +6,7 @@ import builtins
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from wkapi._checks import check_bool
+from wkapi._checks import check_bool, check_items
 from wkapi._errors import InputError
 from wkapi.models import Annotation, AnnotationLayerParameters, AnnotationLayerType, Dataset
 
@@ -51,9 +51,9 @@ def _layer(value: LayerSpec) -> AnnotationLayerParameters:
 
 
 def _layers(layers: LayerSpec | Iterable[LayerSpec]) -> builtins.list[AnnotationLayerParameters]:
-    if isinstance(layers, (AnnotationLayerParameters, str, Mapping)):
+    if isinstance(layers, (AnnotationLayerParameters, AnnotationLayerType, str, Mapping)):
         layers = [layers]
-    result = [_layer(item) for item in layers]
+    result = [_layer(item) for item in check_items("layers", layers, "layer specs")]
     if not result:
         raise InputError("create_explorational needs at least one layer")
     return result

@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any, Final, Literal
 
-from wkapi._checks import check_bool, check_id, check_int
+from wkapi._checks import INT32_MAX, INT32_MIN, INT64_MAX, check_bool, check_id, check_int
 from wkapi._errors import BadRequestError, InputError, NotFoundError
 from wkapi._pagination import DEFAULT_PAGE_SIZE, Pager
 from wkapi._session import Session
@@ -48,7 +48,11 @@ def _milliseconds(value: Duration | None) -> int | None:
         return None
     if isinstance(value, timedelta):
         value = round(value.total_seconds() * 1000)
-    return check_int("expected_time (ms)", value, minimum=0)
+    return check_int("expected_time (ms)", value, minimum=0, maximum=INT64_MAX)
+
+
+def _priority(value: object) -> int:
+    return check_int("priority", value, minimum=INT32_MIN, maximum=INT32_MAX)
 
 
 def _project_body(
@@ -64,7 +68,7 @@ def _project_body(
     body: dict[str, Any] = {
         "name": name,
         "team": check_id("team id", team),
-        "priority": check_int("priority", priority),
+        "priority": _priority(priority),
         "paused": check_bool("paused", paused),
         "owner": check_id("owner (user id)", owner),
         "isBlacklistedFromReport": check_bool(
@@ -178,6 +182,7 @@ class ProjectsResource(Resource):
         :meth:`pause`/:meth:`resume`), so this reads the project first.
         ``expected_time=None`` clears the expected time.
         """
+        _path(project_id)  # a bad id is named before anything else
         if (
             team is None
             and priority is None
@@ -186,6 +191,17 @@ class ProjectsResource(Resource):
             and is_blacklisted_from_report is None
         ):
             raise InputError("update needs at least one value to change")
+        # Every argument is checked before the project is read: nothing is sent for a bad one.
+        if team is not None:
+            check_id("team id", team)
+        if priority is not None:
+            _priority(priority)
+        if expected_time is not _UNSET:
+            expected_time = _milliseconds(expected_time)
+        if owner is not None:
+            check_id("owner (user id)", owner)
+        if is_blacklisted_from_report is not None:
+            check_bool("is_blacklisted_from_report", is_blacklisted_from_report)
         current = await self.get(project_id)
         if owner is None:
             if current.owner is None:
@@ -196,9 +212,7 @@ class ProjectsResource(Resource):
             team=current.team if team is None else team,
             priority=current.priority if priority is None else priority,
             paused=current.paused,
-            expected_time=(
-                current.expected_time if expected_time is _UNSET else _milliseconds(expected_time)
-            ),
+            expected_time=current.expected_time if expected_time is _UNSET else expected_time,
             owner=owner,
             is_blacklisted_from_report=(
                 current.is_blacklisted_from_report
@@ -229,7 +243,7 @@ class ProjectsResource(Resource):
 
         Returns the project with its pending instances, and the server's messages if any.
         """
-        params = {"delta": check_int("delta", delta, minimum=0)}
+        params = {"delta": check_int("delta", delta, minimum=0, maximum=INT32_MAX)}
         path = _path(project_id) + "/incrementEachTasksInstances"
         data = await self._session.request_json("PATCH", path, params=params)
         return self._structure(data, ProjectWithStatus)

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from wkapi._checks import check_bool, check_id, check_int
+from wkapi._checks import INT32_MAX, check_bool, check_id, check_int, check_items
 from wkapi._errors import InputError
 from wkapi._transfer import ProgressCallback, post_files
 from wkapi.models import (
@@ -44,7 +44,7 @@ def _spec(value: TaskSpec | Mapping[str, Any]) -> TaskSpec:
 def _ids(values: Iterable[str], what: str) -> builtins.list[str]:
     if isinstance(values, str):
         raise InputError(f"{what}s must be a list of ids, not one string")
-    return [check_id(what, value) for value in values]
+    return [check_id(what, value) for value in check_items(f"{what}s", values, "ids")]
 
 
 def _update_body(task: Task, open_instances: int) -> dict[str, Any]:
@@ -88,7 +88,8 @@ class TasksResource(Resource):
         """
         if isinstance(specs, (TaskSpec, Mapping)):
             specs = [specs]
-        body = [_spec(item).to_json() for item in specs]
+        listed = check_items("specs", specs, "task specs or mappings")
+        body = [_spec(item).to_json() for item in listed]
         if not body:
             raise InputError("create needs at least one task")
         if len(body) > MAX_TASKS_PER_REQUEST:
@@ -185,7 +186,7 @@ class TasksResource(Resource):
         Returns:
             The updated task, with the server's messages in ``.messages``.
         """
-        count = check_int("open_instances", open_instances, minimum=0)
+        count = check_int("open_instances", open_instances, minimum=0, maximum=INT32_MAX)
         task = await self.get(task_id)
         data = await self._session.request_json(
             "PUT", "/tasks/" + task.id, json=_update_body(task, count)

@@ -37,7 +37,7 @@ _BOUNDING_BOX = Field(
     "object",
     required=False,
     children=(
-        Field("topLeft", "vec3"),
+        Field("topLeft", "vec3int"),
         Field("width", "int"),
         Field("height", "int"),
         Field("depth", "int"),
@@ -84,7 +84,7 @@ def _task_fields(new: bool) -> tuple[Field, ...]:
     return (
         *_form_json_fields(new),
         Field("dataSet", "string"),
-        Field("editPosition", "vec3"),
+        Field("editPosition", "vec3int"),
         Field("editRotation", "vec3"),
         Field("creationInfo", "string", required=False),
         Field("description", "string", required=False),

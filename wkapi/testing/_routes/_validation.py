@@ -1,5 +1,9 @@
 """Checking JSON request bodies field by field, the way Play's JSON reads report failures.
 
+Integers are bounded as the server's Scala types are: ``int`` fields are ``Int`` (32 bits; a
+larger number is ``error.expected.int``), ``long`` fields ``Long`` (64 bits,
+``error.expected.long``), and the components of a ``vec3int`` (a position) are ``Int``s.
+
 :func:`field_errors` returns ``{path: [error key]}`` with Play's keys (``error.path.missing``,
 ``error.expected.jsstring``, ...). Task bodies report them as Play's map (``obj.taskTypeId``);
 projects and datastores as ``{"errors": [{"field": "/name", ...}]}``.
@@ -12,10 +16,15 @@ from dataclasses import dataclass, field
 
 MISSING = "error.path.missing"
 
+# Scala's Int and Long.
+_INT_MIN, _INT_MAX = -(1 << 31), (1 << 31) - 1
+_LONG_MIN, _LONG_MAX = -(1 << 63), (1 << 63) - 1
+
 
 @dataclass(frozen=True)
 class Field:
-    """One expected key: ``kind`` is string, int, number, bool, object, vec3 or strings."""
+    """One expected key: ``kind`` is string, int, long, number, bool, object, vec3, vec3int or
+    strings."""
 
     name: str
     kind: str
@@ -43,19 +52,18 @@ def _kind_error(value: object, kind: str) -> str | None:
         return None if isinstance(value, str) else "error.expected.jsstring"
     if kind == "bool":
         return None if isinstance(value, bool) else "error.expected.jsboolean"
-    if kind in ("int", "number"):
+    if kind in ("int", "long", "number"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             return "error.expected.jsnumber"
-        if kind == "int" and isinstance(value, float) and not value.is_integer():
-            return "error.expected.int"
-        return None
+        if kind == "number":
+            return None
+        return None if _PASSES[kind](value) else f"error.expected.{kind}"
     if kind == "object":
         return None if isinstance(value, dict) else "error.expected.jsobject"
-    if kind == "vec3":
+    if kind in ("vec3", "vec3int"):
         if not isinstance(value, list):
             return "error.expected.jsarray"
-        ok = len(value) == 3 and all(_kind_error(v, "number") is None for v in value)
-        return None if ok else "error.expected.vec3"
+        return None if _PASSES[kind](value) else "error.expected.vec3"
     if kind == "strings":
         if not isinstance(value, list):
             return "error.expected.jsarray"
@@ -70,12 +78,19 @@ def _is_number(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | float)
 
 
+def _integral(value: object, low: int, high: int) -> bool:
+    """Whether ``value`` is a JSON number with an integral value in ``[low, high]``."""
+    if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
+        return low <= value <= high
+    return isinstance(value, float) and value.is_integer() and low <= value <= high
+
+
 def _is_int(value: object) -> bool:
-    if type(value) is int:
-        return True
-    if isinstance(value, int):
-        return not isinstance(value, bool)
-    return isinstance(value, float) and value.is_integer()
+    return _integral(value, _INT_MIN, _INT_MAX)
+
+
+def _is_long(value: object) -> bool:
+    return _integral(value, _LONG_MIN, _LONG_MAX)
 
 
 def _is_vec3(value: object) -> bool:
@@ -85,6 +100,15 @@ def _is_vec3(value: object) -> bool:
         and _is_number(value[0])
         and _is_number(value[1])
         and _is_number(value[2])
+    )
+
+
+def _is_vec3int(value: object) -> bool:
+    """A position: three numbers, integral ones within ``Int`` (fractions are read as today)."""
+    return (
+        _is_vec3(value)
+        and isinstance(value, list)
+        and all(_INT_MIN <= v <= _INT_MAX for v in value)
     )
 
 
@@ -101,9 +125,11 @@ _PASSES: dict[str, Callable[[object], bool]] = {
     "string": lambda value: isinstance(value, str),
     "bool": lambda value: isinstance(value, bool),
     "int": _is_int,
+    "long": _is_long,
     "number": _is_number,
     "object": lambda value: isinstance(value, dict),
     "vec3": _is_vec3,
+    "vec3int": _is_vec3int,
     "strings": _is_strings,
 }
 

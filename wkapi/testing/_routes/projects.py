@@ -33,7 +33,7 @@ _FIELDS = (
     Field("team", "string"),
     Field("priority", "int"),
     Field("paused", "bool", required=False),
-    Field("expectedTime", "int", required=False),
+    Field("expectedTime", "long", required=False),
     Field("owner", "string", required=False),
     Field("isBlacklistedFromReport", "bool", required=False),
 )

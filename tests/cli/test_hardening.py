@@ -1,0 +1,211 @@
+"""Issue 15's command-line items through the real ``wkapi`` entry point: an integer past the
+server's range is a row error, a dead server is given up on with one error line, the export shows
+progress while listing off a terminal, and part files of a killed export are removed by the next."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import REPO, ThreadedServer, cli_env, run_cli
+from wkapi.testing import FaultKind
+
+DOWNLOADS = "/annotations/*/download"
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadedServer]:
+    """A server of this test's own (it may be stopped, or get faults and latency)."""
+    started = ThreadedServer()
+    try:
+        yield started
+    finally:
+        if started.server._runner is not None:
+            started.close()
+
+
+def _args(server: ThreadedServer) -> list[str]:
+    return ["--url", server.url, "--token", server.tokens["admin"]]
+
+
+def _popen(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "wkapi.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+    )
+
+
+def _task_file(path: Path, task_type: str, rows: list[tuple[object, object, object]]) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["task_type_id", "dataset", "project_name", "x", "y", "z"])
+        for x, y, z in rows:
+            writer.writerow([task_type, "l4_sample", "cli_hardening", x, y, z])
+    return path
+
+
+def test_an_integer_past_the_servers_range_is_a_row_error_with_its_line(
+    server: ThreadedServer, tmp_path: Path
+) -> None:
+    task_type = server.call(server.server.add_task_type, "cli bounds")
+    server.call(server.server.add_project, "cli_hardening")
+    rows = [(1, 2, 3), (1, 2, 10**20), (4, 5, 6), (2**31, 0, 0)]
+    path = _task_file(tmp_path / "tasks.csv", task_type, rows)
+    server.call(server.server.clear_requests)
+
+    result = run_cli("tasks", "create", str(path), *_args(server))
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert lines[0].startswith(f"error: {path}:3: edit_position must be three ints"), lines
+    assert lines[1].startswith(f"error: {path}:5: edit_position must be three ints"), lines
+    assert "2147483647" in lines[0]
+    assert server.call(lambda: list(server.server.requests)) == []
+
+
+def test_tasks_create_gives_up_on_a_dead_server_with_one_error_line(
+    tmp_path: Path,
+) -> None:
+    server = ThreadedServer(latency=0.2)
+    task_type = server.call(server.server.add_task_type, "cli dead server")
+    server.call(server.server.add_project, "cli_hardening")
+    path = _task_file(tmp_path / "tasks.csv", task_type, [(i, 0, 0) for i in range(4000)])
+    process = _popen(
+        "tasks",
+        "create",
+        str(path),
+        "--batch-size",
+        "50",
+        "--concurrency",
+        "1",
+        "--give-up-after",
+        "2",
+        "--json",
+        *_args(server),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not server.call(
+            lambda: any(r.route == "/tasks" for r in server.server.requests)
+        ):  # the first batch went out: the server dies now
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        server.close()
+        killed = time.monotonic()
+        stdout, stderr = process.communicate(timeout=120)
+        took = time.monotonic() - killed
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        if server.server._runner is not None:
+            server.close()
+
+    assert process.returncode == 1, stderr
+    assert took < 15, took  # about the 2 s asked for, not the rest of 80 batches' retries
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert "is unreachable" in errors[0]
+    assert "--run-id" in errors[0]
+    document = json.loads(stdout)  # one document on stdout all the same
+    assert document["unreachable"] is True
+    assert document["ok"] is False
+    assert document["resent"] == 0
+    assert document["not_sent"] > 0
+    assert document["not_sent"] == sum(1 for item in document["items"] if not item["sent"])
+    assert document["run_id"] in errors[0]
+
+
+def test_export_prints_listing_progress_off_a_terminal(
+    server: ThreadedServer, tmp_path: Path
+) -> None:
+    def build() -> str:
+        fake = server.server
+        task_type = fake.add_task_type("cli listing")
+        project = fake.add_project("cli_listing")
+        for index in range(60):
+            fake.add_task(project, task_type, "l4_sample", edit_position=(index, 0, 0))
+        fake.simulate_annotators(project, finish_fraction=1.0, seed=2)
+        # Each task's annotation list takes a while: listing the project takes seconds.
+        fake.faults.add(FaultKind.LATENCY, path="/tasks/*/annotations", delay=0.15)
+        return project
+
+    project = server.call(build)
+
+    result = run_cli(
+        "export",
+        "--project",
+        project,
+        "-o",
+        str(tmp_path),
+        "--concurrency",
+        "2",
+        *_args(server),
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    listing = [line for line in result.stderr.splitlines() if line.startswith("listing:")]
+    so_far = [line for line in listing if "so far" in line]
+    done = [line for line in listing if line.startswith("listing: done")]
+    assert len(so_far) >= 2, result.stderr  # while listing, not only at the start
+    assert done == [listing[-1]]
+    assert f"project {project}: 60" in done[0]
+    assert "60 tasks listed" in done[0]
+    assert len(so_far) <= 12  # not a line per annotation: about one every 2 s
+    counts = [int(line.split()[1]) for line in so_far]
+    assert counts == sorted(counts)
+    assert counts[-1] < 60
+
+
+def test_part_files_of_a_killed_export_are_removed_by_the_next(
+    server: ThreadedServer, tmp_path: Path
+) -> None:
+    owner = server.call(server.server.add_user)
+    for _ in range(3):
+        server.call(server.server.add_synthetic_annotation, 2 << 20, "nml", owner_id=owner)
+    rule = server.call(
+        server.server.faults.add,
+        FaultKind.SLOW_BODY,
+        path=DOWNLOADS,
+        delay=0.1,
+        piece_size=64 << 10,
+    )
+    destination = tmp_path / "exports"
+    process = _popen("export", "--user", owner, "-o", str(destination), *_args(server))
+    try:
+        deadline = time.monotonic() + 60
+        while not list(destination.rglob("*.part")):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)  # no cleanup at all: the part files stay
+        process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    left = list(destination.rglob("*.part"))
+    assert left, "the killed run left no part file to clean up"
+    server.call(server.server.faults.remove, rule)
+
+    result = run_cli("export", "--user", owner, "-o", str(destination), *_args(server))
+
+    assert result.returncode == 0, result.stderr
+    assert list(destination.rglob("*.part")) == []
+    assert len(list(destination.rglob("*.nml"))) == 3
