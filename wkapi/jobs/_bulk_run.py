@@ -95,7 +95,6 @@ class _Item:
     index: int
     spec: TaskSpec
     marker: str
-    body: JsonObject = attrs.field(factory=dict)
     key: BatchKey | None = None
     project_id: str = ""
     project_floor: int | None = None
@@ -200,9 +199,6 @@ class BulkRun:
         if isinstance(verdict, Refusal):
             self._fail([item], verdict.status, verdict.message)
             return False
-        body = item.spec.to_json()
-        body["creationInfo"] = marked_creation_info(item.spec.creation_info, item.marker)
-        item.body = body
         item.key = verdict.key
         item.project_id = verdict.project.id
         item.project_floor = verdict.project.floor
@@ -316,7 +312,7 @@ class BulkRun:
             item.floor = _max_floor(item.project_floor, floor)
         self._requests += 1
         try:
-            answer = await self._post([item.body for item in batch])
+            answer = await self._post([_body(item) for item in batch])
             if len(answer.results) != len(batch):
                 raise InvalidResponseError(
                     f"POST /tasks: {len(answer.results)} results for {len(batch)} tasks",
@@ -347,7 +343,10 @@ class BulkRun:
         self._fail(missing, status, detail)
 
     def _check_marker(self, item: _Item, task: Task) -> None:
-        if self._markers_trusted and self._matcher.index(task.creation_info) != item.index:
+        info = task.creation_info
+        if info is not None and info.endswith(item.marker):
+            return  # as sent: the marker is the last one of this run in the text
+        if self._markers_trusted and self._matcher.index(info) != item.index:
             self._markers_trusted = False
             self._warnings[
                 f"the server answered task {task.id} without the creationInfo it was sent; "
@@ -487,6 +486,14 @@ _UNTRUSTED = (
     "not sent again because the server does not return creationInfo as sent, so the client "
     "cannot check what was created"
 )
+
+
+def _body(item: _Item) -> JsonObject:
+    """The item's task body with its marker. Built for each send, not kept: a body lives only
+    until the request is encoded, so a large run holds no second copy of its input."""
+    body = item.spec.to_json()
+    body["creationInfo"] = marked_creation_info(item.spec.creation_info, item.marker)
+    return body
 
 
 def _mismatch(item: _Item, task: Task) -> str | None:

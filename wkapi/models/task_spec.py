@@ -192,6 +192,10 @@ def _three(field: str, value: Any, what: str) -> Sequence[Any]:
 
 
 def _int_vector(field: str, value: Any) -> Vec3Int:
+    if (type(value) is tuple or type(value) is list) and len(value) == 3:
+        x, y, z = value
+        if type(x) is int and type(y) is int and type(z) is int:  # the common case, at once
+            return (x, y, z)
     items = _three(field, value, "ints")
     if not all(is_int(v) for v in items):
         raise InputError(f"{field} must be three ints, got {value!r}")
@@ -199,6 +203,10 @@ def _int_vector(field: str, value: Any) -> Vec3Int:
 
 
 def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
+    if (type(value) is tuple or type(value) is list) and len(value) == 3:
+        x, y, z = value
+        if _plain_number(x) and _plain_number(y) and _plain_number(z):  # the common case
+            return (x, y, z)
     items = _three(field, value, "numbers")
     out: list[Number] = []
     for v in items:
@@ -211,7 +219,23 @@ def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
     return (out[0], out[1], out[2])
 
 
+def _plain_number(value: Any) -> bool:
+    """Whether ``value`` is an ``int`` or a finite ``float`` (not a subclass), kept as it is."""
+    return type(value) is int or (type(value) is float and _isfinite(value))
+
+
+_isfinite = math.isfinite
+#: The default "no experience needed", shared by every spec that does not name one.
+_NO_EXPERIENCE = NeededExperience("", 0)
+
+
 def _needed_experience(value: Any) -> NeededExperience:
+    if type(value) is tuple and len(value) == 2:  # the common case, at once
+        domain, level = value
+        if type(domain) is str and type(level) is int and level >= 0:  # check_int's bounds
+            if level == 0 and not domain:
+                return _NO_EXPERIENCE
+            return NeededExperience(domain, level)
     field = "needed_experience"
     if isinstance(value, NeededExperience):
         domain, level = value.domain, value.value
