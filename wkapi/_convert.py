@@ -60,6 +60,7 @@ __all__ = [
     "make_converter",
     "strict_converter",
     "structure",
+    "structure_decoded",
     "structure_list",
     "structurer",
     "to_camel",
@@ -525,6 +526,18 @@ _code = {
     )
     for strict in (False, True)
 }
+_consuming_code = {
+    strict: StructureCode(
+        strict=strict,
+        fallback=_fast[strict],
+        enum_hook=_enum_hook,
+        json_key=_json_key,
+        aliases=_aliases,
+        required_keys=_required_keys,
+        consume=True,
+    )
+    for strict in (False, True)
+}
 
 
 # --- public entry points ----------------------------------------------------------------------
@@ -563,6 +576,22 @@ def structurer(cls: type[T], *, strict: bool = False) -> Callable[[Any], T]:
             raise _invalid(data, cls, _type_name(cls), strict, fast_exc) from fast_exc
 
     return structure_one
+
+
+def structure_decoded(decode: Callable[[], Any], cls: type[T], *, strict: bool = False) -> T:
+    """:func:`structure` of the JSON ``decode()`` returns, which nobody else holds: its lists
+    of objects are emptied as their items are structured, so a long answer's JSON dies as it
+    is read rather than all at the end (less for the garbage collector to look through).
+
+    ``decode`` is called again to describe a failure, from JSON that is still whole.
+    """
+    try:
+        result: T = _consuming_code[strict].hook(cls)(decode())
+    except StructureHandlerNotFoundError:
+        raise
+    except Exception:
+        return structure(decode(), cls, strict=strict)  # raises, naming the path
+    return result
 
 
 def structure_list(data: Any, cls: type[T], *, strict: bool = False) -> list[T]:

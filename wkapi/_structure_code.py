@@ -118,6 +118,7 @@ class StructureCode:
         json_key: the JSON key of an attrs field.
         aliases: the alias keys of an attrs field.
         required_keys: for each required field of a model, the keys that can carry it.
+        consume: empty the JSON lists of models on the way (for JSON the caller gives away).
     """
 
     def __init__(
@@ -129,8 +130,10 @@ class StructureCode:
         json_key: Callable[[attrs.Attribute[Any]], str],
         aliases: Callable[[attrs.Attribute[Any]], tuple[str, ...]],
         required_keys: Callable[[type], list[tuple[str, ...]]],
+        consume: bool = False,
     ) -> None:
         self._strict = strict
+        self._consume = consume
         self._fallback = fallback
         self._enum_hook = enum_hook
         self._json_key = json_key
@@ -448,6 +451,18 @@ class StructureCode:
             lines.append(f"{indent}for {item} in {v}:")
             self._emit(elem, item, lines, indent + "    ", names)
             lines.append(f"{indent}{v} = {kind}({v})")
+        elif self._consume and isinstance(elem, type) and attrs.has(elem):
+            # The list is the caller's to give away: each item goes once it is structured, so
+            # the JSON of a long answer dies as it is read, not all at the end.
+            each, out, index = names.bind(self.hook(elem)), names.local(), names.local()
+            lines.append(f"{indent}if type({v}) is list:")
+            lines.append(f"{indent}    {out} = []")
+            lines.append(f"{indent}    for {index} in range(len({v})):")
+            lines.append(f"{indent}        {out}.append({each}({v}[{index}]))")
+            lines.append(f"{indent}        {v}[{index}] = None")
+            lines.append(f"{indent}    {v} = {kind}({out})")
+            lines.append(f"{indent}else:")
+            lines.append(f"{indent}    {v} = {kind}([{each}({item}) for {item} in {v}])")
         else:
             each = names.bind(self.hook(elem))
             lines.append(f"{indent}{v} = {kind}([{each}({item}) for {item} in {v}])")

@@ -3,10 +3,12 @@ the same objects (``structure`` takes the generated path; the converter describe
 
 from __future__ import annotations
 
+import copy
 import enum
 from typing import Any
 
 import attrs
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,7 +17,15 @@ from tests.helpers import json_paths, replaced_at
 from tests.models import samples
 from tests.models.test_fuzz import JSON, KEYS, RESPONSE_MODELS
 from wkapi import models
-from wkapi._convert import _code, _detailed, structure, wk_metadata
+from wkapi._convert import (
+    _code,
+    _consuming_code,
+    _detailed,
+    structure,
+    structure_decoded,
+    structurer,
+    wk_metadata,
+)
 from wkapi._errors import InvalidResponseError
 from wkapi.models import NeededExperience, ResolutionRestrictions, TaskStatus
 
@@ -47,7 +57,8 @@ def _outcome(run: Any) -> tuple[bool, str]:
 def _agree(data: Any, cls: Any, strict: bool) -> None:
     generated = _outcome(lambda: _code[strict].hook(cls)(data))
     converted = _outcome(lambda: _detailed[strict].structure(data, cls))
-    assert generated == converted
+    consuming = _outcome(lambda: _consuming_code[strict].hook(cls)(copy.deepcopy(data)))
+    assert generated == converted == consuming
 
 
 AGREEMENT = settings(
@@ -187,3 +198,42 @@ def test_a_model_declared_the_usual_way_needs_no_work(strict: bool) -> None:
         structure(data | {"shade": "light"}, _NewLayer, strict=strict)
     with pytest.raises(InvalidResponseError, match=r"_NewLayer\.mags\[1\]\.mag\[0\]"):
         structure(data | {"wkwMags": [data["wkwMags"][0], {"mag": ["1", 1, 1]}]}, _NewLayer)
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["tolerant", "strict"])
+def test_structure_decoded_empties_the_lists_it_reads_and_builds_the_same(strict: bool) -> None:
+    raw = orjson.dumps(samples.task_creation_report("new"))
+    decoded: list[Any] = []
+
+    def decode() -> Any:
+        decoded.append(orjson.loads(raw))
+        return decoded[-1]
+
+    report = structure_decoded(decode, models.TaskCreationReport, strict=strict)
+
+    assert report == structure(orjson.loads(raw), models.TaskCreationReport, strict=strict)
+    assert len(decoded) == 1
+    assert decoded[0]["tasks"] == [None] * len(report.results)  # let go of, item by item
+
+
+def test_structure_decoded_names_the_path_from_json_that_is_still_whole() -> None:
+    data = samples.task_creation_report("new")
+    data["tasks"].append(data["tasks"][0])  # a later item is bad: earlier ones are let go of
+    data["tasks"][-1] = {"status": 200, "success": samples.task("new") | {"created": "x"}}
+    raw = orjson.dumps(data)
+
+    with pytest.raises(InvalidResponseError) as caught:
+        structure_decoded(lambda: orjson.loads(raw), models.TaskCreationReport)
+    with pytest.raises(InvalidResponseError) as expected:
+        structure(orjson.loads(raw), models.TaskCreationReport)
+    assert str(caught.value) == str(expected.value)
+    assert str(caught.value).startswith(
+        f"TaskCreationReport.results[{len(data['tasks']) - 1}].task.created: expected int"
+    )
+
+
+def test_structurer_structures_like_structure_and_names_the_path() -> None:
+    one = structurer(models.Task, strict=True)
+    assert one(samples.task("new")) == structure(samples.task("new"), models.Task, strict=True)
+    with pytest.raises(InvalidResponseError, match=r"^Task\.status\.pending: expected int"):
+        one(samples.task("new") | {"status": {"pending": "x", "active": 0, "finished": 0}})

@@ -195,7 +195,7 @@ def _int_vector(field: str, value: Any) -> Vec3Int:
     if (type(value) is tuple or type(value) is list) and len(value) == 3:
         x, y, z = value
         if type(x) is int and type(y) is int and type(z) is int:  # the common case, at once
-            return (x, y, z)
+            return value if type(value) is tuple else (x, y, z)
     items = _three(field, value, "ints")
     if not all(is_int(v) for v in items):
         raise InputError(f"{field} must be three ints, got {value!r}")
@@ -206,7 +206,7 @@ def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
     if (type(value) is tuple or type(value) is list) and len(value) == 3:
         x, y, z = value
         if _plain_number(x) and _plain_number(y) and _plain_number(z):  # the common case
-            return (x, y, z)
+            return value if type(value) is tuple else (x, y, z)
     items = _three(field, value, "numbers")
     out: list[Number] = []
     for v in items:
