@@ -16,6 +16,9 @@ Each round runs both, alternating which goes first; the medians of ``--rounds`` 
 compared: wall time, client CPU per task (``time.process_time()`` of this process) and server CPU
 per task. Targets (issue 17): wall within 1.3x of the plain loop, client CPU per task within 2.5x.
 
+First, with the server not yet started, the time to build one ``TaskSpec`` (every check runs;
+best of five rounds of ``--tasks`` specs). Target: under 5 us.
+
     python benchmarks/bench_bulk_tasks.py [--tasks 20000] [--rounds 5] [--concurrency 4]
                                           [--latency 0]
 """
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +50,21 @@ BEFORE = (
     "issue: wall 2.1-2.4x, client CPU 10 us against 55-62 us per task;"
     " this script: wall 2.48x and 2.69x, client CPU 13.1 against 56.3 us (4.3x)"
 )
+
+
+#: TaskSpec construction before issue 17's work: the issue's profile, and this script.
+SPEC_BEFORE = "issue: about 30 us, then 5.6 us with the checks in _checks.py; this script: 5.1 us"
+
+
+def time_specs(count: int) -> None:
+    """Print the best time per ``TaskSpec`` of five rounds of ``count``, every check running."""
+    task_type, best = "5b1e45faa000009d00abc003", float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for i in range(count):
+            TaskSpec(task_type, DATASET, "bench_project", (i, 0, 0))
+        best = min(best, (time.perf_counter() - started) / count)
+    print(f"TaskSpec: {best * 1e6:.2f} us per spec (best of 5 x {count}; before: {SPEC_BEFORE})")
 
 
 def prepare(server: FakeWebknossos, rounds: int) -> dict[str, Any]:
@@ -152,6 +171,7 @@ def main() -> None:
     if args.serve:
         asyncio.run(serve(lambda server: prepare(server, args.rounds), latency=args.latency))
         return
+    time_specs(args.tasks)
     options = (f"--rounds={args.rounds}", f"--latency={args.latency}")
     with FakeServerProcess(__file__, *options) as server:
         latency_ms = args.latency * 1000

@@ -54,8 +54,9 @@ from ._bulk_report import BulkTaskItem, BulkTaskReport
 
 __all__ = ["BulkRun", "PostBatch", "RunSettings"]
 
-#: Sends one batch body and returns the server's structured answer.
-PostBatch = Callable[[list[JsonObject]], Awaitable[TaskCreationReport]]
+#: Sends one batch (its task bodies, built as they are read) and returns the server's structured
+#: answer.
+PostBatch = Callable[[Iterable[JsonObject]], Awaitable[TaskCreationReport]]
 
 _LIMIT_ERROR = "limitExceeded"
 
@@ -312,7 +313,7 @@ class BulkRun:
             item.floor = _max_floor(item.project_floor, floor)
         self._requests += 1
         try:
-            answer = await self._post([_body(item) for item in batch])
+            answer = await self._post(_body(item) for item in batch)
             if len(answer.results) != len(batch):
                 raise InvalidResponseError(
                     f"POST /tasks: {len(answer.results)} results for {len(batch)} tasks",
