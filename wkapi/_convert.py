@@ -28,6 +28,13 @@ Two hooks a model may define
 Errors
     :func:`structure` turns every failure into :class:`~wkapi._errors.InvalidResponseError`
     with a short message naming the path, e.g. ``Task.status.pending: expected int, got 'x'``.
+
+Speed
+    Answers are structured by code generated once per model and mode
+    (:mod:`wkapi._structure_code`), which accepts exactly what these converters accept and
+    builds the same objects; only a failure runs the detailed converter, to name the path.
+    Frozen records that repeat across answers (a task's type, its status counts) share one
+    instance. The converters stay the reference: their hooks describe every rule above.
 """
 
 from __future__ import annotations
@@ -515,29 +522,23 @@ _fast = {
     True: make_converter(strict=True, detailed=False),
 }
 _detailed = {False: converter, True: strict_converter}
-_code = {
-    strict: StructureCode(
+
+
+def _generated(strict: bool, *, consume: bool = False) -> StructureCode:
+    return StructureCode(
         strict=strict,
         fallback=_fast[strict],
         enum_hook=_enum_hook,
         json_key=_json_key,
         aliases=_aliases,
         required_keys=_required_keys,
+        consume=consume,
     )
-    for strict in (False, True)
-}
-_consuming_code = {
-    strict: StructureCode(
-        strict=strict,
-        fallback=_fast[strict],
-        enum_hook=_enum_hook,
-        json_key=_json_key,
-        aliases=_aliases,
-        required_keys=_required_keys,
-        consume=True,
-    )
-    for strict in (False, True)
-}
+
+
+_code = {strict: _generated(strict) for strict in (False, True)}
+#: For JSON nobody else holds (see structure_decoded): lists are emptied as they are read.
+_consuming_code = {strict: _generated(strict, consume=True) for strict in (False, True)}
 
 
 # --- public entry points ----------------------------------------------------------------------

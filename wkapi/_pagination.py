@@ -42,6 +42,8 @@ class Pager(Generic[T]):
 
     Iterating with a ``limit`` smaller than ``page_size`` asks for pages of ``limit`` items, so
     no more is fetched than needed; :meth:`page` always uses ``page_size``, whatever ``limit``.
+    While the caller works through a page, the next one is already requested (one page ahead,
+    only when the listing goes on past this page); leaving the loop early cancels it.
     """
 
     def __init__(

@@ -93,6 +93,7 @@ class _Names:
             "_ABSENT": _ABSENT,
             "_dumps": orjson.dumps,
             "_EXACT": _EXACT,
+            "_review": _review,
         }
         self._count = 0
 
@@ -259,10 +260,10 @@ class StructureCode:
         self, kind: str | None, lines: list[str], names: _Names
     ) -> tuple[str, str] | None:
         """For a ``"json"`` memo: look the answer's JSON text up before reading any field.
-        Returns the names of the memo and of its state (``[in use, hits]``)."""
+        Returns the names of the memo and of its state (``[in use, hits, misses]``)."""
         if kind != "json":
             return None
-        memo, state = names.bind({}, "_memo"), names.bind([True, 0], "_state")
+        memo, state = names.bind({}, "_memo"), names.bind([True, 0, 0], "_state")
         lines.append("    key = None")
         lines.append(f"    if {state}[0]:")
         lines.append("        try:")
@@ -296,6 +297,8 @@ class StructureCode:
                 v for f, v in zip(fields, values, strict=True) if _is_plain_dict_or_none(f.type)
             ]
             shareable = ["key is not None", *(f"{v} is None" for v in unshared)]
+            lines.append("    if key is not None:")
+            self._emit_miss(*memo, "        ", lines)
             lines.append(f"    found = {call}")
             lines.append(f"    if {' and '.join(shareable)}:")
             self._emit_store(*memo, "key", "        ", lines)
@@ -308,7 +311,7 @@ class StructureCode:
             if guard:
                 guards.append(guard)
             parts.append(part)
-        memo_name, state = names.bind({}, "_memo"), names.bind([True, 0], "_state")
+        memo_name, state = names.bind({}, "_memo"), names.bind([True, 0, 0], "_state")
         if guards:
             lines.append(f"    if {state}[0] and {' and '.join(guards)}:")
         else:
@@ -319,21 +322,23 @@ class StructureCode:
         lines.append(f"{indent}if found is not None:")
         lines.append(f"{indent}    {state}[1] += 1")
         lines.append(f"{indent}    return found")
+        self._emit_miss(memo_name, state, indent, lines)
         lines.append(f"{indent}found = {call}")
         self._emit_store(memo_name, state, "key", indent, lines)
         lines.append(f"{indent}return found")
         lines.append(f"    return {call}")
 
     @staticmethod
+    def _emit_miss(memo: str, state: str, indent: str, lines: list[str]) -> None:
+        lines.append(f"{indent}{state}[2] += 1")
+        lines.append(f"{indent}if {state}[2] >= {_MEMO_SIZE}:")
+        lines.append(f"{indent}    _review({memo}, {state})")
+
+    @staticmethod
     def _emit_store(memo: str, state: str, key: str, indent: str, lines: list[str]) -> None:
-        # A full memo starts again; one that filled with fewer hits than entries (values
-        # that rarely repeat, like ids) is given up: looking up costs more than it saves.
-        lines.append(f"{indent}if len({memo}) >= {_MEMO_SIZE}:")
-        lines.append(f"{indent}    if {state}[1] < {_MEMO_SIZE}:")
-        lines.append(f"{indent}        {state}[0] = False")
-        lines.append(f"{indent}    {state}[1] = 0")
-        lines.append(f"{indent}    {memo}.clear()")
         lines.append(f"{indent}if {state}[0]:")
+        lines.append(f"{indent}    if len({memo}) >= {_MEMO_SIZE}:")
+        lines.append(f"{indent}        {memo}.clear()  # starts again")
         lines.append(f"{indent}    {memo}[{key}] = found")
 
     def _fallback_hook(self, t: Any) -> Hook:
@@ -525,6 +530,16 @@ class StructureCode:
             return {key: value_hook(item) for key, item in value.items()}
 
         return structure_dict
+
+
+def _review(memo: dict[Any, Any], state: list[Any]) -> None:
+    """After every ``_MEMO_SIZE`` misses of a memo (``state``: in use, hits, misses): one that
+    missed more often than it hit (values that rarely repeat, like ids, or records that are
+    never shared) is given up, since looking up then costs more than it saves."""
+    if state[1] < state[2]:
+        state[0] = False
+        memo.clear()
+    state[1] = state[2] = 0
 
 
 def _frozen(cls: type) -> bool:
