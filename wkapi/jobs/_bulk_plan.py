@@ -52,10 +52,14 @@ def plan_batches(
     their input order.
     """
     groups: dict[BatchKey, tuple[list[int], list[T]]] = {}
+    last_key: BatchKey | None = None
+    group: tuple[list[int], list[T]] = ([], [])
     for position, item in enumerate(items):
-        group = groups.get(key(item))
-        if group is None:
-            group = groups[key(item)] = ([], [])
+        item_key = key(item)
+        if item_key is not last_key:  # runs of items share one key object: hash it once a run
+            found = groups.get(item_key)
+            group = groups[item_key] = ([], []) if found is None else found
+            last_key = item_key
         group[0].append(position)
         group[1].append(item)
     batches: list[tuple[int, list[T]]] = []

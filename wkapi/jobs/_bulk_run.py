@@ -109,6 +109,7 @@ class _Item:
     verify_floor: int | None = None  # scan floor of the first send whose answer was lost
     reconciled: bool = False
     resumed: bool = False  # created by the earlier run this one resumes
+    outcome: BulkTaskItem | None = None  # the report's item, built while batches are out
 
 
 @attrs.frozen
@@ -328,6 +329,8 @@ class BulkRun:
                 self._created(item, result.task)
             else:
                 self._fail([item], result.status, result.error or "refused without a message")
+        for item in batch:  # now, while other batches are with the server, not all at the end
+            _outcome(item)
         self._report_progress()
         return None
 
@@ -462,18 +465,7 @@ class BulkRun:
             ] = None
         return BulkTaskReport(
             run_id=self.run_id,
-            items=tuple(
-                BulkTaskItem(
-                    index=item.index,
-                    spec=item.spec,
-                    marker=item.marker,
-                    task=item.task,
-                    status=item.status,
-                    error=item.error,
-                    sends=item.sends,
-                )
-                for item in self._items
-            ),
+            items=tuple([_outcome(item) for item in self._items]),
             warnings=tuple(warnings),
             requests=self._requests,
             resent=sum(1 for item in self._items if item.sends > 1),
@@ -487,6 +479,24 @@ _UNTRUSTED = (
     "not sent again because the server does not return creationInfo as sent, so the client "
     "cannot check what was created"
 )
+
+
+def _outcome(item: _Item) -> BulkTaskItem:
+    """The report's item for ``item``: the one built earlier if the item is still as it was."""
+    outcome = item.outcome
+    if (
+        outcome is None
+        or outcome.task is not item.task
+        or outcome.status != item.status
+        or outcome.error != item.error
+        or outcome.sends != item.sends
+    ):
+        # Positional (index, spec, marker, task, status, error, sends): there is one per input
+        # item, and keywords cost a third more.
+        outcome = item.outcome = BulkTaskItem(
+            item.index, item.spec, item.marker, item.task, item.status, item.error, item.sends
+        )
+    return outcome
 
 
 def _body(item: _Item) -> JsonObject:
