@@ -191,10 +191,22 @@ def _three(field: str, value: Any, what: str) -> Sequence[Any]:
     return value
 
 
+#: The fast paths take ints in this range at once (one comparison each); any other value goes
+#: through the full checks below, which decide (and name the field when they refuse it).
+_FAST_INT_MIN, _FAST_INT_MAX = -(2**31), 2**31 - 1
+
+
 def _int_vector(field: str, value: Any) -> Vec3Int:
     if (type(value) is tuple or type(value) is list) and len(value) == 3:
         x, y, z = value
-        if type(x) is int and type(y) is int and type(z) is int:  # the common case, at once
+        if (
+            type(x) is int
+            and type(y) is int
+            and type(z) is int
+            and _FAST_INT_MIN <= x <= _FAST_INT_MAX
+            and _FAST_INT_MIN <= y <= _FAST_INT_MAX
+            and _FAST_INT_MIN <= z <= _FAST_INT_MAX
+        ):  # the common case, at once
             return value if type(value) is tuple else (x, y, z)
     items = _three(field, value, "ints")
     if not all(is_int(v) for v in items):
@@ -232,7 +244,7 @@ _NO_EXPERIENCE = NeededExperience("", 0)
 def _needed_experience(value: Any) -> NeededExperience:
     if type(value) is tuple and len(value) == 2:  # the common case, at once
         domain, level = value
-        if type(domain) is str and type(level) is int and level >= 0:  # check_int's bounds
+        if type(domain) is str and type(level) is int and 0 <= level <= _FAST_INT_MAX:
             if level == 0 and not domain:
                 return _NO_EXPERIENCE
             return NeededExperience(domain, level)
