@@ -60,6 +60,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from wkapi._errors import InvalidResponseError
+from wkapi._gc_pause import collector_paused
 from wkapi._structure_code import StructureCode
 
 __all__ = [
@@ -582,16 +583,19 @@ def structurer(cls: type[T], *, strict: bool = False) -> Callable[[Any], T]:
 def structure_decoded(decode: Callable[[], Any], cls: type[T], *, strict: bool = False) -> T:
     """:func:`structure` of the JSON ``decode()`` returns, which nobody else holds: its lists
     of objects are emptied as their items are structured, so a long answer's JSON dies as it
-    is read rather than all at the end (less for the garbage collector to look through).
+    is read rather than all at the end.
 
-    ``decode`` is called again to describe a failure, from JSON that is still whole.
+    Decoding and structuring run with the automatic garbage collector paused (see
+    :mod:`wkapi._gc_pause`). ``decode`` is called again to describe a failure, from JSON that
+    is still whole.
     """
-    try:
-        result: T = _consuming_code[strict].hook(cls)(decode())
-    except StructureHandlerNotFoundError:
-        raise
-    except Exception:
-        return structure(decode(), cls, strict=strict)  # raises, naming the path
+    with collector_paused():
+        try:
+            result: T = _consuming_code[strict].hook(cls)(decode())
+        except StructureHandlerNotFoundError:
+            raise
+        except Exception:
+            return structure(decode(), cls, strict=strict)  # raises, naming the path
     return result
 
 

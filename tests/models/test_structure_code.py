@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import enum
+import gc
 from typing import Any
 
 import attrs
@@ -257,3 +258,26 @@ def test_a_memo_that_keeps_missing_is_given_up() -> None:
     first, second = structure({"name": "a"}, _Tag), structure({"name": "a"}, _Tag)
     assert first == second == _Tag("a")
     assert first is not second  # no longer looked up
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])
+def test_structure_decoded_leaves_the_garbage_collector_as_it_found_it(enabled: bool) -> None:
+    good = orjson.dumps(samples.task_creation_report("new"))
+    bad = orjson.dumps({"tasks": [{"status": "x"}]})
+    seen: list[bool] = []
+
+    def decode(raw: bytes) -> Any:
+        seen.append(gc.isenabled())
+        return orjson.loads(raw)
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        structure_decoded(lambda: decode(good), models.TaskCreationReport)
+        assert gc.isenabled() is enabled
+        with pytest.raises(InvalidResponseError):
+            structure_decoded(lambda: decode(bad), models.TaskCreationReport)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+    assert seen == [False] * 3  # paused while decoding (and describing the failure)
