@@ -28,6 +28,13 @@ Two hooks a model may define
 Errors
     :func:`structure` turns every failure into :class:`~wkapi._errors.InvalidResponseError`
     with a short message naming the path, e.g. ``Task.status.pending: expected int, got 'x'``.
+
+Speed
+    Answers are structured by code generated once per model and mode
+    (:mod:`wkapi._structure_code`), which accepts exactly what these converters accept and
+    builds the same objects; only a failure runs the detailed converter, to name the path.
+    Frozen records that repeat across answers (a task's type, its status counts) share one
+    instance. The converters stay the reference: their hooks describe every rule above.
 """
 
 from __future__ import annotations
@@ -53,13 +60,17 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from wkapi._errors import InvalidResponseError
+from wkapi._gc_pause import collector_paused
+from wkapi._structure_code import StructureCode
 
 __all__ = [
     "converter",
     "make_converter",
     "strict_converter",
     "structure",
+    "structure_decoded",
     "structure_list",
+    "structurer",
     "to_camel",
     "unstructure",
     "wk_field",
@@ -504,13 +515,31 @@ converter: cattrs.Converter = make_converter(strict=False)
 strict_converter: cattrs.Converter = make_converter(strict=True)
 """The strict converter: unknown keys and unknown enum values are errors."""
 
-# Structuring first runs a converter without detailed validation (faster); only a failure
-# pays for a second, detailed run that finds the path to report.
+# Structuring runs code generated per model (see wkapi._structure_code); only a failure pays
+# for a second, detailed run of the cattrs converter that finds the path to report. Types the
+# generated code does not cover go to the cattrs converter without detailed validation.
 _fast = {
     False: make_converter(strict=False, detailed=False),
     True: make_converter(strict=True, detailed=False),
 }
 _detailed = {False: converter, True: strict_converter}
+
+
+def _generated(strict: bool, *, consume: bool = False) -> StructureCode:
+    return StructureCode(
+        strict=strict,
+        fallback=_fast[strict],
+        enum_hook=_enum_hook,
+        json_key=_json_key,
+        aliases=_aliases,
+        required_keys=_required_keys,
+        consume=consume,
+    )
+
+
+_code = {strict: _generated(strict) for strict in (False, True)}
+#: For JSON nobody else holds (see structure_decoded): lists are emptied as they are read.
+_consuming_code = {strict: _generated(strict, consume=True) for strict in (False, True)}
 
 
 # --- public entry points ----------------------------------------------------------------------
@@ -524,7 +553,7 @@ def structure(data: Any, cls: type[T], *, strict: bool = False) -> T:
             the first problem, e.g. ``Task.status.pending: expected int, got 'x'``.
     """
     try:
-        result: T = _fast[strict].structure(data, cls)
+        result: T = _code[strict].hook(cls)(data)
     except StructureHandlerNotFoundError:
         raise  # a model the converter cannot handle: a bug in wkapi, not in the answer
     except Exception as fast_exc:
@@ -532,20 +561,61 @@ def structure(data: Any, cls: type[T], *, strict: bool = False) -> T:
     return result
 
 
+def structurer(cls: type[T], *, strict: bool = False) -> Callable[[Any], T]:
+    """A function doing ``structure(data, cls, strict=strict)`` (for one item after another:
+    the lookup of ``cls``'s code is done once)."""
+    code = _code[strict]
+    hooks: list[Callable[[Any], T]] = []
+
+    def structure_one(data: Any) -> T:
+        try:
+            if not hooks:
+                hooks.append(code.hook(cls))
+            return hooks[0](data)
+        except StructureHandlerNotFoundError:
+            raise
+        except Exception as fast_exc:
+            raise _invalid(data, cls, _type_name(cls), strict, fast_exc) from fast_exc
+
+    return structure_one
+
+
+def structure_decoded(decode: Callable[[], Any], cls: type[T], *, strict: bool = False) -> T:
+    """:func:`structure` of the JSON ``decode()`` returns, which nobody else holds: its lists
+    of objects are emptied as their items are structured, so a long answer's JSON dies as it
+    is read rather than all at the end.
+
+    Decoding and structuring run with the automatic garbage collector paused (see
+    :mod:`wkapi._gc_pause`). ``decode`` is called again to describe a failure, from JSON that
+    is still whole.
+    """
+    with collector_paused():
+        try:
+            result: T = _consuming_code[strict].hook(cls)(decode())
+        except StructureHandlerNotFoundError:
+            raise
+        except Exception:
+            return structure(decode(), cls, strict=strict)  # raises, naming the path
+    return result
+
+
 def structure_list(data: Any, cls: type[T], *, strict: bool = False) -> list[T]:
     """Build a list of ``cls`` from a decoded JSON array (errors name the index: ``Task[3].id``)."""
     if type(data) is not list:
         raise InvalidResponseError(f"list[{_type_name(cls)}]: expected a list, got {_show(data)}")
-    fast = _fast[strict]
-    out = []
-    for index, item in enumerate(data):
-        try:
-            out.append(fast.structure(item, cls))
-        except StructureHandlerNotFoundError:
-            raise
-        except Exception as fast_exc:
-            path = f"{_type_name(cls)}[{index}]"
-            raise _invalid(item, cls, path, strict, fast_exc) from fast_exc
+    if not data:
+        return []
+    index = 0
+    try:
+        hook = _code[strict].hook(cls)
+        out = []
+        for index, item in enumerate(data):  # noqa: B007 (index names the failure)
+            out.append(hook(item))
+    except StructureHandlerNotFoundError:
+        raise
+    except Exception as fast_exc:
+        path = f"{_type_name(cls)}[{index}]"
+        raise _invalid(data[index], cls, path, strict, fast_exc) from fast_exc
     return out
 
 

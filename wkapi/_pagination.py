@@ -3,10 +3,16 @@
 The server orders these lists newest id first and pages by offset, so items created while a
 listing runs shift later pages; the pager drops items it has already yielded (by ``id``), so a
 listing never yields the same item twice.
+
+While the caller works through one page, the next one is already on its way (one page ahead at
+most, and only when the listing goes on past this page): the server prepares it meanwhile
+instead of waiting for the caller's next request. A listing left early (``break``, an error)
+cancels that request at once and asks for nothing more.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Generic, TypeVar
@@ -36,6 +42,8 @@ class Pager(Generic[T]):
 
     Iterating with a ``limit`` smaller than ``page_size`` asks for pages of ``limit`` items, so
     no more is fetched than needed; :meth:`page` always uses ``page_size``, whatever ``limit``.
+    While the caller works through a page, the next one is already requested (one page ahead,
+    only when the listing goes on past this page); leaving the loop early cancels it.
     """
 
     def __init__(
@@ -110,32 +118,60 @@ class Pager(Generic[T]):
 
     async def _iterate(self) -> AsyncIterator[T]:
         remaining = self.limit
+        size = self._iteration_size
         seen: set[str] = set()
         page_number = 0
-        while remaining is None or remaining > 0:
-            items, _ = await self._fetch(page_number, self._iteration_size)
-            fresh = 0
-            for raw in items:
-                key = raw.get("id") if isinstance(raw, dict) else None
-                if isinstance(key, str):  # anything else is the decoder's to refuse
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                fresh += 1
-                yield self._decode(raw)
-                if remaining is not None:
-                    remaining -= 1
-                    if remaining == 0:
-                        return
-            if len(items) < self._iteration_size:
-                return
-            if not fresh:
-                # A full page of items already seen: the server ignores pageNumber (or the
-                # list shifted by a whole page). Going on could loop forever.
-                logger.warning(
-                    "GET %s: page %d repeated items already listed; stopping",
-                    self._path,
-                    page_number,
-                )
-                return
-            page_number += 1
+        ahead: asyncio.Task[tuple[list[Any], str | None]] | None = None
+        try:
+            items, _ = await self._fetch(page_number, size)
+            while True:
+                # The next page is needed if this one is full and the limit lies beyond it; it
+                # is asked for once this page has shown a new item (a page of repeats ends).
+                prefetch = len(items) >= size and (remaining is None or remaining > len(items))
+                fresh = 0
+                for index, raw in enumerate(items):
+                    # The page lets go of each item as it is handed on: decoded JSON that dies
+                    # young costs the garbage collector nothing.
+                    items[index] = None
+                    key = raw.get("id") if isinstance(raw, dict) else None
+                    if isinstance(key, str):  # anything else is the decoder's to refuse
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                    if prefetch:
+                        prefetch = False
+                        ahead = asyncio.ensure_future(self._fetch(page_number + 1, size))
+                        await asyncio.sleep(0)  # the request goes out before the items are used
+                    fresh += 1
+                    yield self._decode(raw)
+                    if remaining is not None:
+                        remaining -= 1
+                        if remaining == 0:
+                            return
+                if len(items) < size:
+                    return
+                if not fresh:
+                    # A full page of items already seen: the server ignores pageNumber (or the
+                    # list shifted by a whole page). Going on could loop forever.
+                    logger.warning(
+                        "GET %s: page %d repeated items already listed; stopping",
+                        self._path,
+                        page_number,
+                    )
+                    return
+                page_number += 1
+                if ahead is None:
+                    items, _ = await self._fetch(page_number, size)
+                else:
+                    next_page, ahead = ahead, None
+                    items, _ = await next_page
+        finally:
+            if ahead is not None:  # the caller stopped early: the next page is not wanted
+                ahead.cancel()
+                ahead.add_done_callback(_retrieve)
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Mark a cancelled prefetch's outcome as seen (an error it ended with is not wanted)."""
+    if not task.cancelled():
+        task.exception()

@@ -327,3 +327,35 @@ def test_a_short_bounding_box_is_explained_with_a_six_number_example() -> None:
     assert str(caught.value) == (
         "bounding_box must be 6 numbers like '0,0,0,100,100,50', got '0,0,0'"
     )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "position", "rotation", "experience"),
+    [
+        ({"edit_position": [1, 2, 3]}, (1, 2, 3), (0, 0, 0), NeededExperience("", 0)),
+        ({"edit_rotation": [0.5, 90, 0]}, (10, 20, 30), (0.5, 90, 0), NeededExperience("", 0)),
+        (
+            {"needed_experience": ("nuclei", 3)},
+            (10, 20, 30),
+            (0, 0, 0),
+            NeededExperience("nuclei", 3),
+        ),
+    ],
+)
+def test_plain_values_come_out_as_tuples_of_the_same_values(
+    overrides: dict[str, Any], position: Any, rotation: Any, experience: Any
+) -> None:
+    built = spec(**overrides)
+
+    assert built.edit_position == position
+    assert type(built.edit_position) is tuple
+    assert built.edit_rotation == rotation
+    assert type(built.edit_rotation) is tuple
+    assert [type(v) for v in built.edit_rotation] == [type(v) for v in rotation]
+    assert built.needed_experience == (experience or NeededExperience("", 0))
+
+
+@pytest.mark.parametrize("rotation", [(0, 0, 2**63), (0, -(2**63) - 1, 0), [10**20, 0, 0]])
+def test_a_rotation_beyond_64_bits_is_refused_on_the_fast_path_too(rotation: object) -> None:
+    with pytest.raises(InputError, match="edit_rotation must be three finite numbers of 64 bits"):
+        TaskSpec(TASK_TYPE, "ds", "proj", (1, 2, 3), edit_rotation=rotation)  # type: ignore[arg-type]

@@ -51,12 +51,23 @@ def plan_batches(
     Batches come out ordered by their first item's input position; inside a batch, items keep
     their input order.
     """
-    groups: dict[BatchKey, list[tuple[int, T]]] = {}
+    groups: dict[BatchKey, tuple[list[int], list[T]]] = {}
+    last_key: BatchKey | None = None
+    group: tuple[list[int], list[T]] = ([], [])
     for position, item in enumerate(items):
-        groups.setdefault(key(item), []).append((position, item))
-    batches: list[list[tuple[int, T]]] = []
-    for group_key, members in groups.items():
+        item_key = key(item)
+        if item_key is not last_key:  # runs of items share one key object: hash it once a run
+            found = groups.get(item_key)
+            group = groups[item_key] = ([], []) if found is None else found
+            last_key = item_key
+        group[0].append(position)
+        group[1].append(item)
+    batches: list[tuple[int, list[T]]] = []
+    for group_key, (positions, members) in groups.items():
         size = group_key.limit if batch_size is None else min(batch_size, group_key.limit)
-        batches.extend(members[start : start + size] for start in range(0, len(members), size))
-    batches.sort(key=lambda batch: batch[0][0])
-    return [[item for _, item in batch] for batch in batches]
+        batches.extend(
+            (positions[start], members[start : start + size])
+            for start in range(0, len(members), size)
+        )
+    batches.sort(key=lambda batch: batch[0])
+    return [batch for _, batch in batches]

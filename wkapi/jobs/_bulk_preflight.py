@@ -91,7 +91,16 @@ class Preflight:
         """One verdict per spec, in order, after looking up every distinct task type and
         project name of ``specs`` once, concurrently."""
         await self._look_up(specs, concurrency)
-        return [self._verdict(spec) for spec in specs]
+        # Items of one task type, project and dataset share their (frozen) verdict.
+        verdicts: dict[tuple[str, str, str], Verdict] = {}
+        out: list[Verdict] = []
+        for spec in specs:
+            key = (spec.task_type_id, spec.project_name, spec.dataset)
+            verdict = verdicts.get(key)
+            if verdict is None:
+                verdict = verdicts[key] = self._verdict(spec)
+            out.append(verdict)
+        return out
 
     async def _look_up(self, specs: Iterable[TaskSpec], concurrency: int) -> None:
         type_ids: dict[str, None] = {}

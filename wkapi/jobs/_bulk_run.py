@@ -72,8 +72,9 @@ from ._bulk_report import BulkTaskItem, BulkTaskReport
 
 __all__ = ["BulkRun", "PostBatch", "RunSettings"]
 
-#: Sends one batch body and returns the server's structured answer.
-PostBatch = Callable[[list[JsonObject]], Awaitable[TaskCreationReport]]
+#: Sends one batch (its task bodies, built as they are read) and returns the server's structured
+#: answer.
+PostBatch = Callable[[Iterable[JsonObject]], Awaitable[TaskCreationReport]]
 
 _LIMIT_ERROR = "limitExceeded"
 
@@ -117,7 +118,6 @@ class _Item:
     index: int
     spec: TaskSpec
     marker: str
-    body: JsonObject = attrs.field(factory=dict)
     key: BatchKey | None = None
     project_id: str = ""
     project_floor: int | None = None
@@ -131,6 +131,7 @@ class _Item:
     verify_floor: int | None = None  # scan floor of the first send whose answer was lost
     reconciled: bool = False
     resumed: bool = False  # created by the earlier run this one resumes
+    outcome: BulkTaskItem | None = None  # the report's item, built while batches are out
 
 
 @attrs.frozen
@@ -237,9 +238,6 @@ class BulkRun:
         if isinstance(verdict, Refusal):
             self._fail([item], verdict.status, verdict.message)
             return False
-        body = item.spec.to_json()
-        body["creationInfo"] = marked_creation_info(item.spec.creation_info, item.marker)
-        item.body = body
         item.key = verdict.key
         item.project_id = verdict.project.id
         item.project_floor = verdict.project.floor
@@ -423,7 +421,7 @@ class BulkRun:
             item.floor = _max_floor(item.project_floor, floor)
         self._requests += 1
         try:
-            answer = await self._post([item.body for item in batch])
+            answer = await self._post(_body(item) for item in batch)
             if len(answer.results) != len(batch):
                 raise InvalidResponseError(
                     f"POST /tasks: {len(answer.results)} results for {len(batch)} tasks",
@@ -444,6 +442,8 @@ class BulkRun:
                 self._created(item, result.task)
             else:
                 self._fail([item], result.status, result.error or "refused without a message")
+        for item in batch:  # now, while other batches are with the server, not all at the end
+            _outcome(item)
         self._report_progress()
         return None
 
@@ -460,7 +460,10 @@ class BulkRun:
         self._fail(missing, status, detail)
 
     def _check_marker(self, item: _Item, task: Task) -> None:
-        if self._markers_trusted and self._matcher.index(task.creation_info) != item.index:
+        info = task.creation_info
+        if info is not None and info.endswith(item.marker):
+            return  # as sent: the marker is the last one of this run in the text
+        if self._markers_trusted and self._matcher.index(info) != item.index:
             self._markers_trusted = False
             self._warnings[
                 f"the server answered task {task.id} without the creationInfo it was sent; "
@@ -615,18 +618,7 @@ class BulkRun:
             ] = None
         return BulkTaskReport(
             run_id=self.run_id,
-            items=tuple(
-                BulkTaskItem(
-                    index=item.index,
-                    spec=item.spec,
-                    marker=item.marker,
-                    task=item.task,
-                    status=item.status,
-                    error=item.error,
-                    sends=item.sends,
-                )
-                for item in self._items
-            ),
+            items=tuple([_outcome(item) for item in self._items]),
             warnings=tuple(warnings),
             requests=self._requests,
             resent=sum(1 for item in self._items if item.sends > 1),
@@ -646,6 +638,32 @@ _UNTRUSTED = (
 def _describe(exc: BaseException) -> str:
     text = str(exc)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _outcome(item: _Item) -> BulkTaskItem:
+    """The report's item for ``item``: the one built earlier if the item is still as it was."""
+    outcome = item.outcome
+    if (
+        outcome is None
+        or outcome.task is not item.task
+        or outcome.status != item.status
+        or outcome.error != item.error
+        or outcome.sends != item.sends
+    ):
+        # Positional (index, spec, marker, task, status, error, sends): there is one per input
+        # item, and keywords cost a third more.
+        outcome = item.outcome = BulkTaskItem(
+            item.index, item.spec, item.marker, item.task, item.status, item.error, item.sends
+        )
+    return outcome
+
+
+def _body(item: _Item) -> JsonObject:
+    """The item's task body with its marker. Built for each send, not kept: a body lives only
+    until the request is encoded, so a large run holds no second copy of its input."""
+    body = item.spec.to_json()
+    body["creationInfo"] = marked_creation_info(item.spec.creation_info, item.marker)
+    return body
 
 
 def _mismatch(item: _Item, task: Task) -> str | None:

@@ -16,8 +16,10 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import attrs
+import orjson
 
 from wkapi._checks import check_bool, check_id, check_int, check_items
+from wkapi._convert import structure_decoded
 from wkapi._errors import InputError
 from wkapi._progress import ProgressCallback, progress_function
 from wkapi._session import Session
@@ -33,6 +35,8 @@ from ._bulk_run import BulkRun, RunSettings
 from .task_input import specs_from_rows
 
 __all__ = ["BulkTaskItem", "BulkTaskReport", "BulkTasksResource"]
+
+_JSON_BODY = {"Content-Type": "application/json"}
 
 #: Sends of one item at least (more if the client's retry policy allows more attempts).
 MIN_ATTEMPTS = 3
@@ -154,7 +158,7 @@ class BulkTasksResource(TasksResource):
         )
         return await run.run(checked)
 
-    async def _post_batch(self, bodies: list[JsonObject]) -> TaskCreationReport:
+    async def _post_batch(self, bodies: Iterable[JsonObject]) -> TaskCreationReport:
         """``POST /tasks`` of one batch, retried by the core only if it never left the client.
 
         It waits with the transfer timeouts (no total, only a limit on silence): a batch the
@@ -166,7 +170,17 @@ class BulkTasksResource(TasksResource):
             idempotent_statuses=frozenset(),
             unprocessed_statuses=frozenset(),
         )
+        # Each body is encoded as soon as it is built and let go of: a batch's thousand bodies
+        # never exist at once, so building them does not wake the garbage collector.
+        payload = b"[" + b",".join(map(orjson.dumps, bodies)) + b"]"
         response = await self._session.request(
-            "POST", "/tasks", json=bodies, retry=policy, transfer=True
+            "POST",
+            "/tasks",
+            data=lambda: payload,
+            headers=_JSON_BODY,
+            retry=policy,
+            transfer=True,
         )
-        return self._structure(response.json(), TaskCreationReport)
+        return structure_decoded(
+            response.json, TaskCreationReport, strict=self._session.strict_models
+        )

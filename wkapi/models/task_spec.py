@@ -203,7 +203,23 @@ def _three(field: str, value: Any, what: str) -> Sequence[Any]:
     return value
 
 
+#: The fast paths take ints in this range at once (one comparison each); any other value goes
+#: through the full checks below, which decide (and name the field when they refuse it).
+_FAST_INT_MIN, _FAST_INT_MAX = -(2**31), 2**31 - 1
+
+
 def _int_vector(field: str, value: Any) -> Vec3Int:
+    if (type(value) is tuple or type(value) is list) and len(value) == 3:
+        x, y, z = value
+        if (
+            type(x) is int
+            and type(y) is int
+            and type(z) is int
+            and _FAST_INT_MIN <= x <= _FAST_INT_MAX
+            and _FAST_INT_MIN <= y <= _FAST_INT_MAX
+            and _FAST_INT_MIN <= z <= _FAST_INT_MAX
+        ):  # the common case, at once
+            return value if type(value) is tuple else (x, y, z)
     items = _three(field, value, "ints")
     if not all(is_int(v) for v in items):
         raise InputError(f"{field} must be three ints, got {value!r}")
@@ -219,6 +235,10 @@ def _int_vector(field: str, value: Any) -> Vec3Int:
 
 
 def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
+    if (type(value) is tuple or type(value) is list) and len(value) == 3:
+        x, y, z = value
+        if _plain_number(x) and _plain_number(y) and _plain_number(z):  # the common case
+            return value if type(value) is tuple else (x, y, z)
     items = _three(field, value, "numbers")
     out: list[Number] = []
     for v in items:
@@ -234,7 +254,26 @@ def _number_vector(field: str, value: Any) -> tuple[Number, Number, Number]:
     return (out[0], out[1], out[2])
 
 
+def _plain_number(value: Any) -> bool:
+    """Whether ``value`` is an ``int`` of 64 bits or a finite ``float`` (not a subclass), kept
+    as it is; anything else goes through the full checks."""
+    if type(value) is int:
+        return INT64_MIN <= value <= INT64_MAX
+    return type(value) is float and _isfinite(value)
+
+
+_isfinite = math.isfinite
+#: The default "no experience needed", shared by every spec that does not name one.
+_NO_EXPERIENCE = NeededExperience("", 0)
+
+
 def _needed_experience(value: Any) -> NeededExperience:
+    if type(value) is tuple and len(value) == 2:  # the common case, at once
+        domain, level = value
+        if type(domain) is str and type(level) is int and 0 <= level <= _FAST_INT_MAX:
+            if level == 0 and not domain:
+                return _NO_EXPERIENCE
+            return NeededExperience(domain, level)
     field = "needed_experience"
     if isinstance(value, NeededExperience):
         domain, level = value.domain, value.value

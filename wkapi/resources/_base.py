@@ -6,11 +6,12 @@ Argument checks are :mod:`wkapi._checks`'s (models and jobs use them too).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 from .._checks import check_str
-from .._convert import structure, structure_list
+from .._convert import structure, structure_list, structurer
 from .._errors import InvalidResponseError, NotFoundError
 from .._session import Session
 from ..models.common import ServerMessage
@@ -35,6 +36,10 @@ class Resource:
 
     def _structure(self, data: Any, cls: type[T]) -> T:
         return structure(data, cls, strict=self._session.strict_models)
+
+    def _structurer(self, cls: type[T]) -> Callable[[Any], T]:
+        """:meth:`_structure` as a function of the data alone (a pager's decoder)."""
+        return structurer(cls, strict=self._session.strict_models)
 
     def _structure_list(self, data: Any, cls: type[T]) -> list[T]:
         return structure_list(data, cls, strict=self._session.strict_models)

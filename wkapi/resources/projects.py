@@ -230,7 +230,7 @@ class ProjectsResource(Resource):
         return Pager(
             self._session,
             _path(project_id) + "/tasks",
-            lambda raw: self._structure(raw, Task),
+            self._structurer(Task),
             limit=limit,
             page_size=page_size,
         )

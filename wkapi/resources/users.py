@@ -105,7 +105,7 @@ class UsersResource(Resource):
         return Pager(
             self._session,
             path,
-            lambda raw: self._structure(raw, Annotation),
+            self._structurer(Annotation),
             params=params,
             limit=limit,
             page_size=page_size,
