@@ -28,8 +28,9 @@ class SyncPager(Generic[T]):
     starts from the first page again.
 
     The semantics are those of :class:`~wkapi.Pager`, which does the work on the client's event
-    loop: a page is fetched only when the loop reaches it, never ahead; an item already yielded
-    (by ``id``) is not yielded again when the list shifts during the listing.
+    loop: while a loop works through one page, the next one is already requested (one page
+    ahead at most; leaving the loop cancels it and asks for nothing more); an item already
+    yielded (by ``id``) is not yielded again when the list shifts during the listing.
     """
 
     def __init__(self, portal: Portal, pager: Pager[T]) -> None:
