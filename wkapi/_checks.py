@@ -1,5 +1,7 @@
 """Argument checks: a bad argument raises :class:`~wkapi.InputError` naming it, before anything
-is sent.
+is sent; a bad setting of a config object (:class:`~wkapi.Timeouts`, :class:`~wkapi.Limits`,
+:class:`~wkapi.RetryPolicy`, the client's config) raises :class:`~wkapi.ConfigurationError`
+naming it, when the object is built (the ``valid_*`` attrs validators at the end).
 
 Shared by resources, models and jobs, with one message per kind of mistake::
 
@@ -31,7 +33,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._errors import InputError
+import attrs
+
+from ._errors import ConfigurationError, InputError
 
 __all__ = [
     "INT32_MAX",
@@ -39,6 +43,7 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "OBJECT_ID",
+    "as_status_set",
     "check_bool",
     "check_callable",
     "check_id",
@@ -48,6 +53,10 @@ __all__ = [
     "check_path",
     "check_str",
     "is_int",
+    "valid_flag",
+    "valid_int",
+    "valid_seconds",
+    "valid_statuses",
 ]
 
 #: The bounds of the server's ``Int`` (Scala/Java, 32-bit signed).
@@ -153,3 +162,74 @@ def check_callable(name: str, value: object) -> Callable[..., Any]:
     if callable(value):
         return value
     raise InputError(f"{name} must be callable, got {value!r}")
+
+
+# -- settings ---------------------------------------------------------------------------------
+# The config objects' attrs validators: a setting of the wrong type or range raises
+# ConfigurationError naming it as ``<Class>.<field>`` when the object is built, never an
+# AttributeError or TypeError later, from inside.
+
+Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _name(instance: object, attribute: attrs.Attribute[Any]) -> str:
+    return f"{type(instance).__name__}.{attribute.name}"
+
+
+def _is_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, numbers.Real)
+
+
+def valid_seconds(*, optional: bool, zero: bool = False) -> Validator:
+    """A number of seconds (or a ratio): > 0 (``zero``: >= 0), or ``None`` if ``optional``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if not _is_number(value) or not (value >= 0 if zero else value > 0):  # type: ignore[operator]
+            bound = ">= 0" if zero else "> 0"
+            none = " or None" if optional else ""
+            raise ConfigurationError(
+                f"{_name(instance, attribute)} must be {bound} (a number){none}, got {value!r}"
+            )
+
+    return check
+
+
+def valid_int(*, minimum: int, optional: bool = False) -> Validator:
+    """An ``int`` (not a bool) >= ``minimum``, or ``None`` if ``optional``."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is None and optional:
+            return
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            none = " or None" if optional else ""
+            raise ConfigurationError(
+                f"{_name(instance, attribute)} must be >= {minimum} (an int){none}, got {value!r}"
+            )
+
+    return check
+
+
+def valid_flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """``True`` or ``False`` (not ``1`` or ``"yes"``)."""
+    if value is not True and value is not False:
+        raise ConfigurationError(
+            f"{_name(instance, attribute)} must be True or False, got {value!r}"
+        )
+
+
+def as_status_set(value: object) -> Any:
+    """A list, tuple or set of statuses as a frozenset (an attrs converter); anything else is
+    left for :func:`valid_statuses` to refuse, naming the field."""
+    return frozenset(value) if isinstance(value, (set, frozenset, list, tuple)) else value
+
+
+def valid_statuses(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """A set of HTTP statuses (ints)."""
+    if not isinstance(value, frozenset) or not all(
+        isinstance(status, int) and not isinstance(status, bool) for status in value
+    ):
+        raise ConfigurationError(
+            f"{_name(instance, attribute)} must be a set of ints like {{429, 503}}, got {value!r}"
+        )

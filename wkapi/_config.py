@@ -9,10 +9,10 @@ from collections.abc import Mapping
 import attrs
 import yarl
 
+from ._checks import valid_flag, valid_int, valid_seconds
 from ._deprecation import positional_fields_deprecated
 from ._errors import ConfigurationError
 from ._retry import RetryPolicy
-from ._settings_checks import flag, integer, seconds
 
 __all__ = ["SUPPORTED_API_VERSIONS", "ClientConfig", "Limits", "Timeouts"]
 
@@ -33,10 +33,10 @@ class Timeouts:
     ``transfer_read`` seconds.
     """
 
-    api_total: float | None = attrs.field(default=60.0, validator=seconds(optional=True))
-    connect: float | None = attrs.field(default=10.0, validator=seconds(optional=True))
-    transfer_read: float | None = attrs.field(default=120.0, validator=seconds(optional=True))
-    transfer_total: float | None = attrs.field(default=None, validator=seconds(optional=True))
+    api_total: float | None = attrs.field(default=60.0, validator=valid_seconds(optional=True))
+    connect: float | None = attrs.field(default=10.0, validator=valid_seconds(optional=True))
+    transfer_read: float | None = attrs.field(default=120.0, validator=valid_seconds(optional=True))
+    transfer_total: float | None = attrs.field(default=None, validator=valid_seconds(optional=True))
 
 
 @positional_fields_deprecated
@@ -50,9 +50,9 @@ class Limits:
         burst: how many requests may start at once before ``rate`` applies (default: 1 + rate).
     """
 
-    concurrency: int = attrs.field(default=8, validator=integer(minimum=1))
-    rate: float | None = attrs.field(default=None, validator=seconds(optional=True))
-    burst: int | None = attrs.field(default=None, validator=integer(minimum=1, optional=True))
+    concurrency: int = attrs.field(default=8, validator=valid_int(minimum=1))
+    rate: float | None = attrs.field(default=None, validator=valid_seconds(optional=True))
+    burst: int | None = attrs.field(default=None, validator=valid_int(minimum=1, optional=True))
 
 
 #: A path that already names the API (``/api`` or ``/api/v5``), a common slip.
@@ -92,12 +92,12 @@ class ClientConfig:
     timeouts: Timeouts = attrs.field(factory=Timeouts)
     limits: Limits = attrs.field(factory=Limits)
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
-    verify_tls: bool = attrs.field(default=True, validator=flag)
-    strict_models: bool = attrs.field(default=False, validator=flag)
+    verify_tls: bool = attrs.field(default=True, validator=valid_flag)
+    strict_models: bool = attrs.field(default=False, validator=valid_flag)
     max_upload_bytes: int = attrs.field(
-        default=DEFAULT_MAX_UPLOAD_BYTES, validator=integer(minimum=1)
+        default=DEFAULT_MAX_UPLOAD_BYTES, validator=valid_int(minimum=1)
     )
-    check_version: bool = attrs.field(default=True, validator=flag)
+    check_version: bool = attrs.field(default=True, validator=valid_flag)
 
     def __attrs_post_init__(self) -> None:
         for name, kind in (("timeouts", Timeouts), ("limits", Limits), ("retry", RetryPolicy)):

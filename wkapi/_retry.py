@@ -34,6 +34,7 @@ from typing import Protocol
 
 import attrs
 
+from ._checks import as_status_set, valid_int, valid_seconds, valid_statuses
 from ._deprecation import positional_fields_deprecated
 from ._errors import (
     APIConnectionError,
@@ -42,7 +43,6 @@ from ._errors import (
     ServerUnreachableError,
 )
 from ._liveness import Liveness
-from ._settings_checks import as_status_set, integer, seconds, status_set
 
 __all__ = ["IDEMPOTENT_METHODS", "Retries", "RetryBudget", "RetryPolicy", "parse_retry_after"]
 
@@ -72,24 +72,30 @@ class RetryPolicy:
             takes longer to restart; ``None`` never gives up (the attempts still end).
     """
 
-    attempts: int = attrs.field(default=3, validator=integer(minimum=1))
-    backoff_initial: float = attrs.field(default=0.5, validator=seconds(optional=False, zero=True))
-    backoff_max: float = attrs.field(default=8.0, validator=seconds(optional=False, zero=True))
-    retry_after_cap: float = attrs.field(default=60.0, validator=seconds(optional=False, zero=True))
+    attempts: int = attrs.field(default=3, validator=valid_int(minimum=1))
+    backoff_initial: float = attrs.field(
+        default=0.5, validator=valid_seconds(optional=False, zero=True)
+    )
+    backoff_max: float = attrs.field(
+        default=8.0, validator=valid_seconds(optional=False, zero=True)
+    )
+    retry_after_cap: float = attrs.field(
+        default=60.0, validator=valid_seconds(optional=False, zero=True)
+    )
     idempotent_statuses: frozenset[int] = attrs.field(
         default=frozenset({408, 429, 500, 502, 503, 504}),
         converter=as_status_set,
-        validator=status_set,
+        validator=valid_statuses,
     )
     unprocessed_statuses: frozenset[int] = attrs.field(
-        default=frozenset({429, 503}), converter=as_status_set, validator=status_set
+        default=frozenset({429, 503}), converter=as_status_set, validator=valid_statuses
     )
     budget_ratio: float | None = attrs.field(
-        default=0.2, validator=seconds(optional=True, zero=True)
+        default=0.2, validator=valid_seconds(optional=True, zero=True)
     )
-    budget_floor: int = attrs.field(default=20, validator=integer(minimum=0))
-    budget_window: float = attrs.field(default=10.0, validator=seconds(optional=False))
-    give_up_after: float | None = attrs.field(default=20.0, validator=seconds(optional=True))
+    budget_floor: int = attrs.field(default=20, validator=valid_int(minimum=0))
+    budget_window: float = attrs.field(default=10.0, validator=valid_seconds(optional=False))
+    give_up_after: float | None = attrs.field(default=20.0, validator=valid_seconds(optional=True))
 
     @classmethod
     def disabled(cls) -> RetryPolicy:
