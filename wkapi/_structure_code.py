@@ -31,6 +31,8 @@ import attrs
 import cattrs
 import orjson
 
+from wkapi._records import slot_setters
+
 __all__ = ["Misfit", "StructureCode"]
 
 Hook = Callable[[Any], Any]
@@ -94,6 +96,7 @@ class _Names:
             "_dumps": orjson.dumps,
             "_EXACT": _EXACT,
             "_review": _review,
+            "_new": object.__new__,
         }
         self._count = 0
 
@@ -197,8 +200,8 @@ class StructureCode:
             var = names.local()
             values.append(var)
             self._emit_field(field, var, key, field_aliases, lines, names)
-        call = self._call(cls, fields, values, names)
-        self._emit_memo_store(kind, memo, fields, values, call, lines, names)
+        build = self._builder(cls, fields, values, names)
+        self._emit_memo_store(kind, memo, fields, values, build, lines, names)
         return _compile(f"structure_{cls.__name__}", lines, names)
 
     def _emit_field(
@@ -215,6 +218,11 @@ class StructureCode:
         default = field.default
         if default is attrs.NOTHING and not field_aliases:
             lines.append(f"    {var} = o[{key!r}]")
+            self._emit(field.type, var, lines, "    ", names)
+            return
+        if default is None and not field_aliases and _optional_member(field.type) is not None:
+            # ``X | None = None``: an absent key and a null are the same None.
+            lines.append(f"    {var} = o.get({key!r})")
             self._emit(field.type, var, lines, "    ", names)
             return
         lines.append(f"    {var} = o.get({key!r}, _ABSENT)")
@@ -235,12 +243,28 @@ class StructureCode:
             lines.extend(body)
 
     @staticmethod
-    def _call(
+    def _builder(
         cls: type, fields: Sequence[attrs.Attribute[Any]], values: list[str], names: _Names
-    ) -> str:
-        positional = [v for f, v in zip(fields, values, strict=True) if not f.kw_only]
-        keywords = [f"{f.alias}={v}" for f, v in zip(fields, values, strict=True) if f.kw_only]
-        return f"{names.bind(cls, '_cls')}({', '.join([*positional, *keywords])})"
+    ) -> Callable[[str, str], list[str]]:
+        """``build(target, indent)``: the statements that make the instance as ``target``:
+        through its slots when :func:`~wkapi._records.slot_setters` allows it (a ``Task`` per
+        task of an answer), else by calling the class."""
+        setters = slot_setters(cls)
+        cls_name = names.bind(cls, "_cls")
+        if setters is None:
+            positional = [v for f, v in zip(fields, values, strict=True) if not f.kw_only]
+            keywords = [f"{f.alias}={v}" for f, v in zip(fields, values, strict=True) if f.kw_only]
+            call = f"{cls_name}({', '.join([*positional, *keywords])})"
+            return lambda target, indent: [f"{indent}{target} = {call}"]
+        setter_names = [names.bind(setter, "_set") for setter in setters]
+
+        def build(target: str, indent: str) -> list[str]:
+            return [
+                f"{indent}{target} = _new({cls_name})",
+                *(f"{indent}{s}({target}, {v})" for s, v in zip(setter_names, values, strict=True)),
+            ]
+
+        return build
 
     # -- memos -------------------------------------------------------------------------------
 
@@ -283,13 +307,14 @@ class StructureCode:
         memo: tuple[str, str] | None,
         fields: Sequence[attrs.Attribute[Any]],
         values: list[str],
-        call: str,
+        build: Callable[[str, str], list[str]],
         lines: list[str],
         names: _Names,
     ) -> None:
         """Build the instance and keep it for equal answers (see :class:`StructureCode`)."""
         if kind is None:
-            lines.append(f"    return {call}")
+            lines.extend(build("found", "    "))
+            lines.append("    return found")
             return
         if kind == "json":
             assert memo is not None
@@ -299,7 +324,7 @@ class StructureCode:
             shareable = ["key is not None", *(f"{v} is None" for v in unshared)]
             lines.append("    if key is not None:")
             self._emit_miss(*memo, "        ", lines)
-            lines.append(f"    found = {call}")
+            lines.extend(build("found", "    "))
             lines.append(f"    if {' and '.join(shareable)}:")
             self._emit_store(*memo, "key", "        ", lines)
             lines.append("    return found")
@@ -323,10 +348,11 @@ class StructureCode:
         lines.append(f"{indent}    {state}[1] += 1")
         lines.append(f"{indent}    return found")
         self._emit_miss(memo_name, state, indent, lines)
-        lines.append(f"{indent}found = {call}")
+        lines.extend(build("found", indent))
         self._emit_store(memo_name, state, "key", indent, lines)
         lines.append(f"{indent}return found")
-        lines.append(f"    return {call}")
+        lines.extend(build("found", "    "))
+        lines.append("    return found")
 
     @staticmethod
     def _emit_miss(memo: str, state: str, indent: str, lines: list[str]) -> None:
