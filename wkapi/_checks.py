@@ -72,9 +72,23 @@ OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 _is_object_id = OBJECT_ID.fullmatch
 
 
+#: Ids found valid lately: an exact ``str`` equal to one of them is one too, found by a set
+#: lookup instead of the pattern (a bulk job checks one task type id for every spec).
+_valid_ids: set[str] = set()
+_VALID_IDS_KEPT = 256
+
+
 def check_id(name: str, value: object) -> str:
     """``value`` if it is a WEBKNOSSOS object id, so a typo never reaches the server."""
-    if isinstance(value, str) and _is_object_id(value) is not None:
+    if type(value) is str:
+        if value in _valid_ids:
+            return value
+        if _is_object_id(value) is not None:
+            if len(_valid_ids) >= _VALID_IDS_KEPT:
+                _valid_ids.clear()  # starts again
+            _valid_ids.add(value)
+            return value
+    elif isinstance(value, str) and _is_object_id(value) is not None:
         return value
     raise InputError(f"{name} must be an id of 24 lowercase hex characters, got {value!r}")
 

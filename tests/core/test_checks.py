@@ -120,3 +120,31 @@ async def test_resources_models_and_pager_say_it_the_same_way() -> None:
         "task_type_id must be an id of 24 lowercase hex characters, got 'abc'",
         "concurrency must be an int >= 1, got 0",
     ]
+
+
+def test_an_id_found_valid_before_is_taken_only_as_an_exact_string() -> None:
+    class Lying(str):
+        """Hashes and compares like a valid id, whatever it holds."""
+
+        def __hash__(self) -> int:
+            return hash(ID)
+
+        def __eq__(self, other: object) -> bool:
+            return True
+
+        __ne__ = str.__ne__
+
+    assert check_id("task id", ID) == ID  # now among the ids found valid
+    assert check_id("task id", ID) == ID
+    with pytest.raises(wkapi.InputError, match=f"task id {HEX24}"):
+        check_id("task id", Lying("not an id"))
+    assert check_id("task id", Lying(ID)) == ID  # a str subclass holding an id is one
+
+
+def test_many_different_ids_are_each_checked() -> None:
+    ids = [f"{i:024x}" for i in range(1000)]
+
+    assert [check_id("id", value) for value in ids] == ids
+    for bad in ("0" * 23, "0" * 25, "G" * 24, ids[10].upper(), None, 5):
+        with pytest.raises(wkapi.InputError, match=HEX24):
+            check_id("id", bad)
