@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 import pytest
 
 from wkapi.jobs import BulkTaskItem, BulkTaskReport
@@ -10,9 +11,11 @@ from wkapi.jobs._bulk_markers import (
     MarkerMatcher,
     make_marker,
     marked_creation_info,
+    marker_prefix,
     new_run_id,
 )
 from wkapi.jobs._bulk_plan import BatchKey, plan_batches
+from wkapi.jobs._bulk_run import _body, _Item
 from wkapi.models import TaskSpec
 
 SKELETON_A = BatchKey("a", volume=False)
@@ -66,6 +69,38 @@ def test_markers_are_unique_per_run_and_index_and_parse_back() -> None:
     match = MARKER_PATTERN.fullmatch(marker)
     assert match is not None
     assert match.groups() == (run, "41")
+
+
+def test_every_marker_of_a_run_starts_with_its_prefix() -> None:
+    run = new_run_id()
+
+    assert make_marker(run, 7) == f"{marker_prefix(run)}7]"
+    assert MARKER_PATTERN.fullmatch(f"{marker_prefix(run)}123]") is not None
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"creation_info": "batch 7", "description": ""},
+        {
+            "edit_rotation": (0.5, -90, 1e-7),
+            "open_instances": 3,
+            "needed_experience": ("nuclei", 2),
+            "bounding_box": (1, 2, 3, 40, 50, 60),
+            "script_id": "5b1e45faa000009d00abc007",
+            "description": "a ü description",
+        },
+    ],
+)
+def test_the_body_sent_is_the_specs_own_with_its_marker(options: dict[str, object]) -> None:
+    spec = TaskSpec("5b1e45faa000009d00abc003", "l4_sample", "project", (1, -2, 3), **options)  # type: ignore[arg-type]
+    marker = make_marker("0123456789ab", 41)
+    expected = spec.to_json() | {"creationInfo": marked_creation_info(spec.creation_info, marker)}
+
+    sent = orjson.dumps(_body(_Item(41, spec, marker)))
+
+    assert orjson.loads(sent) == orjson.loads(orjson.dumps(expected))
 
 
 def test_the_users_creation_info_stays_a_readable_prefix() -> None:

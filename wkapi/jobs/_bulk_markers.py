@@ -22,6 +22,7 @@ __all__ = [
     "check_run_id",
     "make_marker",
     "marked_creation_info",
+    "marker_prefix",
     "new_run_id",
 ]
 
@@ -46,7 +47,12 @@ def check_run_id(run_id: object) -> str:
 
 def make_marker(run_id: str, index: int) -> str:
     """The marker of input item ``index`` of run ``run_id``."""
-    return f"[wkapi:{run_id}:{index}]"
+    return f"{marker_prefix(run_id)}{index}]"
+
+
+def marker_prefix(run_id: str) -> str:
+    """What every marker of run ``run_id`` starts with: its item's index and ``]`` follow."""
+    return f"[wkapi:{run_id}:"
 
 
 def marked_creation_info(creation_info: str | None, marker: str) -> str:

@@ -59,12 +59,14 @@ from wkapi._errors import (
 )
 from wkapi._liveness import Liveness
 from wkapi._progress import ProgressFunction
+from wkapi._records import record_builder
 from wkapi.models import Task, TaskCreationReport, TaskSpec
 from wkapi.models.common import JsonObject
+from wkapi.models.task_spec import spec_json
 from wkapi.resources.projects import ProjectsResource
 from wkapi.resources.task_types import TaskTypesResource
 
-from ._bulk_markers import MarkerMatcher, make_marker, marked_creation_info, new_run_id
+from ._bulk_markers import MarkerMatcher, marked_creation_info, marker_prefix, new_run_id
 from ._bulk_plan import VOLUME_LIMIT, BatchKey, plan_batches
 from ._bulk_preflight import Preflight, Refusal, Verdict
 from ._bulk_reconcile import floor_before, scan_project
@@ -188,18 +190,11 @@ class BulkRun:
     async def run(self, specs: Sequence[TaskSpec]) -> BulkTaskReport:
         """Create every spec at most once and report each one's outcome."""
         settings = self._settings
-        self._items = [
-            _Item(index, spec, make_marker(self.run_id, index)) for index, spec in enumerate(specs)
-        ]
         preflight = Preflight(
             self._task_types, self._projects, volume_task_types=settings.volume_task_types
         )
         verdicts = await preflight.check(specs, concurrency=settings.concurrency)
-        sendable = [
-            item
-            for item, verdict in zip(self._items, verdicts, strict=True)
-            if self._prepare(item, verdict)
-        ]
+        sendable = self._prepare(specs, verdicts)
         logger.info(
             "bulk task creation run %s: %d items (resume it with run_id=%r)",
             self.run_id,
@@ -233,15 +228,26 @@ class BulkRun:
 
     # -- preparation --------------------------------------------------------------------------
 
-    def _prepare(self, item: _Item, verdict: Verdict) -> bool:
-        """Fail a refused item; make a cleared one ready to send (body, batch key, project)."""
-        if isinstance(verdict, Refusal):
-            self._fail([item], verdict.status, verdict.message)
-            return False
-        item.key = verdict.key
-        item.project_id = verdict.project.id
-        item.project_floor = verdict.project.floor
-        return True
+    def _prepare(self, specs: Sequence[TaskSpec], verdicts: Sequence[Verdict]) -> list[_Item]:
+        """The run's items, one per spec: each cleared one ready to send (its marker, batch
+        key and project), each refused one failed. Returns the cleared ones."""
+        prefix = marker_prefix(self.run_id)
+        items = self._items = []
+        sendable: list[_Item] = []
+        refused: list[tuple[_Item, Refusal]] = []
+        for index, (spec, verdict) in enumerate(zip(specs, verdicts, strict=True)):
+            marker = f"{prefix}{index}]"  # make_marker(), without a call per item
+            if isinstance(verdict, Refusal):
+                item = _Item(index, spec, marker)
+                refused.append((item, verdict))
+            else:
+                project = verdict.project
+                item = _Item(index, spec, marker, verdict.key, project.id, project.floor)
+                sendable.append(item)
+            items.append(item)
+        for item, refusal in refused:
+            self._fail([item], refusal.status, refusal.message)
+        return sendable
 
     async def _resume(self, sendable: list[_Item]) -> list[_Item]:
         """Settle the items an earlier run with this run id created; the ones left to send.
@@ -437,13 +443,15 @@ class BulkRun:
             return exc
         self._warnings.update(dict.fromkeys(answer.warnings))
         for item, result in zip(batch, answer.results, strict=True):
-            if result.task is not None:
-                self._check_marker(item, result.task)
-                self._created(item, result.task)
+            task = result.task
+            if task is not None:
+                info = task.creation_info
+                if info is None or not info.endswith(item.marker):  # else: as sent
+                    self._check_marker(item, task)
+                self._created(item, task)
             else:
                 self._fail([item], result.status, result.error or "refused without a message")
-        for item in batch:  # now, while other batches are with the server, not all at the end
-            _outcome(item)
+            _outcome(item)  # now, while other batches are with the server, not all at the end
         self._report_progress()
         return None
 
@@ -616,14 +624,24 @@ class BulkRun:
                 f"DUPLICATE: task {task_id} repeats item {index} (marker {item.marker}), "
                 f"which was created as task {item.task.id if item.task else '?'}"
             ] = None
+        outcomes: list[BulkTaskItem] = []
+        resent = reconciled = resumed = 0
+        for item in self._items:  # one pass: a run has tens of thousands of items
+            outcomes.append(_outcome(item))
+            if item.sends > 1:
+                resent += 1
+            if item.reconciled and item.task is not None:
+                reconciled += 1
+            if item.resumed:
+                resumed += 1
         return BulkTaskReport(
             run_id=self.run_id,
-            items=tuple([_outcome(item) for item in self._items]),
+            items=tuple(outcomes),
             warnings=tuple(warnings),
             requests=self._requests,
-            resent=sum(1 for item in self._items if item.sends > 1),
-            reconciled=sum(1 for item in self._items if item.reconciled and item.task is not None),
-            resumed=sum(1 for item in self._items if item.resumed),
+            resent=resent,
+            reconciled=reconciled,
+            resumed=resumed,
             duplicate_task_ids=tuple(self._duplicates),
             unreachable=self._unreachable is not None,
         )
@@ -650,20 +668,23 @@ def _outcome(item: _Item) -> BulkTaskItem:
         or outcome.error != item.error
         or outcome.sends != item.sends
     ):
-        # Positional (index, spec, marker, task, status, error, sends): there is one per input
-        # item, and keywords cost a third more.
-        outcome = item.outcome = BulkTaskItem(
+        # Positional (index, spec, marker, task, status, error, sends), through the slots:
+        # there is one per input item.
+        outcome = item.outcome = _new_outcome(
             item.index, item.spec, item.marker, item.task, item.status, item.error, item.sends
         )
     return outcome
 
 
+_new_outcome = record_builder(BulkTaskItem)
+
+
 def _body(item: _Item) -> JsonObject:
     """The item's task body with its marker. Built for each send, not kept: a body lives only
-    until the request is encoded, so a large run holds no second copy of its input."""
-    body = item.spec.to_json()
-    body["creationInfo"] = marked_creation_info(item.spec.creation_info, item.marker)
-    return body
+    until the request is encoded, so a large run holds no second copy of its input. Its
+    positions are the spec's tuples (JSON arrays to the encoder, and no copies)."""
+    spec = item.spec
+    return spec_json(spec, marked_creation_info(spec.creation_info, item.marker), tuple)
 
 
 def _mismatch(item: _Item, task: Task) -> str | None:

@@ -28,6 +28,7 @@ from wkapi._checks import (
     is_int,
 )
 from wkapi._errors import InputError
+from wkapi._records import record_initializer
 from wkapi.models.common import BoundingBox, JsonObject, NeededExperience, Vec3Int
 
 __all__ = ["TaskFromFilesParams", "TaskSpec"]
@@ -35,6 +36,13 @@ __all__ = ["TaskFromFilesParams", "TaskSpec"]
 Number = int | float
 NeededExperienceLike = NeededExperience | tuple[str, int] | Mapping[str, Any]
 BoundingBoxLike = BoundingBox | Mapping[str, Any] | Sequence[int]
+
+
+#: The defaults of ``edit_rotation`` and ``needed_experience`` (valid: taken as they are).
+_NO_ROTATION: tuple[Number, Number, Number] = (0, 0, 0)
+_NO_EXPERIENCE_GIVEN = ("", 0)
+#: The default "no experience needed", shared by every spec that does not name one.
+_NO_EXPERIENCE = NeededExperience("", 0)
 
 
 @attrs.frozen(init=False)
@@ -81,30 +89,42 @@ class TaskSpec:
         project_name: str,
         edit_position: Sequence[int],
         *,
-        edit_rotation: Sequence[Number] = (0, 0, 0),
+        edit_rotation: Sequence[Number] = _NO_ROTATION,
         open_instances: int = 1,
-        needed_experience: NeededExperienceLike = ("", 0),
+        needed_experience: NeededExperienceLike = _NO_EXPERIENCE_GIVEN,
         bounding_box: BoundingBoxLike | None = None,
         script_id: str | None = None,
         creation_info: str | None = None,
         description: str | None = None,
     ) -> None:
-        self.__attrs_init__(
-            task_type_id=check_id("task_type_id", task_type_id),
-            dataset=check_name("dataset", dataset),
-            project_name=check_name("project_name", project_name),
-            edit_position=_int_vector("edit_position", edit_position),
-            edit_rotation=_number_vector("edit_rotation", edit_rotation),
-            open_instances=check_int(
-                "open_instances", open_instances, minimum=1, maximum=INT32_MAX
+        # Positional, in field order, and the defaults (valid as they are) taken without a
+        # check: a bulk job builds tens of thousands of specs. _store_spec() is what
+        # self.__attrs_init__() does, through the slots.
+        _store_spec(
+            self,
+            check_id("task_type_id", task_type_id),
+            check_name("dataset", dataset),
+            check_name("project_name", project_name),
+            _int_vector("edit_position", edit_position),
+            (
+                edit_rotation
+                if edit_rotation is _NO_ROTATION
+                else _number_vector("edit_rotation", edit_rotation)
             ),
-            needed_experience=_needed_experience(needed_experience),
-            bounding_box=None if bounding_box is None else _bounding_box(bounding_box),
-            script_id=None if script_id is None else check_id("script_id", script_id),
-            creation_info=(
-                None if creation_info is None else check_name("creation_info", creation_info)
+            (
+                open_instances
+                if type(open_instances) is int and 1 <= open_instances <= INT32_MAX
+                else check_int("open_instances", open_instances, minimum=1, maximum=INT32_MAX)
             ),
-            description=(
+            (
+                _NO_EXPERIENCE
+                if needed_experience is _NO_EXPERIENCE_GIVEN
+                else _needed_experience(needed_experience)
+            ),
+            None if bounding_box is None else _bounding_box(bounding_box),
+            None if script_id is None else check_id("script_id", script_id),
+            None if creation_info is None else check_name("creation_info", creation_info),
+            (
                 None
                 if description is None
                 else check_str("description", description, allow_empty=True)
@@ -117,19 +137,7 @@ class TaskSpec:
         The instance count goes out as ``openInstances`` and as ``pendingInstances``: servers
         before 23.09 need the first, newer ones the second, and both ignore the other.
         """
-        return task_json(
-            self.task_type_id,
-            self.project_name,
-            self.needed_experience,
-            self.open_instances,
-            self.script_id,
-            self.bounding_box,
-            dataset=self.dataset,
-            edit_position=self.edit_position,
-            edit_rotation=self.edit_rotation,
-            creation_info=self.creation_info,
-            description=self.description,
-        )
+        return spec_json(self, self.creation_info)
 
     @staticmethod
     def unknown_fields(names: Iterable[str]) -> list[str]:
@@ -190,6 +198,9 @@ class TaskSpec:
             _parse_vector("edit_position", position, int),
             **kwargs,
         )
+
+
+_store_spec = record_initializer(TaskSpec)
 
 
 # --- value checks -----------------------------------------------------------------------------
@@ -263,8 +274,6 @@ def _plain_number(value: Any) -> bool:
 
 
 _isfinite = math.isfinite
-#: The default "no experience needed", shared by every spec that does not name one.
-_NO_EXPERIENCE = NeededExperience("", 0)
 
 
 def _needed_experience(value: Any) -> NeededExperience:
@@ -502,26 +511,71 @@ def task_json(
     open_instances: int,
     script_id: str | None,
     bounding_box: BoundingBox | None,
-    *,
     dataset: str,
     edit_position: Sequence[int],
     edit_rotation: Sequence[Number],
     creation_info: str | None,
     description: str | None,
+    vector: Callable[[Sequence[Number]], Any] = list,
 ) -> JsonObject:
     """A whole task body as ``POST /tasks`` and ``PUT /tasks/:id`` take it (optional keys left
-    out when unset)."""
-    body = task_parameters_json(
-        task_type_id, project_name, needed_experience, open_instances, script_id, bounding_box
-    )
-    body["dataSet"] = dataset
-    body["editPosition"] = list(edit_position)
-    body["editRotation"] = list(edit_rotation)
+    out when unset): the keys of :func:`task_parameters_json` and the task's own.
+
+    ``vector`` makes the JSON arrays of the positions; ``tuple`` keeps a spec's own tuples
+    (orjson writes them as arrays too), for bodies that are encoded at once.
+    """
+    # Without a script or a bounding box (the common case), one dict display with the same keys
+    # in the same order: a bulk job builds one body per task.
+    if script_id is not None or bounding_box is not None:
+        body = task_parameters_json(
+            task_type_id, project_name, needed_experience, open_instances, script_id, bounding_box
+        )
+        body["dataSet"] = dataset
+        body["editPosition"] = vector(edit_position)
+        body["editRotation"] = vector(edit_rotation)
+    else:
+        body = {
+            "taskTypeId": task_type_id,
+            "neededExperience": {
+                "domain": needed_experience.domain,
+                "value": needed_experience.value,
+            },
+            "openInstances": open_instances,
+            "pendingInstances": open_instances,
+            "projectName": project_name,
+            "dataSet": dataset,
+            "editPosition": vector(edit_position),
+            "editRotation": vector(edit_rotation),
+        }
     if creation_info is not None:
         body["creationInfo"] = creation_info
     if description is not None:
         body["description"] = description
     return body
+
+
+def spec_json(
+    spec: TaskSpec,
+    creation_info: str | None,
+    vector: Callable[[Sequence[Number]], Any] = list,
+) -> JsonObject:
+    """``spec.to_json()`` with ``creation_info`` in place of the spec's own (a bulk job's, with
+    its marker); ``vector`` makes the positions' arrays (``tuple`` keeps the spec's own tuples,
+    which orjson writes as arrays too)."""
+    return task_json(
+        spec.task_type_id,
+        spec.project_name,
+        spec.needed_experience,
+        spec.open_instances,
+        spec.script_id,
+        spec.bounding_box,
+        spec.dataset,
+        spec.edit_position,
+        spec.edit_rotation,
+        creation_info,
+        spec.description,
+        vector,
+    )
 
 
 @attrs.frozen(init=False)
