@@ -19,6 +19,7 @@ asks nothing more of the lookups afterwards.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
 import anyio
@@ -33,6 +34,11 @@ from ._bulk_plan import BatchKey
 from ._bulk_reconcile import floor_before
 
 __all__ = ["Clearance", "Preflight", "ProjectInfo", "Refusal", "Verdict"]
+
+#: What a spec's verdict depends on: its task type id, project name and dataset.
+_spec_key: Callable[[TaskSpec], tuple[str, str, str]] = operator.attrgetter(
+    "task_type_id", "project_name", "dataset"
+)
 
 #: Lookup answers that concern only the items needing that lookup.
 _ITEM_STATUSES = frozenset({400, 403, 404})
@@ -90,24 +96,19 @@ class Preflight:
     async def check(self, specs: Sequence[TaskSpec], *, concurrency: int) -> list[Verdict]:
         """One verdict per spec, in order, after looking up every distinct task type and
         project name of ``specs`` once, concurrently."""
-        await self._look_up(specs, concurrency)
-        # Items of one task type, project and dataset share their (frozen) verdict.
-        verdicts: dict[tuple[str, str, str], Verdict] = {}
-        out: list[Verdict] = []
-        for spec in specs:
-            key = (spec.task_type_id, spec.project_name, spec.dataset)
-            verdict = verdicts.get(key)
-            if verdict is None:
-                verdict = verdicts[key] = self._verdict(spec)
-            out.append(verdict)
-        return out
+        # Items of one task type, project and dataset share their (frozen) verdict. The keys
+        # are made twice rather than kept: a list of one tuple per item would stay alive.
+        distinct = dict.fromkeys(map(_spec_key, specs))
+        await self._look_up(distinct, concurrency)
+        verdicts = {key: self._verdict(*key) for key in distinct}
+        return [verdicts[key] for key in map(_spec_key, specs)]
 
-    async def _look_up(self, specs: Iterable[TaskSpec], concurrency: int) -> None:
+    async def _look_up(self, keys: Iterable[tuple[str, str, str]], concurrency: int) -> None:
         type_ids: dict[str, None] = {}
         names: dict[str, None] = {}
-        for spec in specs:
-            type_ids[spec.task_type_id] = None
-            names[spec.project_name] = None
+        for type_id, name, _ in keys:
+            type_ids[type_id] = None
+            names[name] = None
         if self._volume_word is not None:
             self._volume = {t: t in self._volume_word for t in type_ids}
             type_ids = {}
@@ -129,17 +130,17 @@ class Preflight:
         if errors:
             raise errors[0]
 
-    def _verdict(self, spec: TaskSpec) -> Verdict:
-        volume = self._volume[spec.task_type_id]
+    def _verdict(self, task_type_id: str, project_name: str, dataset: str) -> Verdict:
+        volume = self._volume[task_type_id]
         if isinstance(volume, Refusal):
             return volume
-        project = self._project_infos[spec.project_name]
+        project = self._project_infos[project_name]
         if isinstance(project, Refusal):
             return project
         # Task types taken on the caller's word were not checked: a batch per task type keeps
         # a wrong id (the server refuses the whole request) to its own items.
-        by_type = None if self._volume_word is None else spec.task_type_id
-        return Clearance(project, BatchKey(spec.dataset, volume, by_type))
+        by_type = None if self._volume_word is None else task_type_id
+        return Clearance(project, BatchKey(dataset, volume, by_type))
 
     async def _task_type(self, task_type_id: str) -> None:
         try:

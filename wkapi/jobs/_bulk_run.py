@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import operator
 from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 
 import anyio
@@ -204,7 +205,7 @@ class BulkRun:
         if self._resuming:
             sendable = await self._resume(sendable)
         self._report_progress()
-        batches = plan_batches(sendable, self._key, settings.batch_size)
+        batches = plan_batches(sendable, _batch_key, settings.batch_size)
         limiter = anyio.CapacityLimiter(settings.concurrency)
 
         async def deliver(batch: list[_Item]) -> None:
@@ -308,11 +309,6 @@ class BulkRun:
         self._created(item, tasks[0])
         for task in tasks[1:]:
             self._duplicates[task.id] = item.index
-
-    @staticmethod
-    def _key(item: _Item) -> BatchKey:
-        assert item.key is not None
-        return item.key
 
     # -- delivery -----------------------------------------------------------------------------
 
@@ -646,6 +642,9 @@ class BulkRun:
             unreachable=self._unreachable is not None,
         )
 
+
+#: The batch key of a sendable item (set by ``_prepare``), read without a Python call per item.
+_batch_key: Callable[[_Item], BatchKey] = operator.attrgetter("key")
 
 _UNTRUSTED = (
     "not sent again because the server does not return creationInfo as sent, so the client "
