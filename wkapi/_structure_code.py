@@ -2,10 +2,11 @@
 
 For every attrs model, :class:`StructureCode` writes one Python function per mode (tolerant,
 strict) that reads each field straight from the JSON object under its key, checks the value's
-kind inline (``type(v) is int``), and calls the class once with every value, the way a
-hand-written parser would. Nested models, sequences and unions call the functions built for
-their own types. There is no per-field call into a generic hook, no keyword dict, and no path
-bookkeeping.
+kind inline (``type(v) is int``), and builds the instance once with every value, the way a
+hand-written parser would: a plain frozen record (no validator, converter or init hook) through
+its slots' descriptors, which stores what its ``__init__`` would (:mod:`wkapi._records`), any other
+class by calling it. Nested models, sequences and unions call the functions built for their own
+types. There is no per-field call into a generic hook, no keyword dict, and no path bookkeeping.
 
 The functions accept exactly what the cattrs converters of :mod:`wkapi._convert` accept (the same
 keys and aliases, ``_wk_prepare`` hooks, kinds, tolerant and strict rules) and build the same
