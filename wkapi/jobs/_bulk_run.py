@@ -447,7 +447,11 @@ class BulkRun:
                 self._created(item, task)
             else:
                 self._fail([item], result.status, result.error or "refused without a message")
-            _outcome(item)  # now, while other batches are with the server, not all at the end
+            # The report's item now, while other batches are with the server, not all at the end
+            # (as _outcome() would, without its check: the item has just changed).
+            item.outcome = _new_outcome(
+                item.index, item.spec, item.marker, item.task, item.status, item.error, item.sends
+            )
         self._report_progress()
         return None
 
