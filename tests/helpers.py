@@ -130,6 +130,9 @@ class ThreadedServer:
         return self.server.tokens
 
     def close(self) -> None:
+        """Stop the server and its thread (closing twice is harmless)."""
+        if self._loop.is_closed():
+            return
         assert self._stop is not None
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=30)

@@ -17,3 +17,14 @@ def threaded_server() -> Iterator[ThreadedServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadedServer]:
+    """A server of the test's own: it may be stopped, or get faults and latency that concern no
+    other test."""
+    started = ThreadedServer()
+    try:
+        yield started
+    finally:
+        started.close()

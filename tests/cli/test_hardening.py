@@ -10,26 +10,12 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.cli.helpers import REPO, ThreadedServer, cli_env, run_cli
 from wkapi.testing import FaultKind
 
 DOWNLOADS = "/annotations/*/download"
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadedServer]:
-    """A server of this test's own (it may be stopped, or get faults and latency)."""
-    started = ThreadedServer()
-    try:
-        yield started
-    finally:
-        if started.server._runner is not None:
-            started.close()
 
 
 def _args(server: ThreadedServer) -> list[str]:
@@ -112,8 +98,7 @@ def test_tasks_create_gives_up_on_a_dead_server_with_one_error_line(
         if process.poll() is None:
             process.kill()
             process.communicate()
-        if server.server._runner is not None:
-            server.close()
+        server.close()
 
     assert process.returncode == 1, stderr
     assert took < 15, took  # about the 2 s asked for, not the rest of 80 batches' retries

@@ -8,26 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from tests.cli.helpers import REPO, ThreadedServer, cli_env, run_cli
 from wkapi.testing import FaultKind
 
 EXIT_TERMINATED = 143
 DOWNLOADS = "/annotations/*/download"
-
-
-@pytest.fixture
-def server() -> Iterator[ThreadedServer]:
-    """A server of this test's own: the faults it gets concern no other test."""
-    started = ThreadedServer()
-    try:
-        yield started
-    finally:
-        started.close()
 
 
 def _start(server: ThreadedServer, *args: str) -> subprocess.Popen[str]:
