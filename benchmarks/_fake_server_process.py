@@ -8,6 +8,7 @@ of its standard input:
 
 - ``count``: the number of requests since the last ``count`` (the record is cleared);
 - ``cpu``: the server process's CPU seconds so far;
+- ``posted``: the number of ``POST /tasks`` requests recorded so far (nothing is cleared);
 - anything else, or the end of input: stop.
 """
 
@@ -39,6 +40,9 @@ async def serve(setup: Setup, *, latency: float = 0.0) -> None:
                 server.clear_requests()
             elif command == "cpu":
                 print(time.process_time(), flush=True)
+            elif command == "posted":
+                posted = [r for r in server.requests if r.method == "POST" and r.route == "/tasks"]
+                print(len(posted), flush=True)
             else:
                 return
 
@@ -74,6 +78,10 @@ class FakeServerProcess:
     def count_requests(self) -> int:
         """Requests the server received since the last call (the count starts again)."""
         return int(self._ask("count"))
+
+    def tasks_posted(self) -> int:
+        """``POST /tasks`` requests the server has recorded so far."""
+        return int(self._ask("posted"))
 
     def cpu_seconds(self) -> float:
         """The server process's CPU time so far."""

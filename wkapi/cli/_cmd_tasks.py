@@ -177,7 +177,7 @@ def create(
         loop = asyncio.get_running_loop()
         async with settings.client(concurrency=concurrency, give_up_after=give_up_after) as wk:
             with settings.progress() as view:
-                meter = view.meter("tasks", noun="tasks")
+                meter = view.meter("tasks settled", noun="tasks")  # created or failed
                 started = loop.time()
                 report = await wk.tasks.create_many(
                     specs,
