@@ -53,9 +53,8 @@ def _limits(
         return limits
     if rate_limit is not None or burst is not None:
         warn_deprecated(
-            "Client(rate_limit=..., burst=...) is deprecated; pass "
-            "limits=wkapi.Limits(rate=..., burst=...) instead",
-            stacklevel=4,
+            "rate_limit= and burst= are deprecated; pass "
+            "limits=wkapi.Limits(rate=..., burst=...) instead"
         )
     if concurrency is None:
         return Limits(rate=rate_limit, burst=burst)

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import functools
-import warnings
 from typing import Any, TypeVar
 
 import attrs
+
+from ._warnings import warn_user
 
 __all__ = ["positional_fields_deprecated", "warn_deprecated"]
 
 C = TypeVar("C", bound=type)
 
 
-def warn_deprecated(message: str, *, stacklevel: int = 3) -> None:
-    """Warn that a spelling is deprecated (``stacklevel`` 3: the caller of the function that
-    calls this)."""
-    warnings.warn(message, DeprecationWarning, stacklevel=stacklevel)
+def warn_deprecated(message: str) -> None:
+    """Warn that a spelling is deprecated, at the line of the user's code that wrote it."""
+    warn_user(message, DeprecationWarning)
 
 
 def positional_fields_deprecated(cls: C) -> C:

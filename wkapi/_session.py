@@ -14,7 +14,6 @@ import asyncio
 import enum
 import logging
 import time
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from types import TracebackType
@@ -41,6 +40,7 @@ from ._liveness import Liveness
 from ._ratelimit import RateLimiter
 from ._retry import Retries, RetryBudget, RetryPolicy
 from ._version import __version__
+from ._warnings import warn_user
 
 __all__ = ["QueryValue", "Response", "Session", "encode_query"]
 
@@ -273,10 +273,9 @@ class Session:
         self._origin = str(config.url.origin())
         if not config.verify_tls:
             # Said once, when the client is built, not when the pool (re)opens.
-            warnings.warn(
+            warn_user(
                 "TLS certificate verification is disabled (verify_tls=False): "
-                "the connection can be intercepted",
-                stacklevel=3,
+                "the connection can be intercepted"
             )
             logger.warning("TLS certificate verification is disabled for %s", self._origin)
         self._urls: dict[str, yarl.URL] = {}  # versioned routes

@@ -204,7 +204,7 @@ def _constructors() -> list[tuple[str, Callable[..., Any], dict[str, Any]]]:
     ]
 
 
-@pytest.mark.filterwarnings("ignore:Client\\(rate_limit=:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:rate_limit= and burst= are deprecated:DeprecationWarning")
 @pytest.mark.parametrize(("name", "build", "valid"), _constructors())
 def test_every_config_argument_of_the_wrong_type_is_a_configuration_error(
     name: str, build: Callable[..., Any], valid: dict[str, Any]

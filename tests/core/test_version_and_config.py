@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
+import wkapi
 from tests.core.helpers import json_response
 from tests.helpers import TOKEN
 from wkapi import Client, RetryPolicy
@@ -212,6 +215,27 @@ def test_rate_limit_and_burst_still_work_with_a_deprecation_warning() -> None:
     with pytest.warns(DeprecationWarning, match="deprecated"):
         wk = Client("https://wk.example.org", concurrency=4, rate_limit=5)
     assert wk.config.limits == Limits(concurrency=4, rate=5)
+
+
+def test_deprecation_warnings_name_the_users_line_whatever_the_entry_point(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python shows a DeprecationWarning by default only when it points at the user's code
+    (``__main__``), so every old spelling is attributed to the caller, not to wkapi."""
+    monkeypatch.setenv("WK_URL", "https://wk.example.org")
+    monkeypatch.setenv("WK_TOKEN", "t")
+    entry_points: list[Callable[[], object]] = [
+        lambda: Client("https://wk.example.org", rate_limit=5),
+        lambda: Client.from_env(rate_limit=5),
+        lambda: wkapi.SyncClient("https://wk.example.org", burst=2).close(),
+        lambda: wkapi.SyncClient.from_env(rate_limit=5).close(),
+        lambda: Timeouts(30),
+        lambda: RetryPolicy(5),
+    ]
+    for entry_point in entry_points:
+        with pytest.warns(DeprecationWarning, match="deprecated|keyword arguments only") as caught:
+            entry_point()
+        assert [Path(w.filename).name for w in caught] == [Path(__file__).name]
 
 
 @pytest.mark.parametrize(

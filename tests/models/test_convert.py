@@ -375,11 +375,33 @@ def test_unstructure_request_models_use_their_wire_form() -> None:
         ({"typ": "Volume", "fallback_layer_name": ""}, "fallback_layer_name must be"),
         ({"typ": "Volume", "resolution_restrictions": {"min": 0}}, "resolution_restrictions.min"),
         ({"typ": "Volume", "resolution_restrictions": {"mn": 1}}, "unknown keys"),
+        (
+            {"typ": "Volume", "resolution_restrictions": {"min": 2**70}},
+            r"resolution_restrictions\.min must be an int >= 1 and <= 2147483647",
+        ),
+        (
+            {"typ": "Volume", "resolution_restrictions": {"max": 2**31}},
+            r"resolution_restrictions\.max must be an int >= 1 and <= 2147483647",
+        ),
+        ({"typ": "Volume", "resolution_restrictions": {"max": True}}, "max must be an int"),
     ],
 )
 def test_annotation_layer_parameters_are_checked(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(InputError, match=message):
         AnnotationLayerParameters(**kwargs)
+
+
+def test_resolution_restrictions_take_any_integral_number_as_a_plain_int() -> None:
+    class Integral(int):
+        """An int subclass, as NumPy-like integers reach us."""
+
+    layer = AnnotationLayerParameters(
+        typ="Volume", resolution_restrictions={"min": Integral(2), "max": Integral(8)}
+    )
+
+    assert layer.resolution_restrictions is not None
+    assert (layer.resolution_restrictions.min, layer.resolution_restrictions.max) == (2, 8)
+    assert type(layer.resolution_restrictions.min) is int
 
 
 def test_bounding_box_helpers() -> None:

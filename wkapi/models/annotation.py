@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 
-from wkapi._checks import check_str
+from wkapi._checks import INT32_MAX, check_int, check_str
 from wkapi._convert import wk_metadata
 from wkapi._errors import InputError
 from wkapi.models.common import (
@@ -296,8 +296,10 @@ def _restrictions(
         raise InputError(
             f"resolution_restrictions must be a ResolutionRestrictions or a dict, got {value!r}"
         )
-    for bound in ("min", "max"):
-        limit = getattr(value, bound)
-        if limit is not None and (type(limit) is not int or limit < 1):
-            raise InputError(f"resolution_restrictions.{bound} must be an int >= 1, got {limit!r}")
-    return value
+    low, high = (
+        None
+        if limit is None
+        else check_int(f"resolution_restrictions.{bound}", limit, minimum=1, maximum=INT32_MAX)
+        for bound, limit in (("min", value.min), ("max", value.max))
+    )
+    return ResolutionRestrictions(min=low, max=high)

@@ -22,7 +22,7 @@ from ._log import RecordedRequest, masked_query
 from ._routing import split_api_path
 from ._writer import cut_connection, send
 
-logger = logging.getLogger("wkapi.testing")
+logger = logging.getLogger(__name__)
 
 CLIENT_CLOSED_REQUEST = 499
 
