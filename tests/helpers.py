@@ -1,17 +1,23 @@
 """Plain helpers shared by the test folders (fixtures live in the conftest files): the server
 generations, the scripted server that the ``serve`` fixture starts, mutating JSON documents one
-part at a time (shared by the fuzz tests), and a fake server in a background thread (for tests
-whose client blocks the test's thread: the CLI's subprocesses, the sync client)."""
+part at a time (shared by the fuzz tests), a fake server in a background thread (for tests
+whose client blocks the test's thread: the CLI's subprocesses, the sync client), and the stage
+the README's blocks run on."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import csv
+import io
 import threading
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
+import aiohttp
 import attrs
 import pytest
 from aiohttp import web
@@ -140,3 +146,40 @@ class ThreadedServer:
             # Closed here, not left to the garbage collector: an unclosed loop found by a later
             # test's gc.collect() would be reported as that test's ResourceWarning.
             self._loop.close()
+
+
+# -- the README's stage -------------------------------------------------------------------------
+
+#: Rows of the ``tasks.csv`` the README's blocks read.
+TASK_ROWS = 25
+
+
+async def server_nml(server: FakeWebknossos, annotation_id: str) -> bytes:
+    """An NML as WEBKNOSSOS writes it (the fake server's download of the annotation)."""
+    url = f"{server.url}/api/annotations/Explorational/{annotation_id}/download"
+    headers = {"X-Auth-Token": server.tokens["admin"]}
+    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as answer:
+        assert answer.status == 200
+        return await answer.read()
+
+
+def tasks_csv(task_type_id: str) -> str:
+    """The README's ``tasks.csv``: :data:`TASK_ROWS` tasks of ``my_project``."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["task_type_id", "dataset", "project_name", "edit_position", "open_instances"])
+    for i in range(TASK_ROWS):
+        writer.writerow([task_type_id, "l4_sample", "my_project", f"{100 + i},{200 + i},30", 1])
+    return out.getvalue()
+
+
+@dataclass
+class Stage:
+    """The fake server as the README's reader's account looks, and the working folder."""
+
+    server: FakeWebknossos
+    work: Path
+    project_id: str
+
+    def project_tasks(self) -> int:
+        return len(self.server.state.tasks_by_project[self.project_id])

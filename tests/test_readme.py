@@ -18,22 +18,19 @@ the reason; there are none.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import os
 import re
 import shlex
 import sys
-import zipfile
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import aiohttp
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import TASK_ROWS, Stage
 from wkapi.cli import cli
 from wkapi.testing import FakeWebknossos
 
@@ -42,8 +39,6 @@ README = ROOT / "README.md"
 
 #: Blocks fenced ```python no-run, by their first line, and why each cannot run.
 NOT_RUN: dict[str, str] = {}
-
-TASK_ROWS = 25
 
 
 @dataclass(frozen=True)
@@ -94,62 +89,6 @@ def test_every_python_block_runs_or_says_why_not() -> None:
 
 
 # -- the Python blocks -------------------------------------------------------------------------
-
-
-async def server_nml(server: FakeWebknossos, annotation_id: str) -> bytes:
-    """An NML as WEBKNOSSOS writes it (the fake server's download of the annotation)."""
-    url = f"{server.url}/api/annotations/Explorational/{annotation_id}/download"
-    headers = {"X-Auth-Token": server.tokens["admin"]}
-    async with aiohttp.ClientSession() as session, session.get(url, headers=headers) as answer:
-        assert answer.status == 200
-        return await answer.read()
-
-
-def tasks_csv(task_type_id: str) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["task_type_id", "dataset", "project_name", "edit_position", "open_instances"])
-    for i in range(TASK_ROWS):
-        writer.writerow([task_type_id, "l4_sample", "my_project", f"{100 + i},{200 + i},30", 1])
-    return out.getvalue()
-
-
-@dataclass
-class Stage:
-    """The fake server as the README's reader's account looks, and the working folder."""
-
-    server: FakeWebknossos
-    work: Path
-    project_id: str
-
-    def project_tasks(self) -> int:
-        return len(self.server.state.tasks_by_project[self.project_id])
-
-
-@pytest.fixture
-async def stage(tmp_path: Path) -> AsyncIterator[Stage]:
-    async with FakeWebknossos() as server:
-        admin = server.user_ids["admin"]
-        traced = server.add_annotation(
-            owner_id=admin, dataset="l4_sample", name="axon_tracing", state="Finished"
-        )
-        trace_axons = next(
-            t.id for t in server.state.task_types.values() if t.summary == "Trace axons"
-        )
-        project_id = server.add_project("my_project", owner_id=admin)
-        for i in range(3):
-            server.add_task(project_id, trace_axons, "l4_sample", edit_position=(10 * i, 20, 30))
-        server.simulate_annotators(project_id, finish_fraction=1.0, seed=1)
-
-        work = tmp_path / "work"
-        work.mkdir()
-        nml = await server_nml(server, traced)
-        for name in ("a.nml", "cell1.nml", "cell2.nml"):
-            (work / name).write_bytes(nml)
-        with zipfile.ZipFile(work / "b.zip", "w") as archive:
-            archive.writestr("b.nml", nml)
-        (work / "tasks.csv").write_text(tasks_csv(trace_axons))
-        yield Stage(server, work, project_id)
 
 
 def block_environment(server: FakeWebknossos) -> dict[str, str]:
@@ -221,7 +160,8 @@ def block_ids(blocks: list[Block]) -> list[str]:
 
 
 @pytest.mark.parametrize("block", PYTHON, ids=block_ids(PYTHON))
-async def test_python_block_runs_as_written(block: Block, stage: Stage) -> None:
+async def test_python_block_runs_as_written(block: Block, readme_stage: Stage) -> None:
+    stage = readme_stage
     status, out, err = await run_block(block, stage)
     assert status == 0, f"{block.name} failed:\n{out}\n{err}"
     if "def test_" in block.code:

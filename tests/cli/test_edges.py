@@ -26,21 +26,6 @@ def _one_document(stdout: str) -> dict[str, Any]:
     return document
 
 
-@pytest.fixture(scope="module")
-def work(threaded_server: ThreadedServer) -> dict[str, str]:
-    """A skeleton task type, a project and a dataset for task files."""
-    server = threaded_server.server
-
-    def build() -> dict[str, str]:
-        return {
-            "task_type": server.add_task_type("edges skeleton"),
-            "project": server.add_project("edges_project"),
-            "dataset": next(iter(server.state.datasets)),
-        }
-
-    return threaded_server.call(build)
-
-
 # -- WK_API_VERSION ---------------------------------------------------------------------------
 
 
@@ -126,13 +111,13 @@ def test_json_usage_errors_print_a_document_too() -> None:
 
 
 def test_json_lists_every_bad_row_of_a_task_file(
-    threaded_server: ThreadedServer, work: dict[str, str], tmp_path: Path
+    threaded_server: ThreadedServer, task_targets: dict[str, str], tmp_path: Path
 ) -> None:
     csv = tmp_path / "bad.csv"
     csv.write_text(
         "task_type_id,dataset,project_name,x,y,z\n"
-        f"nope,{work['dataset']},edges_project,1,2,3\n"
-        f"{work['task_type']},{work['dataset']},edges_project,1,two,3\n"
+        f"nope,{task_targets['dataset']},edges_project,1,2,3\n"
+        f"{task_targets['task_type']},{task_targets['dataset']},edges_project,1,two,3\n"
     )
 
     result = run_cli("tasks", "create", str(csv), "--json", *_auth(threaded_server))
@@ -166,12 +151,12 @@ def test_success_documents_say_ok_too(threaded_server: ThreadedServer, tmp_path:
 
 
 def test_a_column_named_twice_is_refused_with_its_line(
-    threaded_server: ThreadedServer, work: dict[str, str], tmp_path: Path
+    threaded_server: ThreadedServer, task_targets: dict[str, str], tmp_path: Path
 ) -> None:
     csv = tmp_path / "twice.csv"
     csv.write_text(
         "task_type_id,dataset,project_name,x,y,z,dataset\n"
-        f"{work['task_type']},{work['dataset']},edges_project,1,2,3,other\n"
+        f"{task_targets['task_type']},{task_targets['dataset']},edges_project,1,2,3,other\n"
     )
     before = len(threaded_server.server.requests)
 
@@ -185,14 +170,15 @@ def test_a_column_named_twice_is_refused_with_its_line(
 
 
 def test_a_spreadsheets_csv_creates_its_tasks(
-    threaded_server: ThreadedServer, work: dict[str, str], tmp_path: Path
+    threaded_server: ThreadedServer, task_targets: dict[str, str], tmp_path: Path
 ) -> None:
     # Semicolons (a comma is the decimal separator there), a trailing delimiter, spaces after
     # the delimiters, positions and bounding boxes with spaces, and a row of empty cells.
     csv = tmp_path / "sheet.csv"
     rows = ["task_type_id; dataset; project_name; edit_position; bounding_box;"]
     rows += [
-        f'{work["task_type"]}; {work["dataset"]}; edges_project; "{i}, 2, 3"; "0, 0, 0, 9, 9, 9";'
+        f"{task_targets['task_type']}; {task_targets['dataset']}; edges_project; "
+        f'"{i}, 2, 3"; "0, 0, 0, 9, 9, 9";'
         for i in range(3)
     ]
     csv.write_text("\n".join([*rows, ";;;;;"]) + "\n")
@@ -207,12 +193,12 @@ def test_a_spreadsheets_csv_creates_its_tasks(
 
 
 def test_a_bad_bounding_box_is_explained_with_six_numbers(
-    threaded_server: ThreadedServer, work: dict[str, str], tmp_path: Path
+    threaded_server: ThreadedServer, task_targets: dict[str, str], tmp_path: Path
 ) -> None:
     csv = tmp_path / "box.csv"
     csv.write_text(
         "task_type_id,dataset,project_name,edit_position,bounding_box\n"
-        f'{work["task_type"]},{work["dataset"]},edges_project,"1,2,3","0,0,0"\n'
+        f'{task_targets["task_type"]},{task_targets["dataset"]},edges_project,"1,2,3","0,0,0"\n'
     )
 
     result = run_cli("tasks", "create", str(csv), *_auth(threaded_server))

@@ -10,31 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.cli.helpers import REPO, ThreadedServer, cli_env, run_cli
-
-
-@pytest.fixture(scope="module")
-def work(threaded_server: ThreadedServer) -> dict[str, object]:
-    """A project of 12 assigned tasks (7 finished) on the module's server."""
-    server = threaded_server.server
-
-    def build() -> dict[str, object]:
-        task_type = server.add_task_type("cli skeleton")
-        project = server.add_project("cli_export")
-        dataset = next(iter(server.state.datasets))
-        for index in range(12):
-            server.add_task(project, task_type, dataset, edit_position=(index, 1, 2))
-        annotations = server.simulate_annotators(project, finish_fraction=7 / 12, seed=5)
-        return {
-            "project": project,
-            "task_type": task_type,
-            "dataset": dataset,
-            "annotations": annotations,
-        }
-
-    return threaded_server.call(build)
 
 
 def _args(server: ThreadedServer) -> list[str]:
@@ -42,17 +18,17 @@ def _args(server: ThreadedServer) -> list[str]:
 
 
 def test_export_a_project_then_resume(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
     server = threaded_server.server
-    args = ["export", "--project", str(work["project"]), "-o", str(tmp_path), "--json"]
+    args = ["export", "--project", str(annotated_project["project"]), "-o", str(tmp_path), "--json"]
 
     result = run_cli(*args, *_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert (data["ok"], data["succeeded"], data["skipped"], data["failed"]) == (True, 12, 0, 0)
-    assert sorted(item["id"] for item in data["items"]) == sorted(work["annotations"])  # type: ignore[arg-type]
+    assert sorted(item["id"] for item in data["items"]) == sorted(annotated_project["annotations"])  # type: ignore[arg-type]
     for item in data["items"]:
         content = Path(item["path"]).read_bytes()
         assert hashlib.sha256(content).hexdigest() == server.expected_sha256(item["id"])
@@ -66,7 +42,7 @@ def test_export_a_project_then_resume(
 
 
 def test_export_by_project_name_finished_only_human_output(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
     result = run_cli(
         "export",
@@ -86,9 +62,9 @@ def test_export_by_project_name_finished_only_human_output(
 
 
 def test_export_with_a_failure_exits_1(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
-    annotations = work["annotations"]
+    annotations = annotated_project["annotations"]
     assert isinstance(annotations, list)
     result = run_cli(
         "export",
@@ -107,13 +83,13 @@ def test_export_with_a_failure_exits_1(
 
 
 def test_export_compound(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
     result = run_cli(
         "export",
         "--compound",
         "--task-type",
-        str(work["task_type"]),
+        str(annotated_project["task_type"]),
         "-o",
         str(tmp_path),
         "--json",
@@ -135,12 +111,16 @@ def test_export_usage_errors() -> None:
 
 
 def test_tasks_create_from_csv(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
     server = threaded_server.server
     csv = tmp_path / "tasks.csv"
     rows = ["task_type_id,dataset,project_name,x,y,z,creation_info"]
-    rows += [f"{work['task_type']},{work['dataset']},cli_export,{i},0,0,row {i}" for i in range(25)]
+    rows += [
+        f"{annotated_project['task_type']},{annotated_project['dataset']},"
+        f"cli_export,{i},0,0,row {i}"
+        for i in range(25)
+    ]
     csv.write_text("\n".join(rows) + "\n")
 
     result = run_cli("tasks", "create", str(csv), "--json", *_args(threaded_server))
@@ -155,15 +135,15 @@ def test_tasks_create_from_csv(
 
 
 def test_tasks_create_refuses_a_bad_file_before_sending(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
     server = threaded_server.server
     csv = tmp_path / "bad.csv"
     csv.write_text(
         "task_type_id,dataset,project_name,x,y,z\n"
-        f"{work['task_type']},{work['dataset']},cli_export,1,2,3\n"
-        f"not-a-type,{work['dataset']},cli_export,1,2,3\n"
-        f"{work['task_type']},{work['dataset']},cli_export,1,two,3\n"
+        f"{annotated_project['task_type']},{annotated_project['dataset']},cli_export,1,2,3\n"
+        f"not-a-type,{annotated_project['dataset']},cli_export,1,2,3\n"
+        f"{annotated_project['task_type']},{annotated_project['dataset']},cli_export,1,two,3\n"
     )
     before = len(server.requests)
 
@@ -179,12 +159,12 @@ def test_tasks_create_refuses_a_bad_file_before_sending(
 
 
 def test_tasks_create_reports_refused_items(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
     jsonl = tmp_path / "tasks.jsonl"
     good = {
-        "taskTypeId": work["task_type"],
-        "dataSet": work["dataset"],
+        "taskTypeId": annotated_project["task_type"],
+        "dataSet": annotated_project["dataset"],
         "projectName": "cli_export",
         "editPosition": [1, 2, 3],
     }
@@ -255,12 +235,15 @@ def test_ctrl_c_during_an_export_then_resume(tmp_path: Path) -> None:
 
 
 def test_tasks_create_prints_its_run_id_and_resumes_with_it(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
     server = threaded_server.server
     project = threaded_server.call(server.add_project, "cli_resume")
     rows = ["task_type_id,dataset,project_name,x,y,z"]
-    rows += [f"{work['task_type']},{work['dataset']},cli_resume,{i},0,0" for i in range(30)]
+    rows += [
+        f"{annotated_project['task_type']},{annotated_project['dataset']},cli_resume,{i},0,0"
+        for i in range(30)
+    ]
     partial, full = tmp_path / "partial.csv", tmp_path / "full.csv"
     partial.write_text("\n".join(rows[:21]) + "\n")  # what an interrupted run got through
     full.write_text("\n".join(rows) + "\n")
@@ -283,10 +266,12 @@ def test_tasks_create_prints_its_run_id_and_resumes_with_it(
 
 
 def test_tasks_create_refuses_a_malformed_run_id(
-    threaded_server: ThreadedServer, work: dict[str, object], tmp_path: Path
+    threaded_server: ThreadedServer, annotated_project: dict[str, object], tmp_path: Path
 ) -> None:
     csv = tmp_path / "tasks.csv"
-    csv.write_text(f"task_type_id,dataset,project_name,x,y,z\n{work['task_type']},d,p,1,2,3\n")
+    csv.write_text(
+        f"task_type_id,dataset,project_name,x,y,z\n{annotated_project['task_type']},d,p,1,2,3\n"
+    )
 
     result = run_cli("tasks", "create", str(csv), "--run-id", "nope", *_args(threaded_server))
 

@@ -1,5 +1,5 @@
-"""Plain helpers of the core tests (their fixtures, ``serve`` and ``make_session``, are in the
-suite's conftest)."""
+"""Plain helpers of the core tests (their fixtures are in the suite's conftest, ``serve`` and
+``make_session``, and in the folder's, ``mocked`` and ``session``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import inspect
 from typing import Any
 
 from aiohttp import ClientResponse, web
+
+#: The URL of the aioresponses-mocked session (never resolved).
+BASE = "http://wk.invalid"
 
 
 def json_response(data: Any, status: int = 200, **headers: str) -> web.Response:

@@ -2,35 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import orjson
 import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from tests.core.helpers import CompatResponse
-from wkapi import RetryPolicy
-from wkapi._config import ClientConfig
+from tests.core.helpers import BASE, CompatResponse
 from wkapi._errors import InputError
 from wkapi._session import Session
-
-BASE = "http://wk.invalid"
-
-
-@pytest.fixture
-def mocked() -> Iterator[aioresponses]:
-    with aioresponses() as mock:
-        yield mock
-
-
-@pytest.fixture
-async def session() -> Session:
-    session = Session(
-        ClientConfig(url=BASE, token="tok-123", retry=RetryPolicy.for_tests(), check_version=False)
-    )
-    yield session  # type: ignore[misc]
-    await session.close()
 
 
 def sent(mock: aioresponses, method: str, url: str) -> list[object]:

@@ -1,19 +1,16 @@
-"""Fixtures for the export tests: strict clients with patient retries against the fake server."""
+"""Fixtures for the export tests: strict clients with patient retries against the fake server, and
+files a test holds open."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, BinaryIO
 
-import attrs
 import pytest
 
-from tests.export.helpers import ClientFactory
-from wkapi import Client, RetryPolicy
+from tests.export.helpers import PATIENT_RETRY, ClientFactory
+from wkapi import Client
 from wkapi.testing import FakeWebknossos
-
-#: The test policy with many attempts and no budget, so injected faults never win.
-PATIENT_RETRY = attrs.evolve(RetryPolicy.for_tests(attempts=8), budget_ratio=None)
 
 
 @pytest.fixture
@@ -33,3 +30,12 @@ async def connect() -> AsyncIterator[ClientFactory]:
     yield make
     for client in clients:
         await client.close()
+
+
+@pytest.fixture
+def held_files() -> Iterator[list[BinaryIO]]:
+    """Files a test keeps open (a lock another run holds), closed at teardown."""
+    files: list[BinaryIO] = []
+    yield files
+    for file in files:
+        file.close()

@@ -1,5 +1,5 @@
-"""Plain helpers of the export tests (fixtures live in the conftest): read an export's
-destination the way a user would."""
+"""Plain helpers of the export tests (fixtures live in the conftest): the retry policy their
+clients use, and reading an export's destination the way a user would."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import orjson
 
-from wkapi import Client
+from wkapi import Client, RetryPolicy
 from wkapi.testing import FakeWebknossos
 
 ClientFactory = Callable[..., Client]
+
+#: The test policy with many attempts and no budget, so injected faults never win.
+PATIENT_RETRY = attrs.evolve(RetryPolicy.for_tests(attempts=8), budget_ratio=None)
 
 
 def manifest_lines(destination: Path) -> list[dict[str, Any]]:

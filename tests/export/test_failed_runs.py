@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
 
 import anyio
 import pytest
@@ -107,15 +105,6 @@ async def test_a_run_cancelled_before_recording_leaves_nothing(
     assert not scope.cancelled_caught
 
     assert list(tmp_path.iterdir()) == []
-
-
-@pytest.fixture
-def held_files() -> Iterator[list[BinaryIO]]:
-    """Files a test keeps open (a lock another run holds), closed at teardown."""
-    files: list[BinaryIO] = []
-    yield files
-    for file in files:
-        file.close()
 
 
 @needs_flock

@@ -12,8 +12,13 @@ import attrs
 import orjson
 
 import wkapi
-from tests.export.conftest import PATIENT_RETRY
-from tests.export.helpers import ClientFactory, download_requests, files_under, latest_entries
+from tests.export.helpers import (
+    PATIENT_RETRY,
+    ClientFactory,
+    download_requests,
+    files_under,
+    latest_entries,
+)
 from wkapi.jobs import ExportItem, ListingProgress
 from wkapi.testing import FakeWebknossos, FaultKind
 

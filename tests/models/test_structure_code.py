@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import json_paths, replaced_at
 from tests.models import samples
-from tests.models.test_fuzz import JSON, KEYS, RESPONSE_MODELS
+from tests.models.helpers import JSON, KEYS, RESPONSE_MODELS
 from wkapi import models
 from wkapi._convert import (
     _code,

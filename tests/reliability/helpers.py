@@ -1,14 +1,18 @@
 """Plain helpers of the reliability suite (fixtures live in the conftest files): fast clients,
-waiting for the fake server to settle, looking at directories, an NML the fake server accepts, and
-the report printed at the end of a verbose run (the fault matrix and the soak figures)."""
+waiting for the fake server to settle, looking at directories, an NML the fake server accepts,
+the fuzzed server's script, and the report printed at the end of a verbose run (the fault matrix
+and the soak figures)."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
 
 import wkapi
 from wkapi.testing import FakeWebknossos
@@ -90,3 +94,46 @@ def format_matrix(rows: list[MatrixRow]) -> list[str]:
     failed = sum(not r.passed for r in rows)
     lines.append(f"{len(rows)} rows, {len(rows) - failed} passed, {failed} failed")
     return lines
+
+
+@dataclass
+class Script:
+    """The next answer of the fuzzed server."""
+
+    status: int = 200
+    body: bytes = b""
+    content_type: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    mutate: Callable[[Any], Any] | None = None  # applied to the fake server's real answer
+
+
+@dataclass
+class Rig:
+    """The fuzzed server's script and its two clients (strict and tolerant models)."""
+
+    script: Script
+    strict: wkapi.Client
+    tolerant: wkapi.Client
+    ids: dict[str, str]  # ids of the fake server's objects, so real answers are not just 404s
+
+
+def ids_of(fake: FakeWebknossos) -> dict[str, str]:
+    """Ids of the fake server's objects, for calls that name one (an admin's annotation)."""
+    state = fake.state
+    admin = fake.user_ids["admin"]
+    project = next(p for p in state.projects.values() if p.name == "seed_project_alpha")
+    return {
+        "user": admin,
+        "project": project.id,
+        "task": state.tasks_by_project[project.id][0],
+        "annotation": fake.add_annotation(owner_id=admin, dataset="l4_sample"),
+    }
+
+
+async def answer_json(data: object) -> web.StreamResponse:
+    """A JSON answer, for handlers that must return an awaitable."""
+    return web.json_response(data)
+
+
+#: How long the slow-committing proxy holds ``POST /tasks``: past the client's 0.3 s timeout.
+COMMIT_DELAY = 0.5

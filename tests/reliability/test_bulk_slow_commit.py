@@ -16,50 +16,13 @@ library provides it, so that this note gets updated.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 import wkapi
+from tests.reliability.helpers import COMMIT_DELAY
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
-
-COMMIT_DELAY = 0.5  # past the client's 0.3 s timeout
-
-
-@pytest.fixture
-async def slow_committing_server() -> AsyncIterator[tuple[FakeWebknossos, str]]:
-    """The fake server behind a proxy that holds ``POST /tasks`` (body received) for a while
-    before passing it on; the proxy keeps working when the client hangs up."""
-    async with FakeWebknossos() as fake, aiohttp.ClientSession() as upstream:
-
-        async def proxy(request: web.Request) -> web.StreamResponse:
-            body = await request.read()
-            if request.method == "POST" and request.path.endswith("/tasks"):
-                await asyncio.sleep(COMMIT_DELAY)
-            headers = {k: v for k, v in request.headers.items() if k.lower() == "x-auth-token"}
-            headers["Content-Type"] = request.headers.get("Content-Type", "application/json")
-            async with upstream.request(
-                request.method, fake.url + request.path_qs, data=body or None, headers=headers
-            ) as answer:
-                return web.Response(
-                    status=answer.status,
-                    body=await answer.read(),
-                    content_type=answer.content_type,
-                )
-
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", proxy)
-        runner = web.AppRunner(app)  # handler_cancellation off, as in production servers
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        try:
-            yield fake, f"http://127.0.0.1:{runner.addresses[0][1]}"
-            await asyncio.sleep(COMMIT_DELAY)  # let late commits land before the server stops
-        finally:
-            await runner.cleanup()
 
 
 @pytest.mark.xfail(strict=True, reason="a batch committed after the client's timeout is resent")

@@ -11,25 +11,21 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import wkapi
 from tests.helpers import json_paths, replaced_at
+from tests.reliability.helpers import Rig, Script
 from wkapi._errors import status_error_class
 from wkapi._failures import ERROR_BODY_CAP, parse_error_body
 from wkapi._retry import parse_retry_after
 from wkapi.models import TaskSpec
-from wkapi.testing import FakeWebknossos
 
 ID = "5f0000000000000000000001"
 
@@ -106,86 +102,6 @@ CONTENT_TYPES = st.sampled_from(
         "application/octet-stream",
     ]
 )
-
-
-@dataclass
-class Script:
-    """The next answer of the fuzzed server."""
-
-    status: int = 200
-    body: bytes = b""
-    content_type: str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    mutate: Callable[[Any], Any] | None = None  # applied to the fake server's real answer
-
-
-@dataclass
-class Rig:
-    script: Script
-    strict: wkapi.Client
-    tolerant: wkapi.Client
-    ids: dict[str, str]  # ids of the fake server's objects, so real answers are not just 404s
-
-
-@pytest.fixture
-async def rig() -> AsyncIterator[Rig]:
-    """A server answering what ``rig.script`` says (or the fake server's real answer, mutated),
-    and two clients of it: strict models and tolerant ones."""
-    script = Script()
-    async with FakeWebknossos() as fake, aiohttp.ClientSession() as upstream:
-        token = fake.tokens["admin"]
-
-        async def handler(request: web.Request) -> web.StreamResponse:
-            if script.mutate is not None:
-                body = await request.read()
-                async with upstream.request(
-                    request.method,
-                    fake.url + request.path_qs,
-                    data=body or None,
-                    headers={"X-Auth-Token": token, "Content-Type": "application/json"},
-                ) as real:
-                    answer = await real.json(content_type=None)
-                    headers = {k: v for k, v in real.headers.items() if k == "X-Total-Count"}
-                return web.Response(
-                    body=json.dumps(script.mutate(answer)).encode(),
-                    content_type="application/json",
-                    headers=headers,
-                )
-            response = web.Response(status=script.status, body=script.body, headers=script.headers)
-            if script.content_type is not None:
-                response.content_type = script.content_type
-            return response
-
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", handler)
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        url = str(server.make_url("")).rstrip("/")
-        options: dict[str, Any] = {
-            # One attempt; a Retry-After pauses the client only briefly.
-            "retry": wkapi.RetryPolicy.for_tests(attempts=1, retry_after_cap=0.001),
-            "check_version": False,
-        }
-        try:
-            async with (
-                wkapi.Client(url, token, strict_models=True, **options) as strict,
-                wkapi.Client(url, token, strict_models=False, **options) as tolerant,
-            ):
-                yield Rig(script, strict, tolerant, _ids_of(fake))
-        finally:
-            await server.close()
-
-
-def _ids_of(fake: FakeWebknossos) -> dict[str, str]:
-    state = fake.state
-    admin = fake.user_ids["admin"]
-    project = next(p for p in state.projects.values() if p.name == "seed_project_alpha")
-    return {
-        "user": admin,
-        "project": project.id,
-        "task": state.tasks_by_project[project.id][0],
-        "annotation": fake.add_annotation(owner_id=admin, dataset="l4_sample"),
-    }
 
 
 Call = Callable[[wkapi.Client, dict[str, str]], Awaitable[object]]

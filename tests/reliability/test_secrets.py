@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import shutil
-import ssl
-import subprocess
 import traceback
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
@@ -23,7 +20,7 @@ from aiohttp import web
 
 import wkapi
 from tests.helpers import Seen, Serve
-from tests.reliability.helpers import client, settle, write_nml
+from tests.reliability.helpers import answer_json, client, settle, write_nml
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos, FaultKind
 
@@ -184,7 +181,7 @@ async def test_a_redirect_to_another_port_does_not_carry_the_token(
 async def test_a_redirect_to_another_host_name_does_not_carry_the_token(
     serve: Serve,
 ) -> None:
-    other = await serve(lambda request: _json({"token": "none"}))
+    other = await serve(lambda request: answer_json({"token": "none"}))
 
     async def moved(request: web.Request) -> web.StreamResponse:
         # Same address, other host name: another origin all the same.
@@ -202,66 +199,13 @@ async def test_a_same_origin_redirect_keeps_the_token(serve: Serve) -> None:
     async def handler(request: web.Request) -> web.StreamResponse:
         if request.path == "/api/v5/auth/token":
             raise web.HTTPFound("/api/v5/moved/auth/token")
-        return await _json({"token": _token_of(request)})
+        return await answer_json({"token": _token_of(request)})
 
     server = await serve(handler)
     async with wkapi.Client(server.url, "the-token", check_version=False) as wk:
         assert await wk.tokens.personal() == "the-token"
     assert [r.path for r in server.seen] == ["/api/v5/auth/token", "/api/v5/moved/auth/token"]
     assert [_token_of(r) for r in server.seen] == ["the-token", "the-token"]
-
-
-async def _json(data: object) -> web.StreamResponse:
-    return web.json_response(data)
-
-
-@pytest.fixture
-async def tls_origin(tmp_path: Path) -> AsyncIterator[str]:
-    """An HTTPS server on 127.0.0.1 with a self-signed certificate (made by the openssl CLI)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    app = web.Application()
-
-    async def token(request: web.Request) -> web.StreamResponse:
-        return await _json({"token": "over tls"})
-
-    app.router.add_get("/api/v5/auth/token", token)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=context)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield f"https://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
 
 
 async def test_tls_is_verified_by_default(tls_origin: str) -> None:

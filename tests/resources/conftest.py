@@ -3,7 +3,7 @@ recording proxy that shows the exact requests (query and JSON body) the client s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,11 +11,9 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
 from tests.helpers import GENERATIONS
-from tests.resources.helpers import Recorded, RecordingProxy
+from tests.resources.helpers import ClientFactory, Recorded, RecordingProxy
 from wkapi import Client, RetryPolicy
 from wkapi.testing import FakeWebknossos
-
-ClientFactory = Callable[..., Client]
 
 
 @pytest.fixture(params=GENERATIONS)
@@ -106,3 +104,9 @@ async def proxy(server: FakeWebknossos) -> AsyncIterator[RecordingProxy]:
     finally:
         await test_server.close()
         await upstream.close()
+
+
+@pytest.fixture
+def via_proxy(server: FakeWebknossos, proxy: RecordingProxy, connect: ClientFactory) -> Client:
+    """An admin client talking to the fake server through the recording proxy."""
+    return connect(proxy.url, token=server.tokens["admin"])

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 
+from tests.resources.helpers import ClientFactory
 from wkapi import BadRequestError, Client, InputError, NotFoundError, PermissionDeniedError
 from wkapi.models import AnnotationState, AnnotationType, Visibility
 from wkapi.testing import FakeWebknossos
 
-ClientFactory = Callable[..., Client]
 MISSING_ID = "0123456789abcdef01234567"
 NOT_AUTHORIZED = "You are not authorized to view or edit this resource"
 

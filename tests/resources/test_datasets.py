@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
+from tests.resources.helpers import ClientFactory
 from wkapi import BadRequestError, Client, InputError, NotFoundError, PermissionDeniedError
 from wkapi.models import AnnotationLayerParameters, AnnotationLayerType, AnnotationType
 from wkapi.testing import FakeWebknossos
-
-ClientFactory = Callable[..., Client]
 
 
 async def test_list_datasets_and_filter_active(wk: Client) -> None:

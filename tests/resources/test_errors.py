@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.resources.helpers import ClientFactory
 from tests.resources.route_table import ROUTE_METHODS, CallRecorder, client_method
 from wkapi import (
     APIStatusError,
@@ -30,8 +31,6 @@ from wkapi import (
 )
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
-
-ClientFactory = Callable[..., Client]
 
 MISSING_ID = "0123456789abcdef01234567"
 BAD_TOKEN = "bad token"  # a role: a client sending a token the server does not know

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import wkapi
-from tests.resources.conftest import ClientFactory
+from tests.resources.helpers import ClientFactory
 from wkapi.models import TaskFromFilesParams, TaskSpec
 from wkapi.testing import FakeWebknossos
 

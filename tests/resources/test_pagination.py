@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import pytest
 
+from tests.resources.helpers import ClientFactory
 from wkapi import Client
 from wkapi._pagination import Pager
 from wkapi.models import Annotation, AnnotationType
 from wkapi.testing import FakeWebknossos
 
-ClientFactory = Callable[..., Client]
 PAGE = 4
 ADDED = 11
 

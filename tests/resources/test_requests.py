@@ -4,24 +4,14 @@ proxy in front of the fake server: the names and forms each server generation re
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import orjson
-import pytest
 
 from tests.resources.helpers import RecordingProxy
 from wkapi import Client, TaskFromFilesParams
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
-
-ClientFactory = Callable[..., Client]
-
-
-@pytest.fixture
-def via_proxy(server: FakeWebknossos, proxy: RecordingProxy, connect: ClientFactory) -> Client:
-    """An admin client talking to the fake server through the recording proxy."""
-    return connect(proxy.url, token=server.tokens["admin"])
 
 
 def seeded(server: FakeWebknossos) -> tuple[str, str, str]:

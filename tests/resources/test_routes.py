@@ -10,66 +10,21 @@ method makes internally (``tasks.update`` reads ``GET /tasks/:id`` first) does n
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.resources.helpers import (
+    ClientFactory,
+    route_pattern,
+    spec_routes,
+    successful_requests,
+    unreached,
+)
 from tests.resources.route_table import ROUTE_METHODS, CallRecorder, RouteCall, client_method
 from wkapi import Client, NotFoundError, TaskFromFilesParams
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos
-
-ClientFactory = Callable[..., Client]
-
-ROUTES_FILE = Path(__file__).with_name("v5_routes.txt")
-_ROUTE_LINE = re.compile(r"(GET|POST|PUT|PATCH|DELETE) (/\S*)")
-# Ids in paths are object ids, so a literal route such as /projects/assignments never counts
-# as a request of /projects/:id.
-_ID_PARAMS = {":id", ":mergedId"}
-
-
-def spec_routes() -> list[tuple[str, str]]:
-    """``(method, path)`` of every route of the published route list, in its order."""
-    routes = []
-    for number, line in enumerate(ROUTES_FILE.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        match = _ROUTE_LINE.fullmatch(line)
-        assert match is not None, f"{ROUTES_FILE.name}:{number}: not 'METHOD /path': {line!r}"
-        routes.append((match[1], match[2]))
-    assert len(routes) >= 40, f"only {len(routes)} routes read from {ROUTES_FILE}"
-    assert len(set(routes)) == len(routes), f"a route is listed twice in {ROUTES_FILE}"
-    return routes
-
-
-def route_pattern(path: str) -> re.Pattern[str]:
-    parts = []
-    for part in path.split("/"):
-        if part in _ID_PARAMS:
-            parts.append("[0-9a-f]{24}")
-        elif part.startswith(":"):
-            parts.append("[^/]+")
-        else:
-            parts.append(re.escape(part))
-    return re.compile("/".join(parts))
-
-
-def unreached(calls: list[RouteCall]) -> list[str]:
-    """The spec routes that no successful request reached while the route's own client method
-    (per :data:`ROUTE_METHODS`) was the outermost call in flight."""
-    missing = []
-    for method, path in spec_routes():
-        route = f"{method} {path}"
-        owner = ROUTE_METHODS[route]
-        pattern = route_pattern(path)
-        if not any(
-            c.ok and c.outermost == owner and c.method == method and pattern.fullmatch(c.path)
-            for c in calls
-        ):
-            missing.append(route)
-    return missing
 
 
 def test_route_headings_are_parsed() -> None:
@@ -145,14 +100,6 @@ async def test_a_pager_request_is_labelled_with_the_method_that_made_the_pager(
     assert len(ids) >= 3
     assert {c.outermost for c in recorder.calls} == {"users.annotations"}
     assert len(recorder.calls) >= 3
-
-
-def successful_requests(server: FakeWebknossos) -> list[tuple[str, str]]:
-    return [
-        (r.method, r.route)
-        for r in server.requests
-        if r.status is not None and 200 <= r.status < 300
-    ]
 
 
 async def tour(server: FakeWebknossos, connect: ClientFactory, tmp_path: Path) -> list[RouteCall]:

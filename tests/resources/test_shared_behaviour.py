@@ -3,15 +3,12 @@ with-status route, quoting of names in paths, and what reaches the server on bad
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
+from tests.resources.helpers import ClientFactory
 from wkapi import AuthenticationError, Client, NotFoundError, PermissionDeniedError, ServerError
 from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos, FaultKind
-
-ClientFactory = Callable[..., Client]
 
 
 async def test_secured_routes_need_a_token(server: FakeWebknossos, connect: ClientFactory) -> None:

@@ -6,11 +6,11 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.resources.helpers import ClientFactory
 from wkapi import (
     BadRequestError,
     Client,
@@ -23,8 +23,6 @@ from wkapi import (
 from wkapi.models import AnnotationType
 from wkapi.nml import assert_same_content, read_content
 from wkapi.testing import FakeWebknossos
-
-ClientFactory = Callable[..., Client]
 
 
 def explorational(server: FakeWebknossos, **options: object) -> str:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
+from tests.resources.helpers import ClientFactory
 from wkapi import Client, InputError, NotFoundError, PermissionDeniedError
 from wkapi.models import AnnotationState, AnnotationType, CompactUser, UserRef
 from wkapi.testing import FakeWebknossos
 
-ClientFactory = Callable[..., Client]
 MISSING_ID = "0123456789abcdef01234567"
 
 

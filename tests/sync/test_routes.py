@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import ThreadedServer
+from tests.resources.helpers import spec_routes, successful_requests, unreached
 from tests.resources.route_table import ROUTE_METHODS, CallRecorder, RouteCall, client_method
-from tests.resources.test_routes import spec_routes, successful_requests, unreached
 from tests.sync.helpers import ServerFactory, SyncFactory
 from wkapi import NotFoundError, SyncClient, TaskFromFilesParams
 from wkapi.models import TaskSpec

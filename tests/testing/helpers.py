@@ -1,5 +1,6 @@
 """Plain helpers of the fake server's tests (fixtures live in the conftest): a thin HTTP client over
-plain aiohttp (deliberately not the wkapi client), request bodies and readers of answers."""
+plain aiohttp (deliberately not the wkapi client), request bodies, readers of answers, and the
+annotation content the rendering tests start from."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import aiohttp
 import orjson
 
 from wkapi.testing import FakeWebknossos
+from wkapi.testing._content import AnnotationContent
 
 
 @dataclass
@@ -176,3 +178,20 @@ async def info_and_download(api: Api, annotation_id: str, role: str = "admin") -
     download = await api.get(f"{path}/download", role=role)
     assert (info.status, download.status) == (200, 200)
     return info.json(), download.body
+
+
+def content(seed: int = 7, layers: tuple[str, ...] = (), **changes: object) -> AnnotationContent:
+    """What the fake server renders for one annotation: fixed metadata, the skeleton drawn from
+    ``seed``, the named volume layers, and ``changes`` on top."""
+    values: dict[str, object] = {
+        "annotation_id": "5f0c3a7e1b0000000056fe9b",
+        "name": "my annotation",
+        "dataset": "2012-06-28_Cortex",
+        "organization": "Organization_X",
+        "username": "Ursula Boya",
+        "created_ms": 1_477_666_728_000,
+        "seed": seed,
+        "volume_layers": layers,
+    }
+    values.update(changes)
+    return AnnotationContent(**values)  # type: ignore[arg-type]

@@ -17,8 +17,8 @@ from xml.etree import ElementTree
 
 import pytest
 
+from tests.testing.helpers import content
 from wkapi.testing._content import (
-    AnnotationContent,
     DownloadHeader,
     NmlError,
     SyntheticBody,
@@ -38,21 +38,6 @@ from wkapi.testing._content.nml_writer import write_nml
 
 MIB = 1 << 20
 Kind = Literal["nml", "zip"]
-
-
-def content(seed: int = 7, layers: tuple[str, ...] = (), **changes: object) -> AnnotationContent:
-    values: dict[str, object] = {
-        "annotation_id": "5f0c3a7e1b0000000056fe9b",
-        "name": "my annotation",
-        "dataset": "2012-06-28_Cortex",
-        "organization": "Organization_X",
-        "username": "Ursula Boya",
-        "created_ms": 1_477_666_728_000,
-        "seed": seed,
-        "volume_layers": layers,
-    }
-    values.update(changes)
-    return AnnotationContent(**values)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -625,18 +610,6 @@ def merge_nml_files(paths: list[Path], dest: Path, *, create_group_for_each_file
     )
     with dest.open("w", encoding="utf-8") as out:
         write_nml(stored, header, out)
-
-
-@pytest.fixture
-def upload_files(tmp_path: Path) -> list[Path]:
-    first = tmp_path / "first.nml"
-    first.write_bytes(render_nml(content(seed=1)))
-    second = tmp_path / "second.nml"
-    second.write_bytes(render_nml(content(seed=2, layers=("Volume",))))
-    body, _ = render_download(content(seed=3, name="third", layers=("Volume",)))
-    third = tmp_path / "third.zip"
-    third.write_bytes(body)
-    return [first, second, third]
 
 
 def _node_count(path: Path) -> int:

@@ -7,13 +7,6 @@ import pytest
 from tests.testing.helpers import Api
 
 
-@pytest.fixture
-def explorationals(api: Api) -> list[str]:
-    """Twelve extra annotations of ``user``: 5 Active, 4 Finished, 3 Cancelled."""
-    states = ["Active"] * 5 + ["Finished"] * 4 + ["Cancelled"] * 3
-    return [api.server.add_annotation(state=s, dataset="l4_sample") for s in states]
-
-
 def _mine(api: Api, states: set[str]) -> list[str]:
     user_id = api.server.user_ids["user"]
     found = [

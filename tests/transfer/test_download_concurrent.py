@@ -177,28 +177,6 @@ async def test_a_part_file_replaced_meanwhile_is_neither_published_nor_removed(
 # -- cancellation while the file is being published -------------------------------------------
 
 
-@pytest.fixture
-def held_commit(monkeypatch):
-    """Make the commit's publishing step wait until ``release`` is set; ``entered`` and
-    ``finished`` tell where it is."""
-    from wkapi import _partfile
-
-    entered, release, finished = threading.Event(), threading.Event(), threading.Event()
-    real_place = _partfile._place
-
-    def held(*args, **kwargs):
-        entered.set()
-        release.wait(10)
-        try:
-            return real_place(*args, **kwargs)
-        finally:
-            finished.set()
-
-    monkeypatch.setattr(_partfile, "_place", held)
-    yield entered, release, finished
-    release.set()
-
-
 async def test_cancellation_during_commit_waits_for_it_then_propagates(
     serve_origin, make_session, tmp_path, held_commit
 ):

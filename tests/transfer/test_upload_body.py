@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from tests.transfer.helpers import UPLOAD_PATH, Origin, pattern_bytes
+from tests.transfer.helpers import UPLOAD_PATH, Origin
 from wkapi import _upload
 from wkapi._errors import ServerError, UploadInputError
 from wkapi._transfer import post_files
@@ -28,23 +27,14 @@ def parse_multipart(content_type: str, body: bytes) -> list[tuple[dict[str, str]
     return parts
 
 
-@pytest.fixture
-def files(tmp_path: Path) -> list[Path]:
-    first = tmp_path / 'first "one".nml'
-    first.write_bytes(b'<things><parameters><experiment name="ds"/></parameters></things>')
-    second = tmp_path / "zweite-Datei.zip"
-    second.write_bytes(pattern_bytes(2 * (1 << 20) + 5))
-    return [first, second]
-
-
-async def test_multipart_layout_and_length(serve_origin, make_session, files) -> None:
+async def test_multipart_layout_and_length(serve_origin, make_session, multipart_files) -> None:
     origin = await serve_origin(Origin(b""))
     form = json.dumps({"taskTypeId": "t", "projectName": "Prüfung"})
     sent: list[tuple[int, int | None]] = []
     response = await post_files(
         make_session(origin.url),
         UPLOAD_PATH,
-        files=files,
+        files=multipart_files,
         fields={"formJSON": form, "createGroupForEachFile": "true"},
         progress=lambda done, total: sent.append((done, total)),
     )
@@ -61,13 +51,15 @@ async def test_multipart_layout_and_length(serve_origin, make_session, files) ->
     ]
     assert parts[0][1].decode() == form
     assert parts[1][1] == b"true"
-    assert parts[2][1] == files[0].read_bytes()
-    assert parts[3][1] == files[1].read_bytes()
+    assert parts[2][1] == multipart_files[0].read_bytes()
+    assert parts[3][1] == multipart_files[1].read_bytes()
     assert parts[3][0]["Content-Type"] == "application/zip"
     assert sent[-1] == (len(body), len(body))
 
 
-async def test_files_are_read_in_bounded_chunks(serve_origin, make_session, files, monkeypatch):
+async def test_files_are_read_in_bounded_chunks(
+    serve_origin, make_session, multipart_files, monkeypatch
+):
     sizes: list[int] = []
     real = _upload._read_exactly
 
@@ -77,17 +69,19 @@ async def test_files_are_read_in_bounded_chunks(serve_origin, make_session, file
 
     monkeypatch.setattr(_upload, "_read_exactly", recording)
     origin = await serve_origin(Origin(b""))
-    await post_files(make_session(origin.url), UPLOAD_PATH, files=files, fields={})
+    await post_files(make_session(origin.url), UPLOAD_PATH, files=multipart_files, fields={})
     assert max(sizes) == _upload.READ_SIZE
-    assert sum(sizes) == sum(f.stat().st_size for f in files)
+    assert sum(sizes) == sum(f.stat().st_size for f in multipart_files)
 
 
-async def test_retry_after_503_sends_the_same_bytes(serve_origin, make_session, files) -> None:
+async def test_retry_after_503_sends_the_same_bytes(
+    serve_origin, make_session, multipart_files
+) -> None:
     origin = await serve_origin(Origin(b"", statuses=[503]))
     await post_files(
         make_session(origin.url),
         UPLOAD_PATH,
-        files=files,
+        files=multipart_files,
         fields={"createGroupForEachFile": "false"},
     )
     assert len(origin.uploads) == 2
@@ -97,26 +91,26 @@ async def test_retry_after_503_sends_the_same_bytes(serve_origin, make_session, 
     assert first_headers["Content-Type"] == second_headers["Content-Type"]
 
 
-async def test_500_is_not_retried_for_a_post(serve_origin, make_session, files) -> None:
+async def test_500_is_not_retried_for_a_post(serve_origin, make_session, multipart_files) -> None:
     origin = await serve_origin(Origin(b"", statuses=[500]))
     with pytest.raises(ServerError):
-        await post_files(make_session(origin.url), UPLOAD_PATH, files=files, fields={})
+        await post_files(make_session(origin.url), UPLOAD_PATH, files=multipart_files, fields={})
     assert len(origin.uploads) == 1
 
 
 async def test_file_changed_after_the_check_fails_clearly(
-    serve_origin, make_session, files, monkeypatch
+    serve_origin, make_session, multipart_files, monkeypatch
 ) -> None:
     real = _upload._check_all
 
     def then_grow(*args):
         checked = real(*args)
-        with open(files[1], "ab") as handle:
+        with open(multipart_files[1], "ab") as handle:
             handle.write(b"appended later")
         return checked
 
     monkeypatch.setattr(_upload, "_check_all", then_grow)
     origin = await serve_origin(Origin(b""))
     with pytest.raises(UploadInputError, match="changed") as caught:
-        await post_files(make_session(origin.url), UPLOAD_PATH, files=files, fields={})
-    assert caught.value.path == str(files[1])
+        await post_files(make_session(origin.url), UPLOAD_PATH, files=multipart_files, fields={})
+    assert caught.value.path == str(multipart_files[1])

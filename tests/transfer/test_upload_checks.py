@@ -14,24 +14,17 @@ from wkapi._transfer import check_upload_files, post_files
 LIMIT = 1 << 20
 
 
-@pytest.fixture
-def good(tmp_path: Path) -> Path:
-    path = tmp_path / "good.nml"
-    path.write_bytes(b"<things/>")
-    return path
-
-
 def make(tmp_path: Path, name: str, data: bytes = b"x") -> Path:
     path = tmp_path / name
     path.write_bytes(data)
     return path
 
 
-def test_good_files_pass_and_come_back_absolute(tmp_path, good, monkeypatch) -> None:
+def test_good_files_pass_and_come_back_absolute(tmp_path, good_nml, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     zipped = make(tmp_path, "b.ZIP", b"PK")
-    assert check_upload_files(["good.nml", zipped], max_bytes=LIMIT) == [good, zipped]
-    assert check_upload_files("good.nml", max_bytes=LIMIT) == [good]  # a single path
+    assert check_upload_files(["good.nml", zipped], max_bytes=LIMIT) == [good_nml, zipped]
+    assert check_upload_files("good.nml", max_bytes=LIMIT) == [good_nml]  # a single path
 
 
 @pytest.mark.parametrize(
@@ -45,14 +38,14 @@ def test_good_files_pass_and_come_back_absolute(tmp_path, good, monkeypatch) -> 
         ("huge.zip", b"x" * (LIMIT + 1), "limit"),
     ],
 )
-def test_bad_input_names_the_file(tmp_path, good, name, setup, reason) -> None:
+def test_bad_input_names_the_file(tmp_path, good_nml, name, setup, reason) -> None:
     path = tmp_path / name
     if setup == "dir":
         path.mkdir()
     elif setup is not None:
         path.write_bytes(setup)
     with pytest.raises(UploadInputError, match=reason) as caught:
-        check_upload_files([good, path], max_bytes=LIMIT)
+        check_upload_files([good_nml, path], max_bytes=LIMIT)
     assert caught.value.path == str(path)
     assert str(path) in str(caught.value)
     assert isinstance(caught.value, InputError)
@@ -88,7 +81,7 @@ def test_nothing_to_upload() -> None:
 
 @pytest.mark.parametrize("bad", ["missing.nml", "dir.zip", "notes.txt", "empty.nml"])
 async def test_post_files_sends_nothing_for_bad_input(
-    serve_origin, make_session, tmp_path, good, bad
+    serve_origin, make_session, tmp_path, good_nml, bad
 ) -> None:
     (tmp_path / "dir.zip").mkdir()
     make(tmp_path, "notes.txt", b"hello")
@@ -99,7 +92,7 @@ async def test_post_files_sends_nothing_for_bad_input(
         await post_files(
             session,
             UPLOAD_PATH,
-            files=[good, tmp_path / bad],
+            files=[good_nml, tmp_path / bad],
             fields={"createGroupForEachFile": "false"},
         )
     assert origin.uploads == []
