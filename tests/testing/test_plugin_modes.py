@@ -10,11 +10,13 @@ that never had it.)
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -145,3 +147,25 @@ def test_a_project_without_pytest_asyncio_is_left_alone(tmp_path: Path) -> None:
     done = run_pytest(project, *WITHOUT_PYTEST_ASYNCIO, "-W", "error")
     assert_passed(done, 1)
     assert "wkapi" not in done.stdout + done.stderr
+
+
+def test_a_fixture_wrapped_by_an_older_pytest_asyncio_is_still_handed_to_anyio() -> None:
+    """pytest-asyncio before 1.1 swaps a marked fixture's function for a ``functools.wraps``
+    wrapper when it collects; the plugin must still recognise its own fixtures (``.ci/run``
+    runs them under pytest-asyncio 0.24 and anyio) and never take a user's of the same name."""
+    pytest.importorskip("pytest_asyncio")
+    from wkapi.testing import pytest_plugin
+
+    registered = pytest_plugin._UNMARKED["fake_wk"][0]
+
+    @functools.wraps(registered)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        return registered(*args, **kwargs)
+
+    def users_own_fake_wk() -> None:
+        """A user's fixture that happens to be named fake_wk."""
+
+    assert pytest_plugin._is_ours(SimpleNamespace(argname="fake_wk", func=registered))
+    assert pytest_plugin._is_ours(SimpleNamespace(argname="fake_wk", func=wrapper))
+    assert not pytest_plugin._is_ours(SimpleNamespace(argname="fake_wk", func=users_own_fake_wk))
+    assert not pytest_plugin._is_ours(SimpleNamespace(argname="my_server", func=wrapper))

@@ -23,6 +23,7 @@ is importable, and the server and the client are imported only when a test asks 
 
 from __future__ import annotations
 
+import inspect
 import types
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
@@ -52,8 +53,9 @@ def _pytest_asyncio_fixture() -> Callable[[_Fixture], Any] | None:
 
 _asyncio_fixture = _pytest_asyncio_fixture()
 
-#: (registered fixture function, the same function without pytest-asyncio's mark)
-_UNMARKED: list[tuple[_Fixture, _Fixture]] = []
+#: Each fixture's name -> the registered function and the same function without
+#: pytest-asyncio's mark.
+_UNMARKED: dict[str, tuple[_Fixture, _Fixture]] = {}
 
 
 def _fixture(function: _Fixture) -> Any:
@@ -72,7 +74,7 @@ def _fixture(function: _Fixture) -> Any:
     marked.__qualname__ = function.__qualname__
     marked.__doc__ = function.__doc__
     marked.__annotations__ = function.__annotations__
-    _UNMARKED.append((marked, function))
+    _UNMARKED[function.__name__] = (marked, function)
     return _asyncio_fixture(marked)
 
 
@@ -84,17 +86,39 @@ def pytest_fixture_setup(fixturedef: Any, request: Any) -> Generator[None, Any, 
     for an anyio test that is a loop that is not running while the test runs, so the server
     would never answer. Unmarked, pytest-asyncio (strict mode) leaves the fixture to anyio.
     """
-    marked = fixturedef.func
-    # By identity: this runs for every fixture of every project, whatever its function is.
-    unmarked = next((plain for fixture, plain in _UNMARKED if fixture is marked), None)
-    if unmarked is None or "anyio_backend" not in request.fixturenames:
+    current = fixturedef.func
+    if "anyio_backend" not in request.fixturenames or not _is_ours(fixturedef):
         yield
         return
+    argnames = fixturedef.argnames
+    unmarked = _UNMARKED[fixturedef.argname][1]
     fixturedef.func = unmarked
+    # pytest-asyncio before 1.1 also adds its event loop fixture to the arguments.
+    fixturedef.argnames = tuple(inspect.signature(unmarked).parameters)
     try:
         yield
     finally:
-        fixturedef.func = marked
+        fixturedef.func = current
+        fixturedef.argnames = argnames
+
+
+def _is_ours(fixturedef: Any) -> bool:
+    """Whether ``fixturedef`` is one of this plugin's fixtures (not a user's of the same name).
+
+    pytest-asyncio before 1.1 replaces a marked fixture's function with a wrapper of its own
+    when it collects (``functools.wraps``): ours is then found as its ``__wrapped__``.
+    """
+    entry = _UNMARKED.get(fixturedef.argname)
+    if entry is None:
+        return False
+    func = fixturedef.func
+    for _ in range(3):  # a wrapper of a wrapper at most, in practice
+        if func is entry[0]:
+            return True
+        func = getattr(func, "__wrapped__", None)
+        if func is None:
+            return False
+    return False
 
 
 @_fixture
