@@ -316,3 +316,41 @@ def test_a_header_of_empty_cells_is_explained(tmp_path: Path) -> None:
 
     with pytest.raises(TaskFileError, match="line 1: the first line must be a header row"):
         load_task_specs(path)
+
+
+def test_a_quote_never_closed_is_a_row_error_not_the_rest_of_the_file_in_one_cell(
+    tmp_path: Path,
+) -> None:
+    header = "task_type_id,dataset,project_name,x,y,z,description\n"
+    rows = [f"{TYPE_ID},d,p,1,2,3,a\n", f'{TYPE_ID},d,p,1,2,3,"never closed\n']
+    rows += [f"{TYPE_ID},d,p,1,2,3,c\n", f"{TYPE_ID},d,p,1,2,3,d\n"]
+    path = write(tmp_path, "tasks.csv", header + "".join(rows))
+
+    with pytest.raises(TaskFileError, match=r"line 3: a quote .* is never closed") as caught:
+        load_task_specs(path)
+    assert [line for line, _ in caught.value.problems] == [3]
+
+
+def test_text_after_a_closing_quote_is_a_row_error(tmp_path: Path) -> None:
+    header = "task_type_id,dataset,project_name,edit_position\n"
+    path = write(tmp_path, "tasks.csv", header + f'{TYPE_ID},d,p,"1,2,3"4\n')
+
+    with pytest.raises(TaskFileError, match="line 2: not valid CSV"):
+        load_task_specs(path)
+    bad_header = write(tmp_path, "header.csv", '"task_type_id"x,dataset\n')
+    with pytest.raises(TaskFileError, match="line 1: not valid CSV"):
+        load_task_specs(bad_header)
+
+
+def test_a_file_not_in_utf8_names_its_line_and_how_to_save_it(tmp_path: Path) -> None:
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes(
+        "task_type_id,dataset,project_name,edit_position\nx,K\xf6ln,p,1\n".encode("latin-1")
+    )
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes("task_type_id,dataset\n".encode("utf-16"))
+
+    with pytest.raises(TaskFileError, match=r"line 2: cannot read the file: not UTF-8 .*CSV UTF-8"):
+        load_task_specs(latin1)
+    with pytest.raises(TaskFileError, match=r"it is UTF-16 .*CSV UTF-8"):
+        load_task_specs(utf16)

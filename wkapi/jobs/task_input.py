@@ -148,9 +148,36 @@ def load_task_rows(
     try:
         with file.open(encoding="utf-8-sig", newline="") as stream:
             rows = list(_jsonl_rows(stream) if kind == "jsonl" else _csv_rows(stream, kind, name))
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        line, reason = _undecodable(file)
+        where = f"line {line}: " if line else ""
+        raise TaskFileError(name, f"{name}: {where}{reason}", [(line, reason)]) from exc
+    except OSError as exc:
         raise TaskFileError(name, f"{name}: cannot read the file: {exc}", [(0, str(exc))]) from exc
     return _rows_from_lines(name, rows)
+
+
+_SAVE_AS_UTF8 = 'save it as UTF-8 (in Excel: "CSV UTF-8")'
+
+
+def _undecodable(file: Path) -> tuple[int, str]:
+    """The first line of ``file`` that is not UTF-8 (0: the whole file), and what to do."""
+    data = file.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return (
+            0,
+            "cannot read the file: it is UTF-16 (a spreadsheet's Unicode Text), not UTF-8: "
+            + _SAVE_AS_UTF8,
+        )
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return number, (
+                f"cannot read the file: not UTF-8 (byte 0x{line[exc.start]:02x} at column "
+                f"{exc.start + 1}): {_SAVE_AS_UTF8}"
+            )
+    return 0, f"cannot read the file: not UTF-8: {_SAVE_AS_UTF8}"
 
 
 # A parsed line: (line number, row) or (line number, problem text).
@@ -201,13 +228,26 @@ def _csv_rows(stream: Iterable[str], kind: FileFormat, name: str) -> Iterator[_L
         return
     delimiter = "\t" if kind == "tsv" else _delimiter(first)
     # skipinitialspace: a quoted cell after ", " ("1, 2, 3" typed by hand) is still one cell.
-    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter, skipinitialspace=True)
-    header = _header(next(reader, []), name)
+    # strict: a quote opened and never closed is an error, not the rest of the file in one cell.
+    reader = csv.reader(
+        itertools.chain([first], lines), delimiter=delimiter, skipinitialspace=True, strict=True
+    )
+    try:
+        header_cells = next(reader, [])
+    except csv.Error as exc:
+        reason = _malformed(exc)
+        raise TaskFileError(name, f"{name}: line 1: {reason}", [(1, reason)]) from exc
+    header = _header(header_cells, name)
     if not header:
         return
     while True:
         first_line = lines.count + 1
-        cells = next(reader, None)
+        try:
+            cells = next(reader, None)
+        except csv.Error as exc:
+            # Nothing after a malformed row can be trusted to start where it seems to.
+            yield first_line, _malformed(exc)
+            return
         if cells is None:
             return
         if not any(cell.strip() for cell in cells):
@@ -220,6 +260,15 @@ def _csv_rows(stream: Iterable[str], kind: FileFormat, name: str) -> Iterator[_L
         row: dict[str, str | None] = dict.fromkeys(header)  # missing trailing cells: None
         row.update(zip(header, cells, strict=False))
         yield first_line, row
+
+
+def _malformed(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):
+        return (
+            'a quote (") opened in this row is never closed, so the rest of the file would '
+            "be read into one cell; close it, or double a quote meant inside a cell"
+        )
+    return f"not valid CSV: {exc} (a cell in quotes must end at its closing quote)"
 
 
 def _delimiter(header_line: str) -> str:
