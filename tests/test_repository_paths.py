@@ -12,7 +12,11 @@ what the repository holds. The scanner flags, line by line:
 - an absolute path into a developer's machine (under ``/home``, ``/Users``, ``/root``,
   ``/work``, ``/mnt``, a Windows user folder); system paths (``/tmp``, ``/dev/null``,
   ``/proc``, ``/etc``, ``/usr/bin/env``) are fine;
-- the reference material's folder (``shared`` then ``spec``).
+- the reference material's folder (``shared`` then ``spec``, as one path or as separate
+  strings joined by ``/`` or ``,``);
+- a step up from the repository root or the working directory (a ``.parent`` of a name such
+  as ``ROOT`` or ``REPO`` or of the current directory, or ``..`` joined to one);
+- the user's home (``Path``'s ``home``, expanding a user, a string starting with a tilde).
 
 A line that holds such a string on purpose, as hostile input that is never opened, ends with
 the marker ``repo-paths: not a path``.
@@ -33,7 +37,14 @@ SKIPPED_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".
 MARKER = "repo-paths: not a path"
 
 # Built from pieces so that this file does not flag itself.
-_REFERENCE = re.compile("shared" + r"[/\\]+" + "spec", re.IGNORECASE)
+_REFERENCE = re.compile("shared" + r"[\"'\s]*[/\\,][\"'\s/\\,]*" + "spec", re.IGNORECASE)
+_STEP_UP = r"\s*(?:\.parent\b|\.parents\[\d+\]|[/,]\s*[\"']\.\.[\"'])"
+# A name for the repository's root (ROOT, REPO, repo_root, ...) or the working directory.
+_ROOT_UP = re.compile(
+    r"(?:\b\w*(?:ROOT|REPO|REPOSITORY|root|repo)\b\)?|Path\.cwd\(\)|os\.getcwd\(\))"
+    r"(?:\.resolve\(\)|\.absolute\(\))?" + _STEP_UP
+)
+_HOME = re.compile("Path" + r"\.home\(\)|" + "expanduser" + r"\(|(?<=[\"'])~[/\\]")
 _PERSONAL = re.compile(
     r"(?<![\w.~:/\\-])"  # not inside a URL, a longer path or a name
     r"(?:/(?:home|Users|root|work|mnt|media|srv|scratch)/|[A-Za-z]:\\+(?:Users|home)\\)"
@@ -90,6 +101,10 @@ def problems_in_text(text: str, path: PurePosixPath, root: PurePosixPath) -> lis
             found.append(f"{where}: names the reference material outside the repository")
         if _PERSONAL.search(line):
             found.append(f"{where}: an absolute path into a developer's machine")
+        if _ROOT_UP.search(line):
+            found.append(f"{where}: a step up from the repository root or working directory")
+        if _HOME.search(line):
+            found.append(f"{where}: a path in the user's home")
         for levels, starts_a_path in _climbs(line):
             if not _stays_inside(folder, levels, root) or (
                 starts_a_path and not _stays_inside(root, levels, root)
@@ -162,6 +177,14 @@ BAD = [
     ("benchmarks/b.py", "OUT = " + repr("/home" + "/jdoe/bench-out")),
     ("benchmarks/b.py", "OUT = " + repr("/Users" + "/jdoe/bench-out")),
     ("tests/test_x.py", "X = " + repr("C:" + "\\Users\\jdoe\\x.csv")),
+    ("tests/resources/test_x.py", "SPEC = ROOT" + '.parent / "data" / "v5.md"'),
+    ("tests/resources/test_x.py", 'SPEC = HERE / "' + "shared" + '" / "spec" / "v5.md"'),
+    ("tests/resources/test_x.py", "SPEC = os.path.join(ROOT" + f', "{_UP}", "data", "x.md")'),
+    ("tests/resources/test_x.py", "SPEC = Path.cwd()" + '.parent / "other" / "x.md"'),
+    ("tests/resources/test_x.py", 'NOTES = Path("' + "~" + '/notes.md").' + "expanduser" + "()"),
+    ("tests/resources/test_x.py", "NOTES = Path." + "home() / 'notes.md'"),
+    ("benchmarks/b.py", "OUT = REPO_ROOT" + ".parents[0] / 'out'"),
+    ("tests/test_x.py", 'REF = ("' + "shared" + '", "spec")'),
 ]
 GOOD = [
     ("tests/cli/conftest.py", f"REPO = {_FILE}.resolve().parents[2]"),
@@ -177,6 +200,9 @@ GOOD = [
     ("wkapi/_x.py", ".. code-block:: python"),
     ("wkapi/_x.py", "more = ...; text = 'wait...'"),
     ("tests/x/test_y.py", "#!/usr/bin/env bash"),
+    ("tests/x/test_y.py", 'DATA = ROOT / "tests" / "resources"; saved.parent.mkdir()'),
+    ("benchmarks/b.py", "print_table(rows, str(workdir.parent)); root.mkdir()"),
+    ("tests/x/test_y.py", "shared_spec = spec_shared = 'shared memory spec'"),
 ]
 
 

@@ -153,7 +153,7 @@ def test_a_changed_async_signature_only_needs_the_generator(tmp_path: Path) -> N
     client_py.write_text(
         text.replace(
             "        check_version: bool = True,\n",
-            "        check_version: bool = True,\n        limits: Limits | None = None,\n",
+            "        check_version: bool = True,\n        trace_requests: bool = False,\n",
         ),
         encoding="utf-8",
     )
@@ -170,8 +170,12 @@ def test_a_changed_async_signature_only_needs_the_generator(tmp_path: Path) -> N
         generated = generate_sync.generate(tmp_path)
     finally:
         generate_sync.generate()  # back to the real sources
-    assert "        limits: Limits | None = None,\n    ) -> None:" in generated
-    assert "            limits=limits,\n        )\n        self._attach(client)" in generated
+    compile(generated, "_generated.py", "exec")  # still valid Python
+    assert "        trace_requests: bool = False,\n    ) -> None:" in generated
+    assert (
+        "            trace_requests=trace_requests,\n        )\n        self._attach(client)"
+        in generated
+    )
     assert "from wkapi._config import DEFAULT_MAX_UPLOAD_BYTES, ClientConfig, Limits" in generated
     assert "    def current(self, *, fresh: bool = False) -> User:" in generated
     assert "return self._portal.call(self._async.current, fresh=fresh)" in generated

@@ -40,10 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(argv)
 
 
-def __getattr__(name: str) -> Any:
-    # ``wkapi.cli.cli``, the click group, loaded (with click) on first use.
-    if name == "cli":
-        from ._app import cli
+if not TYPE_CHECKING:  # type checkers see ``cli`` imported above, and nothing else
 
-        return cli
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    def __getattr__(name: str) -> Any:
+        # ``wkapi.cli.cli``, the click group, loaded (with click) on first use.
+        if name == "cli":
+            from ._app import cli
+
+            return cli
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
