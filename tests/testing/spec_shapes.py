@@ -213,6 +213,14 @@ SHAPES: dict[str, dict[Gen, Shape]] = {
 }
 
 
+#: Keys that come in alternatives: a value of the kind has exactly one group, all of it. A
+#: usable data source has layers and a scale; an unusable one (an inactive dataset) only a
+#: status instead.
+ONE_OF: Mapping[str, tuple[frozenset[str], ...]] = {
+    "DataSource": (frozenset({"dataLayers", "scale"}), frozenset({"status"})),
+}
+
+
 def shape_problems(value: Any, kind: str, gen: Gen, where: str = "") -> list[str]:
     """What is wrong with ``value`` as a ``kind`` of generation ``gen`` (empty: nothing):
     missing or unexpected keys, here and in every nested value."""
@@ -239,6 +247,11 @@ def shape_problems(value: Any, kind: str, gen: Gen, where: str = "") -> list[str
         problems.append(f"{where}: missing {sorted(missing)}")
     if extra:
         problems.append(f"{where}: unexpected {sorted(extra)}")
+    groups = ONE_OF.get(kind, ())
+    if groups and [group <= keys for group in groups].count(True) != 1:
+        problems.append(f"{where}: expected exactly one of {[sorted(g) for g in groups]}")
+    elif groups and keys & set().union(*groups) - next(g for g in groups if g <= keys):
+        problems.append(f"{where}: mixes the alternatives {[sorted(g) for g in groups]}")
     empty = sorted(key for key in expected.valued & keys if value[key] in (None, [], {}))
     if empty:
         problems.append(f"{where}: sent without a value {empty}")

@@ -292,3 +292,21 @@ def test_the_checker_finds_missing_unexpected_and_nested_keys() -> None:
     assert shape_problems(layer | {"mappings": []}, "DataLayer", "old") == [
         "DataLayer: sent without a value ['mappings']"
     ]
+
+
+def test_a_data_source_is_usable_or_unusable_never_half_of_each() -> None:
+    source_id = {"name": "d", "team": "org"}
+    usable = {"id": source_id, "dataLayers": [], "scale": [1.0, 1.0, 1.0]}
+    unusable = {"id": source_id, "status": "No longer available on datastore."}
+
+    assert shape_problems(usable, "DataSource", "new") == []
+    assert shape_problems(unusable, "DataSource", "old") == []
+    assert shape_problems({"id": source_id, "dataLayers": []}, "DataSource", "new") == [
+        "DataSource: expected exactly one of [['dataLayers', 'scale'], ['status']]"
+    ]
+    assert shape_problems(usable | {"status": "?"}, "DataSource", "new") == [
+        "DataSource: expected exactly one of [['dataLayers', 'scale'], ['status']]"
+    ]
+    assert shape_problems(unusable | {"scale": [1, 1, 1]}, "DataSource", "old") == [
+        "DataSource: mixes the alternatives [['dataLayers', 'scale'], ['status']]"
+    ]
