@@ -3,7 +3,8 @@
 :func:`open_download` gives a :class:`DownloadBody` to iterate; :func:`download_to` writes a
 file atomically: a part file of its own in the target directory (``<name>.<random>.part``), a
 length check against ``Content-Length``, ``fsync``, then a rename, so an interrupted download
-never leaves a file that looks complete. Broken bodies are fetched again as :mod:`wkapi._fetch`
+never leaves a file that looks complete, nor the directories it created for one
+(:mod:`wkapi._folders`). Broken bodies are fetched again as :mod:`wkapi._fetch`
 describes; the disk side is :mod:`wkapi._partfile`.
 """
 
@@ -21,8 +22,9 @@ from ._checks import check_path
 from ._errors import InputError
 from ._fetch import Fetch
 from ._filenames import safe_filename
+from ._folders import make_folders, remove_made_folders
 from ._partfile import CHUNK_SIZE, DestinationExistsError, PartFile
-from ._progress import ProgressCallback, progress_function
+from ._progress import ProgressCallback, ProgressFunction, progress_function
 from ._session import QueryValue, Session
 
 __all__ = [
@@ -147,9 +149,9 @@ def _missing_folders(directory: Path, raw: str) -> list[Path]:
 class _Target:
     """Where a download goes: a folder (and the file's name, unless the server names it)."""
 
+    raw: str  # as the caller gave it, for messages
     directory: Path
     name: str | None
-    missing: list[Path]  # folders to create, outermost first
 
 
 def _resolve_target(to: str | os.PathLike[str], overwrite: bool) -> _Target:
@@ -161,15 +163,33 @@ def _resolve_target(to: str | os.PathLike[str], overwrite: bool) -> _Target:
         directory, name = target, None
     else:
         directory, name = target.parent, target.name
-    missing = _missing_folders(directory, raw)
+    _missing_folders(directory, raw)  # a file in the way is an error before anything is sent
     if name is not None and not overwrite and os.path.lexists(target):
         raise DestinationExistsError(target)
-    return _Target(directory, name, missing)
+    return _Target(raw, directory, name)
 
 
-def _create_folders(folders: list[Path]) -> None:
-    for folder in folders:
-        folder.mkdir(exist_ok=True)
+#: Times the part file is tried when its folder vanishes before it is created.
+_OPEN_ATTEMPTS = 3
+
+
+async def _open_part(part: PartFile, target: _Target, made: list[Path]) -> None:
+    """Create the part file, creating the missing folders of ``target`` first (recorded in
+    ``made``). Again when a folder is gone before the part file is in it: a concurrent
+    download that had created it failed and removed it, empty."""
+
+    def make() -> None:
+        make_folders(_missing_folders(target.directory, target.raw), made)
+
+    for attempt in range(1, _OPEN_ATTEMPTS + 1):
+        await anyio.to_thread.run_sync(make)
+        try:
+            await part.open()
+        except FileNotFoundError:
+            if attempt == _OPEN_ATTEMPTS:
+                raise
+        else:
+            return
 
 
 async def download_to(
@@ -188,8 +208,9 @@ async def download_to(
         to: a directory (the file gets the server's name, made safe, inside it): an existing
             one, or a path ending in a separator (``"exports/"``); anything else is the file's
             path. Missing directories are created (with their parents) once the server has
-            answered with the file; a part of the path that is a file is an
-            :class:`~wkapi.InputError` before anything is sent.
+            answered with the file, and removed again (those this call created, deepest
+            first, while still empty) when the file is not published; a part of the path
+            that is a file is an :class:`~wkapi.InputError` before anything is sent.
         fallback_name: the name when the server gives none (``.nml``/``.zip`` added by type).
         overwrite: replace an existing file; otherwise :class:`DestinationExistsError`.
         progress: told ``(bytes_done, total)`` as chunks reach the disk.
@@ -203,7 +224,9 @@ async def download_to(
     :class:`~wkapi.InvalidResponseError` when the server answers with an HTML page or JSON
     instead of the file (a proxy's or a login page).
 
-    Cancellation: the part file is removed, and the final path holds either what it held
+    Cancellation: the part file and the directories this call created are removed (a
+    directory that existed before, or that holds something else by then, stays), and the
+    final path holds either what it held
     before or the complete, verified file, never a partial one. The latter only when the
     cancellation arrives while the file is being published (the rename is then finished first)
     or after it; the cancellation is raised in both cases.
@@ -211,12 +234,30 @@ async def download_to(
     report = progress_function(progress)
     check_path("to", to)
     target = await anyio.to_thread.run_sync(_resolve_target, to, overwrite)
+    made: list[Path] = []  # the folders this download created, outermost first
+    try:
+        return await _download_into(
+            session, path, params, target, fallback_name, overwrite, report, made
+        )
+    except BaseException:
+        if made:  # nothing was published: the folders made for it go, if still empty
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(remove_made_folders, made)
+        raise
+
+
+async def _download_into(
+    session: Session,
+    path: str,
+    params: Mapping[str, QueryValue] | None,
+    target: _Target,
+    fallback_name: str,
+    overwrite: bool,
+    report: ProgressFunction | None,
+    made: list[Path],
+) -> DownloadResult:
     directory, name = target.directory, target.name
     async with Fetch(session, path, params) as fetch:
-        if target.missing:
-            # Only now that the server answers with the file: a refused download creates
-            # nothing. Folders stay once created (a concurrent download may be using them).
-            await anyio.to_thread.run_sync(_create_folders, target.missing)
         if name is None:
             name = safe_filename(fetch.content_disposition, fallback_name, fetch.content_type)
             if not overwrite and await anyio.to_thread.run_sync(os.path.lexists, directory / name):
@@ -229,7 +270,9 @@ async def download_to(
 
         part = PartFile(final, on_disk)
         try:
-            await part.open()
+            # Folders are created only now that the server answers with the file: a refused
+            # download creates nothing.
+            await _open_part(part, target, made)
             async for piece in fetch.pieces(on_restart=part.restart):
                 await part.add(piece)
             size, digest = await part.commit(overwrite=overwrite)

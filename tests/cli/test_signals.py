@@ -88,6 +88,28 @@ def test_sigterm_mid_download_removes_the_part_file_and_exits_143(
     assert document["error"]["type"] == "Terminated"
 
 
+def test_sigterm_mid_download_removes_the_directories_it_created(
+    server: ThreadedServer, tmp_path: Path
+) -> None:
+    annotation = server.call(server.server.add_synthetic_annotation, 8 << 20, "zip")
+    server.call(
+        server.server.faults.add,
+        FaultKind.SLOW_BODY,
+        path=DOWNLOADS,
+        delay=0.05,
+        piece_size=64 << 10,
+    )
+    (tmp_path / "sig3").mkdir()
+    folder = tmp_path / "sig3" / "new" / "dir"
+    process = _start(server, "download", "Explorational", annotation, "-o", f"{folder}/")
+
+    _, stderr = _terminate_when(process, lambda: bool(_part_files(tmp_path)))
+
+    _assert_terminated(process, stderr)
+    # No part file, and of the folders only the one that was there before.
+    assert list(tmp_path.rglob("*")) == [tmp_path / "sig3"]
+
+
 def test_sigterm_before_an_export_recorded_anything_leaves_nothing(
     server: ThreadedServer, tmp_path: Path
 ) -> None:

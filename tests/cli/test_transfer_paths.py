@@ -44,6 +44,25 @@ def test_download_to_a_new_directory_with_a_trailing_slash_saves_inside_it(
     assert hashlib.sha256(saved.read_bytes()).hexdigest() == expected
 
 
+def test_a_refused_download_to_a_new_directory_creates_none(
+    threaded_server: ThreadedServer, tmp_path: Path
+) -> None:
+    target = tmp_path / "exports" / "nested"
+
+    result = run_cli(
+        "download",
+        "Explorational",
+        "0" * 24,
+        "-o",
+        f"{target}{os.sep}",
+        *_server_args(threaded_server),
+    )
+
+    assert result.returncode == 1, result.stderr
+    assert "404" in result.stderr or "not found" in result.stderr.lower(), result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_download_with_a_trailing_slash_onto_a_file_is_one_error_line(
     threaded_server: ThreadedServer, tmp_path: Path
 ) -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.helpers import ThreadedServer
 from tests.sync.helpers import DOWNLOADS, PeakRss, ServerFactory, SyncFactory, part_files
-from wkapi import ExportItem, SyncClient, TaskFromFilesParams
+from wkapi import ExportItem, IncompleteDownloadError, SyncClient, TaskFromFilesParams
 from wkapi.models import TaskSpec
 from wkapi.testing import FaultKind
 
@@ -88,6 +88,37 @@ def test_ctrl_c_during_a_sync_download_leaves_no_part_file(
     assert list(tmp_path.iterdir()) == []  # no part file, no final file
     # Only the call was cancelled: the client goes on working.
     assert wk.users.current().id == server.server.user_ids["admin"]
+
+
+def test_ctrl_c_during_a_sync_download_removes_the_directories_it_created(
+    threaded: ServerFactory, connect: SyncFactory, tmp_path: Path
+) -> None:
+    server = threaded()
+    annotation_id = _slow_download(server, 64 * MIB)
+    (tmp_path / "old").mkdir()
+    folder = tmp_path / "old" / "new" / "dir"
+    wk = connect(server)
+    timers: list[threading.Timer] = []
+
+    def progress(done: int, total: int | None) -> None:
+        if done and not timers:
+            timers.append(threading.Timer(0.3, _thread.interrupt_main))
+            timers[0].start()
+
+    with pytest.raises(KeyboardInterrupt):
+        wk.annotations.download("Explorational", annotation_id, to=f"{folder}/", progress=progress)
+    timers[0].join()
+    assert list(tmp_path.rglob("*")) == [tmp_path / "old"]  # only what was there before
+
+
+def test_a_sync_download_cut_for_good_removes_the_directories_it_created(
+    server: ThreadedServer, wk: SyncClient, tmp_path: Path
+) -> None:
+    annotation_id = server.call(server.server.add_synthetic_annotation, 2 * MIB, "nml")
+    server.call(server.server.faults.add, FaultKind.TRUNCATE, path=DOWNLOADS, after_bytes=100_000)
+    with pytest.raises(IncompleteDownloadError):
+        wk.annotations.download("Explorational", annotation_id, to=f"{tmp_path}/new/dir/")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_ctrl_c_while_reading_a_stream_closes_it(

@@ -23,11 +23,6 @@ __all__ = ["download", "upload"]
 _TYPES = tuple(typ.value for typ in wkapi.AnnotationType)
 
 
-def _names_a_directory(raw: str) -> bool:
-    """Whether the user ended ``raw`` with a path separator (``exports/``)."""
-    return raw.endswith(tuple(sep for sep in (os.sep, os.altsep) if sep))
-
-
 # The first bytes of a ZIP archive (a local file header, or the end record of an empty one).
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -84,20 +79,6 @@ def _matching_suffix(path: Path, *, overwrite: bool) -> Path:
     fixed = path.with_suffix(right)
     _publish_under(path, fixed, overwrite)
     return fixed
-
-
-def _download_target(raw: str) -> Path:
-    """Where ``-o`` points, with a trailing separator meaning "a directory": it is created
-    (with its parents) so the file is saved inside it under the server's name.
-
-    ``Path`` drops a trailing separator, so it must be looked at in the text the user typed;
-    without one, an existing directory still gets the file inside, anything else names the
-    file (as ``wk.annotations.download(to=...)`` does).
-    """
-    target = Path(raw)
-    if _names_a_directory(raw):
-        target.mkdir(parents=True, exist_ok=True)
-    return target
 
 
 _DOWNLOAD_HELP = f"""Download one annotation.
@@ -159,7 +140,6 @@ def download(
     volume_version: int | None,
 ) -> int:
     settings = settings_of(ctx)
-    target = _download_target(output)
 
     async def run() -> tuple[wkapi.DownloadResult, Path, float]:
         loop = asyncio.get_running_loop()
@@ -170,7 +150,9 @@ def download(
                 result = await wk.annotations.download(
                     typ,
                     annotation_id,
-                    target,
+                    # As typed: a trailing separator means "a directory". The library creates
+                    # missing ones once the server answers, and removes them if nothing is saved.
+                    output,
                     overwrite=overwrite,
                     progress=meter,
                     skip_volume_data=True if skip_volume_data else None,

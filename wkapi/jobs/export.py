@@ -60,6 +60,7 @@ import attrs
 
 from wkapi._checks import OBJECT_ID, check_bool, check_callable, check_int, check_path
 from wkapi._errors import InputError, ServerUnreachableError
+from wkapi._folders import make_folders, remove_made_folders
 from wkapi._partfile import is_part_name
 from wkapi._progress import ProgressCallback, progress_function
 from wkapi.models import AnnotationType
@@ -99,7 +100,7 @@ DEFAULT_CONCURRENCY = 16
 @attrs.frozen
 class _Destination:
     """The export's directory (absolute: the report's paths are), and the directories this
-    run created for it, deepest first (removed again if the run fails and they stay empty)."""
+    run created for it, outermost first (removed again if the run fails and they stay empty)."""
 
     path: Path
     created: tuple[Path, ...]
@@ -114,8 +115,13 @@ def _prepare_destination(to: PathLike) -> _Destination:
         if directory.exists():
             break
         missing.append(directory)
-    destination.mkdir(parents=True, exist_ok=True)
-    return _Destination(destination, tuple(missing))
+    made: list[Path] = []
+    try:
+        make_folders(reversed(missing), made)
+    except BaseException:
+        remove_made_folders(made)
+        raise
+    return _Destination(destination, tuple(made))
 
 
 def _discard_failed_run(destination: _Destination, writer: ManifestWriter) -> None:
@@ -171,16 +177,6 @@ def _folders(path: Path) -> list[os.DirEntry[str]]:
             return [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
     except OSError:
         return []
-
-
-def _remove_created_directories(destination: _Destination) -> None:
-    """Remove the directories a failed run created for its destination, deepest first, as long
-    as they are empty (another run may have begun to use them)."""
-    for directory in destination.created:
-        try:
-            os.rmdir(directory)
-        except OSError:
-            return
 
 
 class ExportJobs:
@@ -397,7 +393,7 @@ class ExportJobs:
                     raise
         except BaseException:
             with anyio.CancelScope(shield=True):
-                await anyio.to_thread.run_sync(_remove_created_directories, prepared)
+                await anyio.to_thread.run_sync(remove_made_folders, prepared.created)
             raise
         return _report(run.items, run.downloaded_bytes, started, manifest_path, log, unreachable)
 

@@ -177,7 +177,9 @@ class AnnotationsResource(Resource):
         Args:
             to: a directory, which gets the file under the server's name (made safe): an
                 existing one, or a path ending in a separator (``"exports/"``); anything else
-                is the file's path. Missing directories are created, with their parents.
+                is the file's path. Missing directories are created, with their parents;
+                a download that saves nothing (it fails or is cancelled) removes those it
+                created again, if they are still empty.
             overwrite: replace an existing file (otherwise an existing file is an error).
             progress: told the bytes done and the total (``None`` when the size is unknown).
             skip_volume_data, volume_data_zip_format, skeleton_version, volume_version: as
