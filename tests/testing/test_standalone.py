@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -120,3 +121,33 @@ def test_python_m_wkapi_testing_reports_a_busy_port(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port}: ")
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_python_m_wkapi_testing_stops_cleanly_on_ctrl_c_and_sigterm(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """SIGTERM (``timeout``, ``docker stop``) stops it as Ctrl-C does, as ``wkapi fake-server``
+    does: the temporary folder removed, exit status 0."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wkapi.testing", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert " serving at http://127.0.0.1:" in first, first
+        assert len(list(tmp_path.glob("wkapi-fake-*"))) == 1
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert list(tmp_path.glob("wkapi-fake-*")) == []
