@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -76,6 +77,58 @@ def test_the_options_parse_into_the_servers_keywords() -> None:
         4096,
     )
     assert server._ctx.chunked_downloads is True
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"latency": -1}, "latency must be a finite number >= 0, not -1"),
+        ({"latency": float("nan")}, "latency must be a finite number >= 0, not nan"),
+        ({"latency": float("inf")}, "latency must be a finite number >= 0, not inf"),
+        ({"max_upload_bytes": 0}, "max_upload_bytes must be an integer >= 1, not 0"),
+        ({"port": 70000}, "port must be an integer from 0 to 65535, not 70000"),
+        ({"port": -1}, "port must be an integer from 0 to 65535, not -1"),
+    ],
+)
+def test_the_constructor_refuses_what_the_command_lines_refuse(
+    keywords: dict[str, float], message: str
+) -> None:
+    """One check, in ``FakeWebknossos``, for every way of making a server: a value no command
+    line takes is a ``ValueError`` naming the argument, not a server that hangs or refuses
+    every upload."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        FakeWebknossos(**keywords)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"latency": "0.5"}, "latency must be a finite number >= 0, not '0.5'"),
+        ({"port": 80.0}, "port must be an integer from 0 to 65535, not 80.0"),
+        ({"port": True}, "port must be an integer from 0 to 65535, not True"),
+        ({"max_upload_bytes": 1.5}, "max_upload_bytes must be an integer >= 1, not 1.5"),
+    ],
+)
+def test_the_constructor_refuses_values_of_the_wrong_type(
+    keywords: dict[str, object], message: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        FakeWebknossos(**keywords)  # type: ignore[arg-type]
+
+
+def test_the_edges_of_the_ranges_are_accepted() -> None:
+    server = FakeWebknossos(latency=0, max_upload_bytes=1, port=65535)
+    assert (server._ctx.latency, server._ctx.max_upload_bytes) == (0, 1)
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "NaN", "infinity"])
+def test_the_option_table_refuses_numbers_that_are_not_finite(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _parse(f"--latency={text}")  # = for -inf, which would read as an option
+    assert stopped.value.code == 2
+    assert f"argument --latency: must be a finite number, got {text}" in capsys.readouterr().err
 
 
 def _module(*args: str, block_click: bool = True) -> subprocess.CompletedProcess[str]:
