@@ -243,6 +243,7 @@ class FakeWebknossos:
         ``mags`` are the magnifications every layer has, ``[x, y, z]`` each, finest first
         (default ``[1, 1, 1]``, ``[2, 2, 1]``, ``[4, 4, 2]``, ``[8, 8, 4]``): the layers'
         ``resolutions``, and on newer servers their ``mags``. ``tags`` are the dataset's tags.
+        ``layers`` and ``tags`` are sequences of names; one plain string is a ``TypeError``.
         """
         first_team = next(iter(self.state.teams))
         _build.new_dataset(
@@ -273,7 +274,9 @@ class FakeWebknossos:
 
         ``min_mag``/``max_mag`` restrict the magnifications its annotations may use (powers of
         two; sent as ``settings.magRestrictions``, ``resolutionRestrictions`` on older
-        servers); ``allowed_modes`` may be empty, as on newer servers.
+        servers); ``allowed_modes`` may be empty, as on newer servers, and holds only
+        ``"orthogonal"``, ``"oblique"`` and ``"flight"`` (anything else: ``ValueError`` naming
+        these).
         """
         return _build.new_task_type(
             self.state,
