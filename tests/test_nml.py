@@ -116,6 +116,63 @@ def test_every_kind_of_loss_is_reported(change: tuple[bytes, bytes], found: str)
         assert_same_content(BASE, changed)
 
 
+TIMED = REWRITTEN.replace(b'time="5"', b'time="1700000000000"')
+
+
+@pytest.mark.parametrize(
+    ("change", "found"),
+    [
+        (
+            (
+                b'<node id="1" radius="2.0" x="1" y="2" z="3" rotX="0.0" rotY="0.0" rotZ="0.0"'
+                b' time="1700000000000"',
+                b'<node id="1" radius="2.0" x="1" y="2" z="3"'
+                b' rotX="0.0" rotY="0.0" rotZ="0.0" time="1700000000001"',
+            ),
+            "node 1: time 1700000000000.0 became 1700000000001.0",
+        ),
+        (
+            (
+                b'<branchpoint id="2" time="1700000000000"',
+                b'<branchpoint id="2" time="1700000001500"',
+            ),
+            "branchpoint 2: time 1700000000000 became 1700000001500",
+        ),
+        (
+            (
+                b'rotX="0.0" rotY="0.0" rotZ="0.0" time',
+                b'rotX="0.0" rotY="0.0" rotZ="0.0" inVp="1" time',
+            ),
+            None,
+        ),
+    ],
+    ids=["node time 1 ms", "branchpoint time 1.5 s", "filled in"],
+)
+def test_integer_attributes_compare_exactly(change: tuple[bytes, bytes], found: str | None) -> None:
+    """Epoch-millisecond times are integers near 1.7e12: a relative tolerance would let
+    seconds slip through, so a single millisecond is a difference."""
+    changed = TIMED.replace(*change)
+    assert changed != TIMED
+    assert compare_content(TIMED, TIMED).ok
+    comparison = compare_content(TIMED, changed)
+    if found is None:
+        assert comparison.ok, comparison.differences
+    else:
+        assert found in comparison.differences, comparison.differences
+
+
+def test_float_attributes_keep_a_tolerance_for_how_they_are_written() -> None:
+    expected = TIMED.replace(b'radius="2.0"', b'radius="0.1"').replace(
+        b'rotX="0.0"', b'rotX="0.3"', 1
+    )
+    written = TIMED.replace(b'radius="2.0"', b'radius="0.1000000000000000055511"').replace(
+        b'rotX="0.0"', b'rotX="0.30000000000000004"', 1
+    )
+    assert compare_content(expected, written).ok
+    moved = TIMED.replace(b'radius="2.0"', b'radius="0.1001"')
+    assert "node 1: radius 0.1 became 0.1001" in compare_content(expected, moved).differences
+
+
 def _zip(entries: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

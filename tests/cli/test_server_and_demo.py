@@ -73,6 +73,16 @@ def test_fake_server_refuses_an_unknown_release() -> None:
     assert "'banana' is not one of '23.08', '25.01'" in result.stderr
 
 
+@pytest.mark.parametrize("text", ["nan", "inf"])
+def test_fake_server_refuses_a_latency_that_is_not_finite(text: str) -> None:
+    """``inf`` would hang every request, ``nan`` makes no sense: both are usage errors, as for
+    ``python -m wkapi.testing``."""
+    result = run_cli("fake-server", "--latency", text, "--port", "0", timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "Invalid value for '--latency'" in result.stderr
+    assert f"must be a finite number, got {text}" in result.stderr
+
+
 def test_fake_server_takes_the_options_of_python_m_wkapi_testing() -> None:
     """Both read one option table: the same flags, defaults and choices."""
     from wkapi.cli._cmd_server import fake_server

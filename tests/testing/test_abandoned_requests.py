@@ -127,3 +127,12 @@ async def test_a_timed_out_get_and_an_abandoned_download_are_499(
         downloads = [r.status for r in fake_wk.requests if r.path.endswith("/download")]
     assert downloads == [499, 200]
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_the_request_log_documents_the_status_of_an_abandoned_request() -> None:
+    """Someone reading :attr:`FakeWebknossos.requests` learns there what a 499 is."""
+    from wkapi.testing._log import RecordedRequest
+    from wkapi.testing._middleware import CLIENT_CLOSED_REQUEST
+
+    doc = " ".join((RecordedRequest.__doc__ or "").split())
+    assert f"{CLIENT_CLOSED_REQUEST} when the client abandoned the request" in doc

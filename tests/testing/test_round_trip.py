@@ -197,6 +197,23 @@ async def test_what_changed_in_transit_is_found(api: Api) -> None:
     assert "tree 3 edges: unexpected" in text
 
 
+async def test_times_come_back_to_the_millisecond(api: Api) -> None:
+    """The fake stores and writes epoch-millisecond times as integers, so odd milliseconds
+    survive, and the comparison notices a single millisecond lost in transit."""
+    uploaded = UPLOADED_NML.replace('time="1500000000000"', 'time="1712345678901"').replace(
+        'time="1500000001000"', 'time="1712345679999"'
+    )
+    _, download = await round_trip(api, "cell.nml", uploaded.encode())
+    assert b'time="1712345678901"' in download.body
+    assert b'time="1712345679999"' in download.body
+    assert_same_content(uploaded.encode(), download.body)
+    shifted = download.body.replace(b'time="1712345678901"', b'time="1712345678902"')
+    shifted = shifted.replace(b'time="1712345679999"', b'time="1712345679000"')
+    differences = compare_content(uploaded.encode(), shifted).differences
+    assert "node 10: time 1712345678901.0 became 1712345678902.0" in differences
+    assert "branchpoint 11: time 1712345679999 became 1712345679000" in differences
+
+
 @pytest.mark.parametrize(
     ("layers", "expected_names"),
     [

@@ -257,3 +257,31 @@ def test_helpers_refuse_what_no_server_has(server: FakeWebknossos) -> None:
         server.add_dataset("flat", mags=[[1, 1]])
     with pytest.raises(ValueError, match="at least one mag"):
         server.add_dataset("empty", mags=[])
+
+
+def test_helpers_refuse_a_plain_string_where_a_list_of_names_goes(server: FakeWebknossos) -> None:
+    """``tags="abc"`` would become three tags ``a``, ``b``, ``c``."""
+    with pytest.raises(TypeError, match="tags is a sequence of tag names, not one string"):
+        server.add_dataset("one tag", tags="abc")
+    with pytest.raises(TypeError, match="layers is a sequence of layer names, not one string"):
+        server.add_dataset("one layer", layers="color")
+    with pytest.raises(TypeError, match="allowed_modes is a sequence of mode names"):
+        server.add_task_type("one mode", allowed_modes="orthogonal")
+    assert "one tag" not in server.state.datasets
+    assert "one layer" not in server.state.datasets
+    server.add_dataset("tagged once", tags=("abc",))
+    assert server.state.datasets["tagged once"].tags == ["abc"]
+
+
+@pytest.mark.parametrize("modes", [("bogus",), ("orthogonal", "Flight"), ("volume ",)])
+def test_a_mode_the_fake_does_not_know_is_refused_naming_the_known_ones(
+    server: FakeWebknossos, modes: tuple[str, ...]
+) -> None:
+    before = dict(server.state.task_types)
+    with pytest.raises(ValueError, match="allowed_modes may hold only") as caught:
+        server.add_task_type("odd modes", allowed_modes=modes)
+    for known in ("'orthogonal'", "'oblique'", "'flight'"):
+        assert known in str(caught.value)
+    assert server.state.task_types == before
+    created = server.add_task_type("every mode", allowed_modes=("flight", "oblique", "orthogonal"))
+    assert server.state.task_types[created].allowed_modes == ("flight", "oblique", "orthogonal")

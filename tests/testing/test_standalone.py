@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -77,6 +79,58 @@ def test_the_options_parse_into_the_servers_keywords() -> None:
     assert server._ctx.chunked_downloads is True
 
 
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"latency": -1}, "latency must be a finite number >= 0, not -1"),
+        ({"latency": float("nan")}, "latency must be a finite number >= 0, not nan"),
+        ({"latency": float("inf")}, "latency must be a finite number >= 0, not inf"),
+        ({"max_upload_bytes": 0}, "max_upload_bytes must be an integer >= 1, not 0"),
+        ({"port": 70000}, "port must be an integer from 0 to 65535, not 70000"),
+        ({"port": -1}, "port must be an integer from 0 to 65535, not -1"),
+    ],
+)
+def test_the_constructor_refuses_what_the_command_lines_refuse(
+    keywords: dict[str, float], message: str
+) -> None:
+    """One check, in ``FakeWebknossos``, for every way of making a server: a value no command
+    line takes is a ``ValueError`` naming the argument, not a server that hangs or refuses
+    every upload."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        FakeWebknossos(**keywords)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({"latency": "0.5"}, "latency must be a finite number >= 0, not '0.5'"),
+        ({"port": 80.0}, "port must be an integer from 0 to 65535, not 80.0"),
+        ({"port": True}, "port must be an integer from 0 to 65535, not True"),
+        ({"max_upload_bytes": 1.5}, "max_upload_bytes must be an integer >= 1, not 1.5"),
+    ],
+)
+def test_the_constructor_refuses_values_of_the_wrong_type(
+    keywords: dict[str, object], message: str
+) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        FakeWebknossos(**keywords)  # type: ignore[arg-type]
+
+
+def test_the_edges_of_the_ranges_are_accepted() -> None:
+    server = FakeWebknossos(latency=0, max_upload_bytes=1, port=65535)
+    assert (server._ctx.latency, server._ctx.max_upload_bytes) == (0, 1)
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "-inf", "NaN", "infinity"])
+def test_the_option_table_refuses_numbers_that_are_not_finite(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        _parse(f"--latency={text}")  # = for -inf, which would read as an option
+    assert stopped.value.code == 2
+    assert f"argument --latency: must be a finite number, got {text}" in capsys.readouterr().err
+
+
 def _module(*args: str, block_click: bool = True) -> subprocess.CompletedProcess[str]:
     """``python -m wkapi.testing ARGS`` in a process where click cannot be imported."""
     code = (
@@ -120,3 +174,33 @@ def test_python_m_wkapi_testing_reports_a_busy_port(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"error: cannot serve on 127.0.0.1:{port}: ")
     assert "Traceback" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "term"])
+def test_python_m_wkapi_testing_stops_cleanly_on_ctrl_c_and_sigterm(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """SIGTERM (``timeout``, ``docker stop``) stops it as Ctrl-C does, as ``wkapi fake-server``
+    does: the temporary folder removed, exit status 0."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "wkapi.testing", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert " serving at http://127.0.0.1:" in first, first
+        assert len(list(tmp_path.glob("wkapi-fake-*"))) == 1
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=20)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert list(tmp_path.glob("wkapi-fake-*")) == []

@@ -74,7 +74,20 @@ def _click_option(option: ServeOption) -> Callable[[F], F]:
         default=option.default,
         show_default=option.default is not None,
         help=option.help,
+        callback=_checked(option) if option.kind is float else None,
     )
+
+
+def _checked(option: ServeOption) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """The option table's own check (``FloatRange`` lets ``nan`` and ``inf`` through)."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        problem = None if value is None else option.problem(value)
+        if problem is not None:
+            raise click.BadParameter(problem, ctx=ctx, param=param)
+        return value
+
+    return check
 
 
 def _serve_options(command: F) -> F:

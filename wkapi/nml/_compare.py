@@ -7,6 +7,10 @@ their data, and each node attribute the expected file gives), while what the exp
 leaves out may come back filled in. The ``<meta>`` lines (writer, annotation id, time) and the
 parameters a server rewrites (scale, offset, time, ...) are not compared. A task bounding box
 may come back as a user bounding box, so boxes compare by position and size.
+
+Integer attributes (node and branchpoint ``time`` in epoch milliseconds, ``inVp``, ``inMag``,
+``bitDepth``) compare exactly; float attributes (positions, radius, rotations, colours) within a
+relative 1e-9, since writers format floats differently.
 """
 
 from __future__ import annotations
@@ -22,7 +26,10 @@ from ._read import Source, read_content
 
 __all__ = ["ContentComparison", "assert_same_content", "compare_content"]
 
-_NODE_ATTRIBUTES = ("radius", "in_vp", "in_mag", "bit_depth", "interpolation", "time")
+# Integer attributes (epoch-millisecond times, viewport, magnification, bit depth) compare
+# exactly: a relative tolerance on a time near 1.7e12 ms would let seconds slip through. Only
+# float attributes (positions, radius, rotations, colours) get a tolerance for how they are written.
+_EXACT_NODE_ATTRIBUTES = ("in_vp", "in_mag", "bit_depth", "interpolation", "time")
 _ROTATION_NAMES = ("rotX", "rotY", "rotZ")
 _COUNTED = (
     ("trees", "tree"),
@@ -88,8 +95,8 @@ def compare_content(
     )
     times = dict(got.branchpoints)
     for node, time in want.branchpoints:
-        if time is not None and node in times and not _close(time, times[node]):
-            differences.add(f"branchpoint {node}: time {time:g} became {times[node]}")
+        if time is not None and node in times and time != times[node]:
+            differences.add(f"branchpoint {node}: time {_shown(time)} became {_shown(times[node])}")
     _compare_counts("comments", want.comments, got.comments, differences)
     _compare_groups("groups", want.groups, got.groups, differences)
     _compare_counts(
@@ -145,6 +152,13 @@ class _Differences:
 
 def _close(expected: float, actual: float | None) -> bool:
     return actual is not None and math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-6)
+
+
+def _shown(value: float | None) -> str:
+    """A number as written in a file: integral values (epoch milliseconds) without ``.0``."""
+    if value is not None and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def _same_text(expected: str, actual: str | None) -> bool:
@@ -220,19 +234,15 @@ def _compare_nodes(
             continue
         if not all(_close(a, b) for a, b in zip(node.position, other.position, strict=True)):
             out.add(f"node {node.id}: position {node.position} became {other.position}")
-        for name in _NODE_ATTRIBUTES:
+        if node.radius is not None and not _close(node.radius, other.radius):
+            out.add(f"node {node.id}: radius {node.radius} became {other.radius}")
+        for name in _EXACT_NODE_ATTRIBUTES:
             value = getattr(node, name)
-            if value is not None and not _same_value(value, getattr(other, name)):
+            if value is not None and value != getattr(other, name):
                 out.add(f"node {node.id}: {name} {value} became {getattr(other, name)}")
         for name, value, found in zip(_ROTATION_NAMES, node.rotation, other.rotation, strict=True):
             if value is not None and not _close(value, found):
                 out.add(f"node {node.id}: {name} {value} became {found}")
-
-
-def _same_value(expected: float | bool, actual: float | bool | None) -> bool:
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return expected == actual
-    return _close(float(expected), actual)
 
 
 def _normal_groups(groups: Sequence[Group], with_expanded: bool) -> tuple[object, ...]:

@@ -13,6 +13,7 @@ from ._state import (
     ANNOTATION_STATES,
     DEFAULT_MAGS,
     DEFAULT_MODES,
+    KNOWN_MODES,
     TRACING_TYPES,
     Annotation,
     Dataset,
@@ -115,6 +116,8 @@ def new_dataset(
     first), listed as the layers' ``resolutions`` and, on newer servers, ``mags``."""
     if name in state.datasets:
         raise ValueError(f"dataset {name!r} exists already")
+    _names("layers", "layer", layers)
+    _names("tags", "tag", tags)
     dataset = Dataset(
         id=state.new_id(),
         name=name,
@@ -130,6 +133,14 @@ def new_dataset(
     )
     state.datasets[name] = dataset
     return dataset
+
+
+def _names(argument: str, what: str, names: Iterable[str]) -> None:
+    """Refuse one string where a sequence of names goes: it would be split into letters."""
+    if isinstance(names, str):
+        raise TypeError(
+            f"{argument} is a sequence of {what} names, not one string (for one: [{names!r}])"
+        )
 
 
 def _mags(mags: Iterable[Sequence[int]]) -> tuple[tuple[int, int, int], ...]:
@@ -170,8 +181,13 @@ def new_task_type(
     """A task type; ``restrictions`` as :func:`mag_restrictions` makes them."""
     if tracing_type not in TRACING_TYPES:
         raise ValueError(f"tracing_type must be one of {TRACING_TYPES}")
-    if isinstance(allowed_modes, str):
-        raise TypeError("allowed_modes is a sequence of mode names, not one string")
+    _names("allowed_modes", "mode", allowed_modes)
+    unknown = [mode for mode in allowed_modes if mode not in KNOWN_MODES]
+    if unknown:
+        raise ValueError(
+            f"allowed_modes may hold only {', '.join(map(repr, KNOWN_MODES))}, not"
+            f" {', '.join(map(repr, unknown))}"
+        )
     task_type = TaskType(
         id=state.new_id(),
         summary=summary,

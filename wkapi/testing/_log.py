@@ -13,9 +13,12 @@ class RecordedRequest:
     """One request as the server saw it; secrets are never stored.
 
     ``path`` is the full request path (``/api/v5/tasks``), ``route`` the path without the ``/api``
-    or ``/api/vN`` prefix, ``status`` None when the connection was cut without an answer,
-    ``fault`` the kind of injected fault that hit the request, ``authenticated`` whether it carried
-    a valid ``X-Auth-Token`` and ``role`` that user's role.
+    or ``/api/vN`` prefix, ``status`` the answer's status: None while it is being answered and
+    when an injected fault cut the connection without an answer, 499 when the client abandoned
+    the request (cancelled, timed out or disconnected before the answer was complete; nginx's
+    "client closed request", not an error of the server). ``fault`` is the kind of injected
+    fault that hit the request, ``authenticated`` whether it carried a valid ``X-Auth-Token``
+    and ``role`` that user's role.
     """
 
     method: str

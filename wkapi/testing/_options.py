@@ -9,6 +9,7 @@ Stdlib only: the command line reads this table without importing the server. Eac
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,19 @@ class ServeOption:
     def flag(self) -> str:
         """``--max-upload-bytes`` for ``max_upload_bytes``."""
         return "--" + self.name.replace("_", "-")
+
+    def problem(self, value: Any, text: str | None = None) -> str | None:
+        """What is wrong with a parsed value of this option, ``None`` if nothing: a number that
+        is not finite (``nan``, ``inf``: an infinite latency would hang every request) or one
+        outside ``minimum`` .. ``maximum``. ``text`` is the value as given, for the message."""
+        shown = str(value) if text is None else text
+        if isinstance(value, float) and not math.isfinite(value):
+            return f"must be a finite number, got {shown}"
+        if self.minimum is not None and value < self.minimum:
+            return f"must be at least {self.minimum}, got {shown}"
+        if self.maximum is not None and value > self.maximum:
+            return f"must be at most {self.maximum}, got {shown}"
+        return None
 
 
 SERVE_OPTIONS: tuple[ServeOption, ...] = (
@@ -81,10 +95,9 @@ def _ranged(option: ServeOption) -> Callable[[str], Any]:
             raise argparse.ArgumentTypeError(
                 f"expected {'an integer' if option.kind is int else 'a number'}, got {text!r}"
             ) from None
-        if option.minimum is not None and value < option.minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {option.minimum}, got {text}")
-        if option.maximum is not None and value > option.maximum:
-            raise argparse.ArgumentTypeError(f"must be at most {option.maximum}, got {text}")
+        problem = option.problem(value, text)
+        if problem is not None:
+            raise argparse.ArgumentTypeError(problem)
         return value
 
     convert.__name__ = option.kind.__name__

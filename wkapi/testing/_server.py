@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import shutil
 import tempfile
 from collections import deque
@@ -26,6 +27,25 @@ from ._state import DEFAULT_MAGS, DEFAULT_MODES, State, SyntheticSpec
 DEFAULT_REQUEST_LOG_LIMIT = 100_000
 
 
+def _check_number(
+    name: str,
+    value: float,
+    wanted: str,
+    *,
+    low: float,
+    high: float = math.inf,
+    whole: bool = False,
+) -> None:
+    """Refuse what no command line takes either: ``TypeError`` for a value that is no number
+    (no integer for ``whole``; a bool is neither), ``ValueError`` for one that is not finite or
+    outside ``low`` .. ``high``; both name the argument."""
+    kinds: tuple[type, ...] = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise TypeError(f"{name} must be {wanted}, not {value!r}")
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name} must be {wanted}, not {value!r}")
+
+
 class FakeWebknossos:
     """An in-memory WEBKNOSSOS server on 127.0.0.1 that behaves like a real one.
 
@@ -35,7 +55,9 @@ class FakeWebknossos:
     releases. ``seed`` fixes ids, names,
     tokens and file contents. ``chunked_downloads`` sends downloads chunked without
     ``Content-Length`` (servers before 22.03); ``latency`` delays every request by that many
-    seconds; multipart bodies beyond ``max_upload_bytes`` get the 413 page.
+    seconds (a finite number >= 0); multipart bodies beyond ``max_upload_bytes`` (>= 1) get the
+    413 page. ``port`` is 0 (a free one) to 65535. A value outside these ranges raises
+    ``ValueError``, one of the wrong type ``TypeError``, naming the argument.
     ``request_log_limit`` bounds :attr:`requests`: it keeps the newest that many, dropping the
     oldest, so a long soak run against one server does not grow its memory without bound
     (``None`` keeps every request).
@@ -58,6 +80,9 @@ class FakeWebknossos:
     ) -> None:
         if request_log_limit is not None and request_log_limit < 0:
             raise ValueError(f"request_log_limit must be >= 0 or None, not {request_log_limit}")
+        _check_number("latency", latency, "a finite number >= 0", low=0)
+        _check_number("port", port, "an integer from 0 to 65535", low=0, high=65535, whole=True)
+        _check_number("max_upload_bytes", max_upload_bytes, "an integer >= 1", low=1, whole=True)
         checked_release = check_release(release)
         state, user_ids = build_seed_state(seed)
         self._host = host
@@ -218,6 +243,7 @@ class FakeWebknossos:
         ``mags`` are the magnifications every layer has, ``[x, y, z]`` each, finest first
         (default ``[1, 1, 1]``, ``[2, 2, 1]``, ``[4, 4, 2]``, ``[8, 8, 4]``): the layers'
         ``resolutions``, and on newer servers their ``mags``. ``tags`` are the dataset's tags.
+        ``layers`` and ``tags`` are sequences of names; one plain string is a ``TypeError``.
         """
         first_team = next(iter(self.state.teams))
         _build.new_dataset(
@@ -248,7 +274,9 @@ class FakeWebknossos:
 
         ``min_mag``/``max_mag`` restrict the magnifications its annotations may use (powers of
         two; sent as ``settings.magRestrictions``, ``resolutionRestrictions`` on older
-        servers); ``allowed_modes`` may be empty, as on newer servers.
+        servers); ``allowed_modes`` may be empty, as on newer servers, and holds only
+        ``"orthogonal"``, ``"oblique"`` and ``"flight"`` (anything else: ``ValueError`` naming
+        these).
         """
         return _build.new_task_type(
             self.state,

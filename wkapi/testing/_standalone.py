@@ -23,6 +23,8 @@ async def serve_forever(
     """Serve a fake WEBKNOSSOS until cancelled, after printing its URL and tokens by role.
 
     The options are those of :class:`FakeWebknossos` (and of ``python -m wkapi.testing``).
+    Cancelling it stops the server and removes its temporary folder; it installs no signal
+    handlers (``python -m wkapi.testing`` turns SIGTERM into that cancellation).
     """
     out = out or sys.stdout
     server = FakeWebknossos(

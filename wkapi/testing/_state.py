@@ -48,6 +48,8 @@ ANNOTATION_STATES = ("Active", "Finished", "Cancelled", "Initializing")
 TRACING_TYPES = ("skeleton", "volume", "hybrid")
 DEFAULT_MAGS = ((1, 1, 1), (2, 2, 1), (4, 4, 2), (8, 8, 4))
 DEFAULT_MODES = ("orthogonal", "oblique", "flight")
+KNOWN_MODES = DEFAULT_MODES
+"""The view modes a task type may allow (its ``settings.allowedModes``); by default, all."""
 _CLOCK_START_MS = 1_690_000_000_000
 
 
