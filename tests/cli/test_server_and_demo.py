@@ -83,6 +83,24 @@ def test_fake_server_refuses_a_latency_that_is_not_finite(text: str) -> None:
     assert f"must be a finite number, got {text}" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("demo", "--latency", "nan"),
+        ("demo", "--finish", "nan"),
+        ("tasks", "create", "tasks.csv", "--give-up-after", "nan"),
+        ("export", "--user", "5b1e45faa000009d00abc003", "--give-up-after", "inf"),
+    ],
+)
+def test_every_number_option_refuses_what_is_not_finite(args: tuple[str, ...]) -> None:
+    """click's FloatRange lets ``nan`` through (its comparisons are false); a usage error,
+    never a traceback from deeper down."""
+    result = run_cli(*args, timeout=30)
+    assert result.returncode == 2, result.stderr
+    assert "is not a finite number" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_fake_server_takes_the_options_of_python_m_wkapi_testing() -> None:
     """Both read one option table: the same flags, defaults and choices."""
     from wkapi.cli._cmd_server import fake_server

@@ -39,7 +39,13 @@ from ._cmd_export import run_export
 from ._errors import EXIT_FAILED, EXIT_OK, CommandError
 from ._format import human_bytes, human_seconds
 from ._progress import ProgressView
-from ._settings import DEFAULT_CLIENT_CONCURRENCY, Settings, json_option, settings_of
+from ._settings import (
+    DEFAULT_CLIENT_CONCURRENCY,
+    FiniteFloatRange,
+    Settings,
+    json_option,
+    settings_of,
+)
 from ._signals import run_main
 
 if TYPE_CHECKING:
@@ -239,7 +245,7 @@ def _print_table(settings: Settings, stages: list[Stage], total: float) -> None:
 )
 @click.option(
     "--finish",
-    type=click.FloatRange(0.0, 1.0),
+    type=FiniteFloatRange(0.0, 1.0),
     default=0.6,
     show_default=True,
     help="Share of the task annotations the simulated annotators finish.",
@@ -253,7 +259,7 @@ def _print_table(settings: Settings, stages: list[Stage], total: float) -> None:
 )
 @click.option(
     "--latency",
-    type=click.FloatRange(0.0, 5.0),
+    type=FiniteFloatRange(0.0, 5.0),
     default=0.02,
     show_default=True,
     help="Seconds the fake server adds to every request (a network's round trip).",

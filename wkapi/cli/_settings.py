@@ -9,6 +9,7 @@ The options are accepted both before the command (``wkapi --json info``) and aft
 from __future__ import annotations
 
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -24,6 +25,7 @@ import wkapi
 from ._progress import ProgressMode, ProgressView
 
 __all__ = [
+    "FiniteFloatRange",
     "Settings",
     "give_up_option",
     "json_option",
@@ -137,11 +139,22 @@ def _stderr() -> Console:
     return _CONSOLES["err"]
 
 
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan`` and ``inf`` (which its comparisons let
+    through: ``nan < 0`` is false)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
 def give_up_option(function: F) -> F:
     """``--give-up-after SECONDS``: when a long job stops on a server that went away."""
     return click.option(
         "--give-up-after",
-        type=click.FloatRange(min=0, min_open=True),
+        type=FiniteFloatRange(min=0, min_open=True),
         default=None,
         metavar="SECONDS",
         help="Stop when the server has refused connections for this long without answering "
