@@ -114,6 +114,83 @@ def test_tasks_create_gives_up_on_a_dead_server_with_one_error_line(
     assert document["not_sent"] > 0
     assert document["not_sent"] == sum(1 for item in document["items"] if not item["sent"])
     assert document["run_id"] in errors[0]
+    # The progress ends "stopped", not "done": the run gave up.
+    settled = [line for line in stderr.splitlines() if line.startswith("tasks settled:")]
+    assert settled[-1].startswith("tasks settled: stopped, "), stderr
+    assert not any(line.startswith("tasks settled: done") for line in settled)
+
+
+def test_export_gives_up_on_a_dead_server_and_lists_every_annotation_found(
+    tmp_path: Path,
+) -> None:
+    server = ThreadedServer()
+    owner = server.call(server.server.add_user)
+    annotations = [
+        server.call(server.server.add_annotation, owner_id=owner, state="Finished")
+        for _ in range(11)
+    ]
+    server.call(server.server.faults.add, FaultKind.LATENCY, path=DOWNLOADS, delay=0.5)
+    destination = tmp_path / "dexp"
+    process = _popen(
+        "export",
+        "--user",
+        owner,
+        "-o",
+        str(destination),
+        "--concurrency",
+        "8",
+        "--give-up-after",
+        "2",
+        "--json",
+        *_args(server),
+    )
+
+    def downloading() -> bool:
+        return any(r.route.endswith("/download") for r in server.server.requests)
+
+    try:
+        deadline = time.monotonic() + 60
+        while not server.call(downloading):  # the listing is done, downloads go out: it dies
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.1)
+        server.close()
+        stdout, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        server.close()
+
+    assert process.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert "is unreachable" in errors[0]
+    document = json.loads(stdout)
+    assert document["ok"] is False
+    assert document["unreachable"] is True
+    # Every annotation found is an item, those not fetched with that status and "sent".
+    items = document["items"]
+    assert sorted(item["id"] for item in items) == sorted(annotations)
+    unfetched = [item for item in items if item["status"] == "not fetched"]
+    assert document["not_fetched"] == len(unfetched) >= 3  # 8 downloads at once: 3 waited
+    assert f"{len(unfetched)} annotations not fetched" in errors[0]
+    assert all(isinstance(item["sent"], bool) for item in items)
+    assert all(item["sent"] for item in items if item["status"] == "ok")
+    not_sent = [item for item in items if item["status"] not in ("ok", "skipped")]
+    # The 3 that waited: a freed worker may start one over a connection the closing server
+    # still held (so it may have reached it), the others found no server.
+    assert document["not_sent"] == sum(1 for item in not_sent if not item["sent"]) >= 1
+    # The listing was done: the give-up is a warning, not a listing error.
+    assert document["listing_errors"] == []
+    assert any("unreachable" in warning for warning in document["warnings"])
+    # The progress ends "stopped", not "done".
+    finals = [line for line in stderr.splitlines() if line.startswith(("export:", "downloaded:"))]
+    assert finals[-2].startswith("export: stopped, "), stderr
+    assert finals[-1].startswith("downloaded: stopped, "), stderr
+    assert not any(": done" in line for line in finals), stderr
 
 
 def test_export_prints_listing_progress_off_a_terminal(

@@ -39,6 +39,22 @@ def test_lines_mode_for_bytes_without_a_total_prints_the_end() -> None:
     assert buffer.getvalue().startswith("downloaded: done, 1.5 MB")
 
 
+def test_a_stopped_meter_says_stopped_not_done() -> None:
+    console, buffer = _console(terminal=False)
+    with ProgressView(console, ProgressMode.LINES) as view:
+        meter = view.meter("export", noun="annotations", milestones=False)
+        meter.update(8, 11)
+        meter.finish(stopped=True)
+    assert buffer.getvalue().startswith("export: stopped, 8/11 annotations (72%)")
+    console, buffer = _console(terminal=True)
+    with ProgressView(console, ProgressMode.BARS) as view:
+        meter = view.meter("export", noun="annotations")
+        meter.update(8, 11)
+        meter.finish(stopped=True)
+    assert "export: stopped" in buffer.getvalue()
+    assert "8/11" in buffer.getvalue()
+
+
 def test_bars_mode_renders_amounts_and_rates() -> None:
     console, buffer = _console(terminal=True)
     with ProgressView(console, ProgressMode.BARS) as view:

@@ -19,7 +19,7 @@ from tests.export.helpers import (
     files_under,
     latest_entries,
 )
-from wkapi.jobs import ExportItem, ListingProgress
+from wkapi.jobs import ExportItem, ExportStatus, ListingProgress
 from wkapi.testing import FakeWebknossos, FaultKind
 
 DOWNLOADS = "/annotations/*/download"
@@ -258,11 +258,28 @@ async def test_an_export_gives_up_on_a_dead_server_and_resumes_when_it_is_back(
 
         assert report.unreachable
         assert not report.ok
+        # Two downloads at a time hold the listing back (it hands on what it finds as the
+        # workers take it): it was cut short, so that is a listing error, not a warning.
         assert any("unreachable" in error for error in report.listing_errors)
+        assert "listing was not complete" in report.listing_errors[0]
+        assert report.warnings == ()
         assert 0 < report.succeeded < 40
         assert ended - stopped_at[0] < 10  # gave up after about give_up_after, not the retries
         assert _part_files(tmp_path) == []
         done = {line["id"] for line in latest_entries(tmp_path).values() if line["status"] == "ok"}
+        # Every annotation found is an item; those the run did not get to are "not fetched".
+        unfetched = [item for item in report.items if item.status is ExportStatus.NOT_FETCHED]
+        assert report.not_fetched == len(unfetched) > 0
+        assert report.total == report.succeeded + report.failed + report.not_fetched
+        assert all(not item.ok and item.error and "unreachable" in item.error for item in unfetched)
+        assert f"{report.not_fetched} not fetched" in report.summary()
+        assert "again" in report.summary()
+        # ``sent``: a request may have reached the server; one that reached it is "sent".
+        requested = set(download_requests(server))
+        assert all(item.sent for item in report.items if item.status is ExportStatus.OK)
+        assert all(item.sent for item in report.items if item.id in requested)
+        assert report.not_sent == sum(1 for item in unfetched if not item.sent) > 0
+        assert report.not_sent >= report.not_fetched - 2  # at most 2 were in flight
 
         await server.start()  # back on the same port: the same destination resumes
         server.clear_requests()
@@ -272,6 +289,69 @@ async def test_an_export_gives_up_on_a_dead_server_and_resumes_when_it_is_back(
         assert again.skipped == len(done)
         assert again.succeeded == 40 - len(done)
         assert sorted(download_requests(server)) == sorted(set(annotations) - done)
+        # Re-running fetches what was not fetched (and the rest the listing had not reached).
+        assert {item.id for item in report.items if not item.ok} <= set(download_requests(server))
+        assert all(not item.sent for item in again.items if item.status is ExportStatus.SKIPPED)
+        assert again.not_fetched == again.not_sent == 0
+        assert "not fetched" not in again.summary()
+    finally:
+        await server.stop()
+
+
+async def test_a_stopped_export_reports_every_annotation_found_and_resumes_exactly_those(
+    connect: ClientFactory, tmp_path: Path
+) -> None:
+    port = _free_port()
+    server = FakeWebknossos(port=port)
+    await server.start()
+    try:
+        owner, annotations = _owned(server, 11)  # as in the report of issue 15
+        wk = connect(server, retry=attrs.evolve(PATIENT_RETRY, give_up_after=1.0), concurrency=8)
+        server.faults.add(FaultKind.LATENCY, path=DOWNLOADS, delay=0.5)
+        stopping: list[asyncio.Task[None]] = []
+
+        def on_listing(progress: ListingProgress) -> None:
+            if progress.done:  # every annotation is found, none is downloaded yet: it dies
+                stopping.append(asyncio.get_running_loop().create_task(server.stop()))
+
+        report = await wk.export.annotations(tmp_path, user_id=owner, on_listing=on_listing)
+        await asyncio.gather(*stopping)
+        requested = set(download_requests(server))
+
+        assert report.unreachable
+        assert not report.ok
+        # The listing was complete: every annotation found is in the report, and the give-up
+        # is a warning, not a listing error.
+        assert report.listing_errors == ()
+        assert len(report.warnings) == 1
+        assert "unreachable" in report.warnings[0]
+        assert sorted(item.id for item in report.items) == sorted(annotations)
+        assert report.total == 11
+        missing = {item.id for item in report.items if not item.ok}
+        unfetched = [item for item in report.items if item.status is ExportStatus.NOT_FETCHED]
+        assert report.not_fetched == len(unfetched) >= 3  # 8 downloads at once: 3 waited
+        assert report.succeeded + report.failed + report.not_fetched == 11
+        assert missing == {item.id for item in report.items if item.status is not ExportStatus.OK}
+        assert f"{report.not_fetched} annotations found were not fetched" in report.warnings[0]
+        assert f"{report.not_fetched} not fetched" in report.summary()
+        # ``sent``: a request that reached the server is "sent"; those that waited were not.
+        assert all(item.sent for item in report.items if item.id in requested)
+        assert all(item.sent for item in report.items if item.status is ExportStatus.OK)
+        # Of those that waited, some found no server (one may have gone out over a connection
+        # the closing server still held).
+        assert report.not_sent == sum(1 for item in unfetched if not item.sent) >= 1
+        # Nothing was recorded for what was not fetched.
+        recorded = {key[1] for key in latest_entries(tmp_path)} if report.succeeded else set()
+        assert not {item.id for item in unfetched} & recorded
+
+        await server.start()  # back: the same export fetches exactly what is missing
+        server.clear_requests()
+        again = await wk.export.annotations(tmp_path, user_id=owner)
+        assert again.ok
+        assert again.skipped == report.succeeded
+        assert again.succeeded == len(missing)
+        assert again.not_fetched == 0
+        assert sorted(download_requests(server)) == sorted(missing)
     finally:
         await server.stop()
 

@@ -101,8 +101,8 @@ async def run_export(
             on_listing=listing,
             **sources,
         )
-    items.finish()
-    data.finish()
+    items.finish(stopped=report.unreachable)
+    data.finish(stopped=report.unreachable)
     return report
 
 
@@ -119,6 +119,8 @@ def report_json(report: wkapi.ExportReport) -> dict[str, Any]:
         "warnings": list(report.warnings),
         "listing_errors": list(report.listing_errors),
         "unreachable": report.unreachable,
+        "not_fetched": report.not_fetched,
+        "not_sent": report.not_sent,
         "items": [
             {
                 "typ": item.typ,
@@ -128,6 +130,7 @@ def report_json(report: wkapi.ExportReport) -> dict[str, Any]:
                 "size": item.size,
                 "sha256": item.sha256,
                 "error": item.error,
+                "sent": item.sent,
             }
             for item in report.items
         ],
@@ -142,6 +145,8 @@ def export_summary(settings: Settings, report: wkapi.ExportReport) -> None:
     table.add_row("downloaded", str(report.succeeded))
     table.add_row("skipped (complete)", str(report.skipped))
     table.add_row("failed", str(report.failed))
+    if report.unreachable or report.not_fetched:
+        table.add_row("not fetched (the run stopped)", str(report.not_fetched))
     table.add_row("bytes", human_bytes(report.bytes))
     table.add_row("time", human_seconds(report.seconds))
     table.add_row("throughput", human_rate(report.succeeded, report.seconds, "annotations"))
@@ -283,8 +288,8 @@ def export(
     if report.unreachable:
         settings.err.print(
             f"error: {settings.server_url()} is unreachable (it refused connections and "
-            "answered nothing), so the export stopped; run the same command once the server "
-            "is back to fetch the rest",
+            f"answered nothing), so the export stopped: {report.not_fetched} annotations not "
+            "fetched; run the same command once the server is back to fetch them",
             markup=False,
             highlight=False,
             soft_wrap=True,

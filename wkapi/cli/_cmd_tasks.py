@@ -187,7 +187,7 @@ def create(
                     run_id=run_id,
                     resume=resume,
                 )
-                meter.finish()
+                meter.finish(stopped=report.unreachable)
                 return report, loop.time() - started
 
     report, seconds = run_main(run())

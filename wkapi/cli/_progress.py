@@ -3,7 +3,8 @@
 A :class:`ProgressView` holds meters (:meth:`ProgressView.meter`), each counting items or bytes;
 a meter has ``update(done, total)``, so it can be handed to wkapi as a progress callback. In
 bars mode a meter is a bar with amount, rate and ETA; in lines mode it prints a line at each
-tenth of its total (or every few seconds when the total is unknown) and one when it finishes;
+tenth of its total (or every few seconds when the total is unknown) and one when it finishes
+(``done``, or ``stopped`` when the job gave up early);
 :meth:`ProgressView.note` prints one line per event in both modes.
 """
 
@@ -142,13 +143,18 @@ class Meter:
         if self._task is not None and self._view.bars is not None:
             self._view.bars.update(self._task, description=label)
 
-    def finish(self) -> None:
-        """Mark the meter complete (lines mode: print its final line)."""
+    def finish(self, *, stopped: bool = False) -> None:
+        """Mark the meter complete (lines mode: print its final line), or, with ``stopped``,
+        as ended before it was complete (the job gave up: the line says ``stopped``, the bar
+        keeps its total)."""
         if self._task is not None and self._view.bars is not None:
             total = self._total if self._total is not None else self._done
             self._view.bars.update(self._task, completed=self._done, total=total)
+            if stopped:
+                self._view.bars.update(self._task, description=f"{self._label}: stopped")
         elif self._view.mode is ProgressMode.LINES:
-            self._view.note(f"{self._label}: done, {self._describe(time.monotonic())}")
+            word = "stopped" if stopped else "done"
+            self._view.note(f"{self._label}: {word}, {self._describe(time.monotonic())}")
 
 
 class ProgressView:

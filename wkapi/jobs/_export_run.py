@@ -2,7 +2,9 @@
 
 :class:`ExportRun` is fed targets by the export's workers (see :mod:`wkapi.jobs.export`) and
 settles each into an :class:`~wkapi.jobs.ExportItem`: skipped (complete per the manifest), ok
-(downloaded now and recorded) or failed (recorded with its reason).
+(downloaded now and recorded) or failed (recorded with its reason). When the server becomes
+unreachable the run stops, and every target found but not settled is "not fetched"
+(:meth:`ExportRun.not_fetched`; nothing recorded, the next run fetches it).
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ import anyio
 import anyio.abc
 import anyio.to_thread
 
-from wkapi._errors import AuthenticationError, ServerUnreachableError, WebknossosError
+from wkapi._errors import (
+    APIConnectionError,
+    AuthenticationError,
+    ServerUnreachableError,
+    WebknossosError,
+)
 from wkapi._progress import ProgressFunction
 from wkapi._transfer import DownloadResult
 from wkapi.resources.annotations import AnnotationsResource
@@ -77,6 +84,12 @@ def _file_matches(path: Path, size: int, sha256: str | None) -> bool:
         return digest.hexdigest() == sha256
     except OSError:
         return False
+
+
+def _may_have_reached_the_server(exc: WebknossosError) -> bool:
+    """Whether a request that failed with ``exc`` may have reached the server (a refused
+    connection or a connect timeout, after every retry, surely did not)."""
+    return not isinstance(exc, APIConnectionError) or exc.request_sent
 
 
 def _remove_quietly(path: Path) -> None:
@@ -149,6 +162,10 @@ class ExportRun:
         self._bytes = _ByteCounter(byte_progress)
         self.items: list[ExportItem] = []
         self.found = 0
+        self._found: dict[tuple[str, str], ExportTarget] = {}  # in the order found
+        self._settled: set[tuple[str, str]] = set()
+        #: Targets a download request may have reached the server for (see ``ExportItem.sent``).
+        self._sent: set[tuple[str, str]] = set()
         self.listing_done = False
         #: Why the run stopped early: the server became unreachable (set by a download).
         self.unreachable: ServerUnreachableError | None = None
@@ -161,8 +178,24 @@ class ExportRun:
 
     # progress
 
-    def found_one(self) -> None:
+    def found_one(self, target: ExportTarget) -> None:
         self.found += 1
+        self._found[target.key] = target
+
+    def not_fetched(self, reason: str) -> list[ExportItem]:
+        """An item for each target found but not settled (the run stopped), in the order
+        found, with ``reason`` as its error."""
+        return [
+            ExportItem(
+                target.typ,
+                target.id,
+                ExportStatus.NOT_FETCHED,
+                error=reason,
+                sent=key in self._sent,
+            )
+            for key, target in self._found.items()
+            if key not in self._settled
+        ]
 
     def listing_finished(self) -> None:
         self.listing_done = True
@@ -173,6 +206,7 @@ class ExportRun:
             self._progress(len(self.items), self.found if self.listing_done else None)
 
     def _settle(self, item: ExportItem) -> None:
+        self._settled.add((item.typ, item.id))
         self.items.append(item)
         if self._on_item is not None:
             self._on_item(item)
@@ -183,9 +217,11 @@ class ExportRun:
     async def worker(self, targets: anyio.abc.ObjectReceiveStream[ExportTarget]) -> None:
         async with targets:
             async for target in targets:
-                self._settle(await self._process(target))
+                item = await self._process(target)
+                if item is not None:
+                    self._settle(item)
 
-    async def _process(self, target: ExportTarget) -> ExportItem:
+    async def _process(self, target: ExportTarget) -> ExportItem | None:
         previous = self._previous.get(target.key)
         if self._resume and previous is not None:
             skipped = await self._complete(target, previous)
@@ -220,9 +256,12 @@ class ExportRun:
         """The download of ``target``, made again after refused connections until the client
         gives up on the server (:class:`Patience`): a restarting server fails no file."""
         refused = 0
+        reached = False  # an attempt may have reached the server
         while True:
             try:
                 async with self._limiter:
+                    # From here a request may reach the server (also if the run is cancelled).
+                    self._sent.add(target.key)
                     result = await self._annotations.download(
                         target.typ,
                         target.id,
@@ -231,6 +270,9 @@ class ExportRun:
                         progress=self._bytes.callback(target.key),
                     )
             except WebknossosError as exc:
+                reached = reached or _may_have_reached_the_server(exc)
+                if not reached:
+                    self._sent.discard(target.key)
                 if self._patience is None or not self._patience.waits_for(exc):
                     raise
             else:
@@ -240,20 +282,26 @@ class ExportRun:
             refused += 1
             await self._patience.wait(refused)
 
-    async def _download(self, target: ExportTarget, previous: ManifestEntry | None) -> ExportItem:
+    async def _download(
+        self, target: ExportTarget, previous: ManifestEntry | None
+    ) -> ExportItem | None:
+        """The downloaded or failed item; ``None`` when the server became unreachable (the run
+        stops and the target is not fetched)."""
         directory = self._destination / target.typ / target.id
         try:
             await anyio.to_thread.run_sync(lambda: directory.mkdir(parents=True, exist_ok=True))
             result = await self._fetch(target, directory)
         except AuthenticationError:
             raise
+        except ServerUnreachableError as exc:
+            # The run stops: this and the other downloads (cancelled, their part files removed)
+            # are not fetched and nothing is recorded for them; the next run fetches them.
+            self._bytes.abandon(target.key)
+            self.unreachable = self.unreachable or exc
+            if self.stop is not None:
+                self.stop()
+            return None
         except (WebknossosError, OSError) as exc:
-            if isinstance(exc, ServerUnreachableError):
-                # The run stops: the other downloads are cancelled (their part files removed,
-                # nothing recorded) and the next run fetches them.
-                self.unreachable = self.unreachable or exc
-                if self.stop is not None:
-                    self.stop()
             self._bytes.abandon(target.key)
             error = _error_text(exc)
             logger.warning("export of %s %s failed: %s", target.typ, target.id, error)
@@ -267,7 +315,13 @@ class ExportRun:
                     recorded=now_utc(),
                 )
             )
-            return ExportItem(target.typ, target.id, ExportStatus.FAILED, error=error)
+            return ExportItem(
+                target.typ,
+                target.id,
+                ExportStatus.FAILED,
+                error=error,
+                sent=target.key in self._sent,
+            )
         self._bytes.finish(target.key, result.size)
         relative = f"{target.typ}/{target.id}/{result.path.name}"
         await self._record(
@@ -291,6 +345,7 @@ class ExportRun:
             path=result.path,
             size=result.size,
             sha256=result.sha256,
+            sent=True,
         )
 
     async def _record(self, entry: ManifestEntry) -> None:

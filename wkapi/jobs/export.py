@@ -25,7 +25,10 @@ How a run goes:
 4. **Manifest**: after each file is in place, one line goes to ``manifest.jsonl`` (see
    ``_export_manifest``), flushed and fsynced; a failure is a line with its reason. One
    annotation that fails (403, 404, a body still broken after the retries, a disk error) does not
-   stop the others. A rejected token (401) stops the run. (``_export_run`` does steps 2 to 4.)
+   stop the others. A rejected token (401) stops the run, and so does a server that became
+   unreachable (refused connections for ``RetryPolicy.give_up_after`` seconds): the
+   annotations found but not settled are reported "not fetched", nothing is recorded for them,
+   and the next run fetches them. (``_export_run`` does steps 2 to 4.)
 
 Layout of the destination, stable across runs so that resume is exact::
 
@@ -408,12 +411,13 @@ class ExportJobs:
     ) -> bool:
         """List ``source`` into a stream and settle each target on as many workers as the
         limiter has tokens. Whether the run stopped early because the server became
-        unreachable (a listing error then says so)."""
+        unreachable (every target found and not settled is then added to ``run.items`` as not
+        fetched, and a warning says so, or a listing error if the listing was cut short)."""
         workers = int(limiter.total_tokens)
         send, receive = anyio.create_memory_object_stream[ExportTarget](workers)
 
         async def sink(target: ExportTarget) -> None:
-            run.found_one()
+            run.found_one(target)
             await send.send(target)
 
         async def produce() -> None:
@@ -450,11 +454,18 @@ class ExportJobs:
         unreachable = run.unreachable or unreachable
         if unreachable is None:
             return False
-        log.errors.append(
-            f"the server became unreachable, so the export stopped: {len(run.items)} "
-            f"annotations were settled, the rest were not fetched (run the export again once "
-            f"the server is back; the manifest keeps what is done): {unreachable.message}"
+        reason = f"not fetched: the server became unreachable ({unreachable.message})"
+        run.items.extend(run.not_fetched(reason))
+        not_fetched = sum(1 for item in run.items if item.status is ExportStatus.NOT_FETCHED)
+        note = (
+            f"the server became unreachable, so the export stopped: {not_fetched} annotations "
+            f"found were not fetched; run the same export again once the server is back to "
+            f"fetch them (the manifest keeps what is done) ({unreachable.message})"
         )
+        if run.listing_done:  # every annotation is in the report: a note, not a listing error
+            log.warnings.append(note)
+        else:
+            log.errors.append(f"{note}; the listing was not complete, so more may be missing")
         return True
 
 
