@@ -169,3 +169,17 @@ def test_a_fixture_wrapped_by_an_older_pytest_asyncio_is_still_handed_to_anyio()
     assert pytest_plugin._is_ours(SimpleNamespace(argname="fake_wk", func=wrapper))
     assert not pytest_plugin._is_ours(SimpleNamespace(argname="fake_wk", func=users_own_fake_wk))
     assert not pytest_plugin._is_ours(SimpleNamespace(argname="my_server", func=wrapper))
+
+
+def test_loading_the_plugin_loads_neither_the_client_nor_the_server() -> None:
+    """Every pytest run of every project with wkapi installed loads the plugin: it must cost
+    milliseconds, not the client's and aiohttp's import (about a third of a second)."""
+    probe = (
+        "import sys, wkapi.testing.pytest_plugin; "
+        "print(sorted(m for m in sys.modules "
+        "if m == 'aiohttp' or m.startswith(('wkapi._client', 'wkapi.testing._server'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"

@@ -18,8 +18,8 @@ They are async fixtures, so the test needs an async test plugin: pytest-asyncio 
 
 This module is loaded in every pytest run of every project that has wkapi installed (through
 the ``pytest11`` entry point). So it needs nothing beyond pytest: pytest-asyncio is used when it
-is importable, and the fake server is imported only when a test asks for a fixture. (Loading it
-imports the ``wkapi`` package itself, about a quarter of a second once per run.)
+is importable, and the server and the client are imported only when a test asks for a fixture
+(``wkapi`` imports its names on first use: loading this module costs a few milliseconds).
 """
 
 from __future__ import annotations
