@@ -204,7 +204,7 @@ def valid_seconds(*, optional: bool, zero: bool = False) -> Validator:
             bound = ">= 0" if zero else "> 0"
             none = " or None" if optional else ""
             raise ConfigurationError(
-                f"{_name(instance, attribute)} must be {bound} (a number){none}, got {value!r}"
+                f"{_name(instance, attribute)} must be a number {bound}{none}, got {value!r}"
             )
 
     return check
@@ -219,7 +219,8 @@ def valid_int(*, minimum: int, optional: bool = False) -> Validator:
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             none = " or None" if optional else ""
             raise ConfigurationError(
-                f"{_name(instance, attribute)} must be >= {minimum} (an int){none}, got {value!r}"
+                f"{_name(instance, attribute)} must be {_int_kind(minimum, None)}{none}, "
+                f"got {value!r}"
             )
 
     return check

@@ -119,7 +119,7 @@ class ClientConfig:
             or self.api_version < 1
         ):
             raise ConfigurationError(
-                f"api_version must be a positive int or None, got {self.api_version!r}"
+                f"api_version must be an int >= 1 or None, got {self.api_version!r}"
             )
 
     @property

@@ -148,3 +148,22 @@ def test_many_different_ids_are_each_checked() -> None:
     for bad in ("0" * 23, "0" * 25, "G" * 24, ids[10].upper(), None, 5):
         with pytest.raises(wkapi.InputError, match=HEX24):
             check_id("id", bad)
+
+
+def test_config_objects_say_it_as_the_argument_checks_do() -> None:
+    """One message per kind of mistake, whether a call's argument or a config field."""
+    messages = []
+    for build in (
+        lambda: wkapi.Limits(concurrency=0),
+        lambda: wkapi.RetryPolicy(attempts=0),
+        lambda: wkapi.Timeouts(api_total=-1),
+    ):
+        with pytest.raises(wkapi.ConfigurationError) as caught:
+            build()
+        messages.append(str(caught.value))
+
+    assert messages == [
+        "Limits.concurrency must be an int >= 1, got 0",
+        "RetryPolicy.attempts must be an int >= 1, got 0",
+        "Timeouts.api_total must be a number > 0 or None, got -1",
+    ]

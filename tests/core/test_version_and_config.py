@@ -139,9 +139,9 @@ def test_bad_configuration_is_refused_with_a_clear_error(kwargs, match) -> None:
 
 
 def test_bad_retry_policies_are_configuration_errors() -> None:
-    with pytest.raises(ConfigurationError, match="attempts must be >= 1"):
+    with pytest.raises(ConfigurationError, match="attempts must be an int >= 1, got"):
         RetryPolicy(attempts=0)
-    with pytest.raises(ConfigurationError, match="backoff_initial must be >= 0"):
+    with pytest.raises(ConfigurationError, match="backoff_initial must be a number >= 0, got"):
         RetryPolicy(backoff_initial=-1)
 
 
