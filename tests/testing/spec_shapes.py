@@ -259,3 +259,45 @@ def shape_problems(value: Any, kind: str, gen: Gen, where: str = "") -> list[str
         if key in value:
             problems += shape_problems(value[key], nested, gen, f"{where}.{key}")
     return problems
+
+
+def _bare(kind: str) -> str:
+    return kind.strip("[]?")
+
+
+def nested_lists(kind: str, gen: Gen) -> frozenset[tuple[str, str]]:
+    """Every ``(type, key)`` holding a list of nested values that a ``kind`` answer of
+    generation ``gen`` may contain, at any depth: the lists whose items are only checked when
+    an answer has some."""
+    found: set[tuple[str, str]] = set()
+    todo, visited = [_bare(kind)], set()
+    while todo:
+        name = todo.pop()
+        if name in visited:
+            continue
+        visited.add(name)
+        for key, nested in SHAPES[name][gen].nested.items():
+            if nested.startswith("["):
+                found.add((name, key))
+            todo.append(_bare(nested))
+    return frozenset(found)
+
+
+def filled_lists(value: Any, kind: str, gen: Gen) -> set[tuple[str, str]]:
+    """The ``(type, key)`` lists of nested values that ``value`` (a ``kind``) holds with at
+    least one item somewhere: those whose items ``shape_problems`` did check."""
+    if kind.endswith("?"):
+        return set() if value is None else filled_lists(value, kind[:-1], gen)
+    if kind.startswith("["):
+        items = value if isinstance(value, list) else []
+        return set().union(*(filled_lists(item, kind[1:-1], gen) for item in items))
+    if not isinstance(value, dict):
+        return set()
+    found: set[tuple[str, str]] = set()
+    for key, nested in SHAPES[kind][gen].nested.items():
+        if key not in value:
+            continue
+        if nested.startswith("[") and isinstance(value[key], list) and value[key]:
+            found.add((kind, key))
+        found |= filled_lists(value[key], nested, gen)
+    return found

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from xml.etree import ElementTree
 
+import pytest
+
 from tests.testing.helpers import (
     Api,
     downloaded_nml,
@@ -283,3 +285,37 @@ async def test_merge_holds_the_trees_of_both_sides(any_api: Api) -> None:
         assert skeleton_stats(info) == nml_stats(merged_nml)
         volumes = [v.get("name") for v in other_nml.iter("volume")]
         assert [layer["name"] for layer in info["annotationLayers"]] == ["Skeleton", *volumes]
+
+
+async def test_shared_teams_follow_the_project_team_and_contributors_exclude_the_owner(
+    any_api: Api,
+) -> None:
+    server = any_api.server
+    alpha, manager = server.state.team_by_name("team_alpha"), server.user_ids["team_manager"]
+    assert alpha is not None
+    extra = server.add_team("reviewers")
+    project = server.state.project_by_name("seed_project_alpha")
+    assert project is not None
+    assert project.team_id == alpha.id
+    task_type = next(iter(server.state.task_types))
+    task = server.add_task(project.id, task_type, "l4_sample")
+    task_annotation = server.assign_task(task, server.user_ids["user"])
+    server.share_annotation(task_annotation, ["reviewers", alpha.id, extra])
+    server.add_contributor(task_annotation, manager)
+    server.add_contributor(task_annotation, manager)
+
+    info = (await any_api.get(f"/annotations/Task/{task_annotation}/info?timestamp=1")).json()
+    assert [t["id"] for t in info["teams"]] == [alpha.id, extra]
+    assert [u["id"] for u in info["contributors"]] == [manager]
+    assert info["contributors"][0]["teams"]
+    with pytest.raises(ValueError, match="owner"):
+        server.add_contributor(task_annotation, server.user_ids["user"])
+    with pytest.raises(KeyError, match="nowhere"):
+        server.share_annotation(task_annotation, ["nowhere"])
+
+    explorational = _own_active(server)
+    server.share_annotation(explorational, [extra])
+    listed = (await any_api.get("/user/annotations", role="user")).json()
+    mine = next(a for a in listed if a["id"] == explorational)
+    assert [t["name"] for t in mine["teams"]] == ["reviewers"]
+    assert "contributors" not in mine

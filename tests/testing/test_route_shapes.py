@@ -7,6 +7,7 @@ where its v5 adapter adds ``dataSet`` back to tasks.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,13 @@ import orjson
 import pytest
 
 from tests.testing.helpers import Api, Reply, nml, task_item
-from tests.testing.spec_shapes import SHAPES, Gen, shape_problems
+from tests.testing.spec_shapes import (
+    SHAPES,
+    Gen,
+    filled_lists,
+    nested_lists,
+    shape_problems,
+)
 from wkapi.testing import FakeWebknossos
 from wkapi.testing.pytest_plugin import FakeWebknossosFactory
 
@@ -48,6 +55,10 @@ class Ids:
             for a in state.annotations.values()
             if a.typ == "Explorational" and a.owner_id == user and a.state == "Active"
         )
+        # lists that are empty unless seeded: the items' shapes are checked only when filled
+        server.share_annotation(explorational, ["team_alpha"])
+        for annotation in (explorational, task_annotation):
+            server.add_contributor(annotation, server.user_ids["team_manager"])
         return cls(
             org=server.organization,
             user=user,
@@ -173,6 +184,10 @@ ROUTES: dict[str, tuple[str, Call]] = {
     "GET /teams": ("[Team]", get("/teams")),
     "GET /datasets": ("[DatasetListed]", get("/datasets")),
     "GET /datasets/:org/:name": ("Dataset", get("/datasets/{org}/l4_sample")),
+    "GET /datasets/:org/:name (of a team)": (
+        "Dataset",
+        get("/datasets/{org}/2012-06-28_Cortex"),
+    ),
     "POST createExplorational": (
         "Annotation",
         send(
@@ -241,6 +256,18 @@ ROUTES: dict[str, tuple[str, Call]] = {
 }
 
 
+async def _answer(
+    session: aiohttp.ClientSession, fake_wk_factory: FakeWebknossosFactory, release: str, route: str
+) -> tuple[Any, Gen]:
+    """The JSON a fresh server of ``release`` answers ``route`` with, and its generation."""
+    server = await fake_wk_factory(release=release)
+    api = Api(session, server)
+    ids = Ids.of(server)
+    reply = await ROUTES[route][1](api, ids)
+    assert reply.status == 200, reply.text
+    return reply.json(), ids.gen
+
+
 @pytest.mark.parametrize("release", ["23.08", "25.01"], ids=["old", "new"])
 @pytest.mark.parametrize("route", list(ROUTES))
 async def test_route_answers_with_the_spec_shape(
@@ -249,16 +276,32 @@ async def test_route_answers_with_the_spec_shape(
     release: str,
     route: str,
 ) -> None:
-    server = await fake_wk_factory(release=release)
-    api = Api(session, server)
-    ids = Ids.of(server)
-    kind, call = ROUTES[route]
-    reply = await call(api, ids)
-    assert reply.status == 200, reply.text
-    body = reply.json()
+    kind = ROUTES[route][0]
+    body, gen = await _answer(session, fake_wk_factory, release, route)
     if kind.startswith("["):
         assert body, "an empty list shows no shape"
-    assert shape_problems(body, kind, ids.gen) == []
+    assert shape_problems(body, kind, gen) == []
+
+
+@pytest.mark.parametrize("release", ["23.08", "25.01"], ids=["old", "new"])
+async def test_every_nested_list_is_checked_with_items(
+    session: aiohttp.ClientSession, fake_wk_factory: FakeWebknossosFactory, release: str
+) -> None:
+    """An empty list passes whatever its items would look like: for each kind of answer, each
+    list of nested values the table names (at any depth) has items in at least one route's
+    answer, so the items' shape is checked too."""
+    filled: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    expected: dict[str, frozenset[tuple[str, str]]] = {}
+    for route, (kind, _) in ROUTES.items():
+        body, gen = await _answer(session, fake_wk_factory, release, route)
+        filled[kind] |= filled_lists(body, kind, gen)
+        expected[kind] = nested_lists(kind, gen)
+    never_checked = {
+        kind: sorted(f"{name}.{key}" for name, key in lists - filled[kind])
+        for kind, lists in expected.items()
+        if lists - filled[kind]
+    }
+    assert never_checked == {}
 
 
 def test_the_table_names_only_known_shapes() -> None:
@@ -310,3 +353,20 @@ def test_a_data_source_is_usable_or_unusable_never_half_of_each() -> None:
     assert shape_problems(unusable | {"scale": [1, 1, 1]}, "DataSource", "old") == [
         "DataSource: mixes the alternatives [['dataLayers', 'scale'], ['status']]"
     ]
+
+
+def test_the_coverage_check_names_the_lists_an_answer_left_empty() -> None:
+    team = {"id": "t", "name": "n", "organization": "o"}
+    compact = {"teams": [], "owner": None, "annotationLayers": [{"tracingId": "x"}]}
+    assert nested_lists("[AnnotationCompact]", "old") == {
+        ("AnnotationCompact", "teams"),
+        ("AnnotationCompact", "annotationLayers"),
+    }
+    assert filled_lists([compact], "[AnnotationCompact]", "old") == {
+        ("AnnotationCompact", "annotationLayers")
+    }
+    user = {"teams": [{"id": "t"}]}
+    full = {"teams": [team], "contributors": [user], "user": None, "task": None}
+    assert {("Annotation", "teams"), ("Annotation", "contributors"), ("CompactUser", "teams")} <= (
+        filled_lists(full, "Annotation", "new")
+    )

@@ -100,6 +100,27 @@ def _team_id(state: State, id_or_name: str) -> str:
     return team.id
 
 
+def share_annotation(state: State, annotation_id: str, teams: Iterable[str]) -> None:
+    """Share the annotation with ``teams`` (ids or names) too; KeyError for an unknown one."""
+    annotation = state.annotations[annotation_id]
+    for team in teams:
+        team_id = _team_id(state, team)
+        if team_id not in annotation.shared_team_ids:
+            annotation.shared_team_ids.append(team_id)
+
+
+def add_contributor(state: State, annotation_id: str, user_id: str) -> None:
+    """Record that ``user_id`` changed the annotation's content; its owner is no contributor
+    (ValueError), an unknown user a KeyError."""
+    annotation = state.annotations[annotation_id]
+    if user_id not in state.users:
+        raise KeyError(f"no user with id {user_id!r}")
+    if user_id == annotation.owner_id:
+        raise ValueError("the owner of an annotation is not one of its contributors")
+    if user_id not in annotation.contributor_ids:
+        annotation.contributor_ids.append(user_id)
+
+
 def new_dataset(
     state: State,
     name: str,

@@ -114,7 +114,7 @@ class AnnotationRenderer:
         self._tasks = TaskRenderer(ctx)
         self._owners: dict[str, JsonDict | None] = {}
         self._users: dict[str, JsonDict | None] = {}
-        self._teams: dict[str, list[JsonDict]] = {}
+        self._teams: dict[str, JsonDict] = {}
         self._stores: dict[str, JsonDict] = {}
         self._settings: dict[tuple[object, ...], JsonDict] = {}
         self._tracingstore: JsonDict | None = None
@@ -140,16 +140,25 @@ class AnnotationRenderer:
         return self._users[owner_id]
 
     def _team_list(self, annotation: Annotation) -> list[JsonDict]:
-        if annotation.task_id is None:
-            return []
-        found = self._teams.get(annotation.task_id)
-        if found is None:
-            teams = self._state.teams
-            found = [
-                team_json(self._ctx, teams[t]) for t in annotation_team_ids(self._state, annotation)
-            ]
-            self._teams[annotation.task_id] = found
-        return list(found)
+        """A task annotation's project team, then the teams it is shared with."""
+        team_ids = [*annotation_team_ids(self._state, annotation), *annotation.shared_team_ids]
+        teams = self._state.teams
+        found: list[JsonDict] = []
+        for team_id in dict.fromkeys(team_ids):
+            if team_id not in teams:
+                continue
+            if team_id not in self._teams:
+                self._teams[team_id] = team_json(self._ctx, teams[team_id])
+            found.append(self._teams[team_id])
+        return found
+
+    def _contributors(self, annotation: Annotation) -> list[JsonDict]:
+        found = (
+            self._user(user_id)
+            for user_id in dict.fromkeys(annotation.contributor_ids)
+            if user_id != annotation.owner_id
+        )
+        return [user for user in found if user is not None]
 
     def _datastore(self, dataset_name: str) -> JsonDict:
         found = self._stores.get(dataset_name)
@@ -235,7 +244,7 @@ class AnnotationRenderer:
         data["settings"] = self._settings_json(annotation, task_type)
         data["user"] = owner_json
         data["owner"] = owner_json
-        data["contributors"] = []
+        data["contributors"] = self._contributors(annotation)
         return data
 
 

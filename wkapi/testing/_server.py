@@ -399,6 +399,17 @@ class FakeWebknossos:
         annotation.content_stats = body.skeleton_stats()
         return annotation.id
 
+    def share_annotation(self, annotation_id: str, teams: Iterable[str]) -> None:
+        """Share the annotation with ``teams`` (ids or names): they follow a task's project
+        team in its ``teams``. Sharing changes what it lists, not who may read it."""
+        _build.share_annotation(self.state, annotation_id, teams)
+
+    def add_contributor(self, annotation_id: str, user_id: str) -> None:
+        """Record that another user than the owner changed the annotation (as a real server
+        does when they save tracing updates, which this server does not serve): the user is
+        listed in its ``contributors``. ValueError for the owner."""
+        _build.add_contributor(self.state, annotation_id, user_id)
+
     def finish_annotation(self, annotation_id: str) -> None:
         """Mark the annotation Finished (its task's counts follow)."""
         self.state.set_annotation_state(self.state.annotations[annotation_id], "Finished")

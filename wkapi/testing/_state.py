@@ -218,6 +218,10 @@ class Annotation:
     others_may_edit: bool = False
     mag_restrictions: dict[str, int] = field(default_factory=dict)
     """What createExplorational was asked for; a Task annotation follows its task type's."""
+    shared_team_ids: list[str] = field(default_factory=list)
+    """The teams it is shared with (listed in its ``teams``, after a task's project team)."""
+    contributor_ids: list[str] = field(default_factory=list)
+    """Users other than the owner who changed its content (its ``contributors``)."""
 
 
 class IdIndex(Sequence[str]):
