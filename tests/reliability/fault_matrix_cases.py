@@ -34,7 +34,7 @@ from wkapi.models import TaskSpec
 from wkapi.testing import FakeWebknossos, FaultKind
 
 ATTEMPTS = 3  # RetryPolicy().attempts, which the matrix's client keeps
-LATENCY = 0.5  # seconds, past the client's 0.3 s timeouts
+LATENCY = 1.0  # seconds, past the client's 0.6 s timeouts (margins for a loaded machine)
 DOWNLOAD_SIZE = 64 * 1024
 TRUNCATE_AT = 20  # bytes of body before the cut: less than any answer of the matrix
 BULK_ITEMS = 3

@@ -18,7 +18,7 @@ import wkapi
 from wkapi.testing import FakeWebknossos
 
 #: Small timeouts, so that "latency past the timeout" costs a fraction of a second.
-SHORT_TIMEOUTS = wkapi.Timeouts(api_total=0.3, transfer_read=0.3)
+SHORT_TIMEOUTS = wkapi.Timeouts(api_total=0.6, transfer_read=0.6)
 
 NML = (
     '<things><meta name="writer" content="reliability"/>'
