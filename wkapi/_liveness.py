@@ -17,10 +17,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-__all__ = ["MIN_REFUSALS", "Liveness"]
+from ._errors import APIConnectionError
+
+__all__ = ["MIN_REFUSALS", "Liveness", "found_no_server"]
 
 #: Attempts in a row that must have found no server before it counts as unreachable.
 MIN_REFUSALS = 2
+
+
+def found_no_server(error: BaseException) -> bool:
+    """Whether ``error`` is a refusal: an attempt that surely never reached the server (a
+    transient connection failure before the request went out)."""
+    return isinstance(error, APIConnectionError) and not error.request_sent and error.transient
 
 
 class Liveness:
@@ -42,7 +50,7 @@ class Liveness:
 
     def refused(self, started: float) -> None:
         """An attempt started at ``started`` (``time.perf_counter()``) found no server."""
-        if self.refusals == 0 or self.since is None:
+        if self.since is None:  # the first of a run (``since`` is None exactly when no refusal)
             self.since = started
         self.refusals += 1
 

@@ -42,7 +42,7 @@ from ._errors import (
     APIStatusError,
     ServerUnreachableError,
 )
-from ._liveness import Liveness
+from ._liveness import Liveness, found_no_server
 
 __all__ = ["IDEMPOTENT_METHODS", "Retries", "RetryBudget", "RetryPolicy", "parse_retry_after"]
 
@@ -260,14 +260,9 @@ class Retries:
     async def after(self, error: APIError) -> int:
         """Raise ``error`` if it is final; otherwise wait and return the next attempt's number."""
         policy = self._policy
-        liveness = self._liveness
-        found_no_server = (
-            liveness is not None
-            and isinstance(error, APIConnectionError)
-            and not error.request_sent
-            and error.transient
-        )
-        if found_no_server and liveness is not None and liveness.unreachable(policy.give_up_after):
+        # The record of refusals matters only when this attempt found no server either.
+        liveness = self._liveness if found_no_server(error) else None
+        if liveness is not None and liveness.unreachable(policy.give_up_after):
             raise self._unreachable(error, liveness) from error
         if (
             self.number >= policy.attempts
@@ -284,7 +279,7 @@ class Retries:
         self.unanswered = self.unanswered or _maybe_processed(error)
         retry_after = error.retry_after if isinstance(error, APIStatusError) else None
         delay = policy.backoff(self.number, retry_after=retry_after)
-        if found_no_server and liveness is not None:
+        if liveness is not None:
             # The next attempt is made by the time the server would count as unreachable.
             left = liveness.time_left(policy.give_up_after)
             if left is not None:

@@ -27,7 +27,6 @@ from multidict import CIMultiDictProxy
 from ._auth import TokenAuth
 from ._config import SUPPORTED_API_VERSIONS, ClientConfig
 from ._errors import (
-    APIConnectionError,
     APIError,
     ClientClosedError,
     ClientLoopError,
@@ -36,7 +35,7 @@ from ._errors import (
     VersionNotSupportedError,
 )
 from ._failures import TRANSPORT_ERRORS, status_error, transport_error
-from ._liveness import Liveness
+from ._liveness import Liveness, found_no_server
 from ._ratelimit import RateLimiter
 from ._retry import Retries, RetryBudget, RetryPolicy
 from ._version import __version__
@@ -209,11 +208,7 @@ class _Attempt:
             await self.__aexit__(type(exc), exc, exc.__traceback__)
             if isinstance(exc, TRANSPORT_ERRORS):
                 failure = transport_error(exc, self._method, self._url)  # made safe
-                if (
-                    isinstance(failure, APIConnectionError)
-                    and not failure.request_sent
-                    and failure.transient
-                ):
+                if found_no_server(failure):
                     session.liveness.refused(self._started)
                 raise failure from exc
             raise
@@ -321,11 +316,6 @@ class Session:
             self.check_usable()
             http = self._http = self._new_http()
         return http
-
-    @property
-    def closed(self) -> bool:
-        """Whether :meth:`close` was called (the session is then never used again)."""
-        return self._closed
 
     def check_usable(self) -> None:
         """Raise unless this session may send from the running event loop: it is not closed
