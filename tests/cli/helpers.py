@@ -1,18 +1,25 @@
-"""Plain helpers of the command-line tests (fixtures live in the conftest): a runner for
-``python -m wkapi.cli``, and the fake server in a background thread (shared with the sync client's
-tests, so it lives in ``tests/helpers.py``: the CLI runs as a subprocess and must reach it while
-the test waits)."""
+"""Plain helpers of the command-line tests (fixtures live in the conftest): runners for
+``python -m wkapi.cli`` (run to the end, or started and watched), and the fake server in a
+background thread (shared with the sync client's tests, so it lives in ``tests/helpers.py``: the
+CLI runs as a subprocess and must reach it while the test waits)."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.helpers import ThreadedServer as ThreadedServer  # re-exported for the CLI tests
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def server_args(server: ThreadedServer, role: str = "admin") -> list[str]:
+    """``--url`` and ``--token`` of ``server`` for ``role``."""
+    return ["--url", server.url, "--token", server.tokens[role]]
 
 
 def cli_env(**extra: str) -> dict[str, str]:
@@ -37,3 +44,30 @@ def run_cli(
         timeout=timeout,
         cwd=REPO,
     )
+
+
+def start_cli(*args: str) -> subprocess.Popen[str]:
+    """``python -m wkapi.cli ARGS`` started (stdout and stderr are pipes), not waited for."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "wkapi.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+        cwd=REPO,
+    )
+
+
+def wait_while_running(
+    process: subprocess.Popen[str],
+    ready: Callable[[], bool],
+    *,
+    timeout: float = 60,
+    interval: float = 0.02,
+) -> None:
+    """Return once ``ready()`` holds; fail if ``process`` ends first or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while not ready():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the job never reached the point to stop it at"
+        time.sleep(interval)

@@ -7,12 +7,8 @@ import json
 import socket
 from pathlib import Path
 
-from tests.cli.helpers import ThreadedServer, cli_env, run_cli
+from tests.cli.helpers import ThreadedServer, cli_env, run_cli, server_args
 from wkapi.nml import assert_same_content, read_content
-
-
-def _server_args(server: ThreadedServer, role: str = "admin") -> list[str]:
-    return ["--url", server.url, "--token", server.tokens[role]]
 
 
 def _assert_one_error_line(stderr: str, start: str) -> None:
@@ -40,7 +36,7 @@ def test_help_lists_every_command() -> None:
 
 
 def test_info_json(threaded_server: ThreadedServer) -> None:
-    result = run_cli("info", "--json", *_server_args(threaded_server))
+    result = run_cli("info", "--json", *server_args(threaded_server))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["url"] == threaded_server.url
@@ -56,7 +52,7 @@ def test_info_asks_once_and_verbose_on_both_sides_logs_each_request_once(
 ) -> None:
     before = len(threaded_server.server.requests)
 
-    result = run_cli("-vv", "info", "-vv", "--json", *_server_args(threaded_server))
+    result = run_cli("-vv", "info", "-vv", "--json", *server_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     received = threaded_server.server.requests[before:]
@@ -104,13 +100,13 @@ def test_usage_errors_exit_2() -> None:
 
 
 def test_projects_list(threaded_server: ThreadedServer) -> None:
-    result = run_cli("projects", "list", "--json", *_server_args(threaded_server))
+    result = run_cli("projects", "list", "--json", *server_args(threaded_server))
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)
     expected = {p.name for p in threaded_server.server.state.projects.values()}
     assert {row["name"] for row in rows} == expected
     assert all(isinstance(row["pending_instances"], int) for row in rows)
-    human = run_cli("projects", "list", *_server_args(threaded_server))
+    human = run_cli("projects", "list", *server_args(threaded_server))
     assert human.returncode == 0
     for name in expected:
         assert name in human.stdout
@@ -121,7 +117,7 @@ def test_download_then_refuse_to_overwrite(threaded_server: ThreadedServer, tmp_
     annotation = threaded_server.call(server.add_annotation, state="Finished")
     args = ["download", "Explorational", annotation, "-o", str(tmp_path), "--json"]
 
-    result = run_cli(*args, *_server_args(threaded_server))
+    result = run_cli(*args, *server_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -131,15 +127,15 @@ def test_download_then_refuse_to_overwrite(threaded_server: ThreadedServer, tmp_
     assert data["sha256"] == server.expected_sha256(annotation)
     assert "downloaded" in result.stderr or "done" in result.stderr  # plain progress lines
 
-    again = run_cli(*args, *_server_args(threaded_server))
+    again = run_cli(*args, *server_args(threaded_server))
     assert again.returncode == 1
     _assert_one_error_line(again.stderr, f"error: {saved} exists; pass --overwrite")
-    assert run_cli(*args, "--overwrite", *_server_args(threaded_server)).returncode == 0
+    assert run_cli(*args, "--overwrite", *server_args(threaded_server)).returncode == 0
 
 
 def test_download_of_a_missing_annotation(threaded_server: ThreadedServer, tmp_path: Path) -> None:
     result = run_cli(
-        "download", "Explorational", "0" * 24, "-o", str(tmp_path), *_server_args(threaded_server)
+        "download", "Explorational", "0" * 24, "-o", str(tmp_path), *server_args(threaded_server)
     )
     assert result.returncode == 1
     _assert_one_error_line(result.stderr, "error: not found (404)")
@@ -155,11 +151,11 @@ def test_upload(threaded_server: ThreadedServer, tmp_path: Path) -> None:
         "-o",
         str(tmp_path),
         "--json",
-        *_server_args(threaded_server),
+        *server_args(threaded_server),
     )
     path = json.loads(downloaded.stdout)["path"]
 
-    result = run_cli("upload", path, "--json", *_server_args(threaded_server))
+    result = run_cli("upload", path, "--json", *server_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -172,7 +168,7 @@ def test_upload(threaded_server: ThreadedServer, tmp_path: Path) -> None:
         "-o",
         str(tmp_path / "again"),
         "--json",
-        *_server_args(threaded_server),
+        *server_args(threaded_server),
     )
     again_path = Path(json.loads(again.stdout)["path"])
     # The server wrote a new file from the upload: the content came back, not the bytes.
@@ -186,7 +182,7 @@ def test_upload_of_a_bad_file_sends_nothing(
     text = tmp_path / "notes.txt"
     text.write_text("not an annotation")
     before = len(threaded_server.server.requests)
-    result = run_cli("upload", str(text), *_server_args(threaded_server))
+    result = run_cli("upload", str(text), *server_args(threaded_server))
     assert result.returncode == 1
     _assert_one_error_line(result.stderr, "error: ")
     assert "notes.txt" in result.stderr

@@ -12,11 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.helpers import ThreadedServer, cli_env, run_cli
-
-
-def _auth(server: ThreadedServer) -> list[str]:
-    return ["--url", server.url, "--token", server.tokens["admin"]]
+from tests.cli.helpers import ThreadedServer, cli_env, run_cli, server_args
 
 
 def _one_document(stdout: str) -> dict[str, Any]:
@@ -36,7 +32,7 @@ def test_wk_api_version_is_honoured(
     before = len(threaded_server.server.requests)
     env = cli_env(WK_API_VERSION=setting)
 
-    result = run_cli("info", "--json", *_auth(threaded_server), env=env)
+    result = run_cli("info", "--json", *server_args(threaded_server), env=env)
 
     assert result.returncode == 0, result.stderr
     assert _one_document(result.stdout)["api"]["client"] == expected
@@ -45,7 +41,7 @@ def test_wk_api_version_is_honoured(
 
 
 def test_a_bad_wk_api_version_is_one_error_line(threaded_server: ThreadedServer) -> None:
-    result = run_cli("info", *_auth(threaded_server), env=cli_env(WK_API_VERSION="five"))
+    result = run_cli("info", *server_args(threaded_server), env=cli_env(WK_API_VERSION="five"))
 
     assert result.returncode == 1
     assert result.stderr.startswith("error: WK_API_VERSION must be an integer"), result.stderr
@@ -120,7 +116,7 @@ def test_json_lists_every_bad_row_of_a_task_file(
         f"{task_targets['task_type']},{task_targets['dataset']},edges_project,1,two,3\n"
     )
 
-    result = run_cli("tasks", "create", str(csv), "--json", *_auth(threaded_server))
+    result = run_cli("tasks", "create", str(csv), "--json", *server_args(threaded_server))
 
     assert result.returncode == 1
     error = _one_document(result.stdout)["error"]
@@ -132,7 +128,7 @@ def test_json_lists_every_bad_row_of_a_task_file(
 def test_success_documents_say_ok_too(threaded_server: ThreadedServer, tmp_path: Path) -> None:
     annotation = threaded_server.call(threaded_server.server.add_annotation, state="Finished")
 
-    info = run_cli("info", "--json", *_auth(threaded_server))
+    info = run_cli("info", "--json", *server_args(threaded_server))
     download = run_cli(
         "download",
         "Explorational",
@@ -140,7 +136,7 @@ def test_success_documents_say_ok_too(threaded_server: ThreadedServer, tmp_path:
         "-o",
         str(tmp_path),
         "--json",
-        *_auth(threaded_server),
+        *server_args(threaded_server),
     )
 
     assert _one_document(info.stdout)["ok"] is True
@@ -160,7 +156,7 @@ def test_a_column_named_twice_is_refused_with_its_line(
     )
     before = len(threaded_server.server.requests)
 
-    result = run_cli("tasks", "create", str(csv), *_auth(threaded_server))
+    result = run_cli("tasks", "create", str(csv), *server_args(threaded_server))
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
@@ -183,7 +179,7 @@ def test_a_spreadsheets_csv_creates_its_tasks(
     ]
     csv.write_text("\n".join([*rows, ";;;;;"]) + "\n")
 
-    result = run_cli("tasks", "create", str(csv), "--json", *_auth(threaded_server))
+    result = run_cli("tasks", "create", str(csv), "--json", *server_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     data = _one_document(result.stdout)
@@ -201,7 +197,7 @@ def test_a_bad_bounding_box_is_explained_with_six_numbers(
         f'{task_targets["task_type"]},{task_targets["dataset"]},edges_project,"1,2,3","0,0,0"\n'
     )
 
-    result = run_cli("tasks", "create", str(csv), *_auth(threaded_server))
+    result = run_cli("tasks", "create", str(csv), *server_args(threaded_server))
 
     assert result.returncode == 1
     (line,) = result.stderr.splitlines()
@@ -221,9 +217,8 @@ def test_a_zip_is_saved_as_zip_even_if_named_nml(
     annotation = threaded_server.call(server.add_synthetic_annotation, 64 << 10, "zip")
     asked = tmp_path / "volume.nml"
 
-    result = run_cli(
-        "download", "Explorational", annotation, "-o", str(asked), "--json", *_auth(threaded_server)
-    )
+    args = ["download", "Explorational", annotation, "-o", str(asked), "--json"]
+    result = run_cli(*args, *server_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     saved = tmp_path / "volume.zip"
@@ -231,7 +226,7 @@ def test_a_zip_is_saved_as_zip_even_if_named_nml(
     assert "note: the server sent a ZIP: saved as volume.zip, not volume.nml" in result.stderr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["volume.zip"]
     assert saved.read_bytes().startswith(b"PK")
-    uploaded = run_cli("upload", str(saved), "--json", *_auth(threaded_server))
+    uploaded = run_cli("upload", str(saved), "--json", *server_args(threaded_server))
     assert uploaded.returncode == 0, uploaded.stderr
 
 
@@ -243,7 +238,7 @@ def test_a_zip_named_nml_never_replaces_an_existing_zip_unasked(
     (tmp_path / "volume.zip").write_bytes(b"mine")
     args = ["download", "Explorational", annotation, "-o", str(tmp_path / "volume.nml")]
 
-    refused = run_cli(*args, *_auth(threaded_server))
+    refused = run_cli(*args, *server_args(threaded_server))
 
     assert refused.returncode == 1
     errors = [line for line in refused.stderr.splitlines() if line.startswith("error")]
@@ -254,7 +249,7 @@ def test_a_zip_named_nml_never_replaces_an_existing_zip_unasked(
     assert sorted(path.name for path in tmp_path.iterdir()) == ["volume.zip"]  # no .nml left
     assert (tmp_path / "volume.zip").read_bytes() == b"mine"
 
-    replaced = run_cli(*args, "--overwrite", *_auth(threaded_server))
+    replaced = run_cli(*args, "--overwrite", *server_args(threaded_server))
     assert replaced.returncode == 0, replaced.stderr
     assert (tmp_path / "volume.zip").read_bytes().startswith(b"PK")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["volume.zip"]
@@ -269,7 +264,7 @@ def test_an_nml_keeps_its_nml_name(threaded_server: ThreadedServer, tmp_path: Pa
         annotation,
         "-o",
         str(tmp_path / "mine.nml"),
-        *_auth(threaded_server),
+        *server_args(threaded_server),
     )
 
     assert result.returncode == 0, result.stderr

@@ -5,16 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.cli.helpers import REPO, ThreadedServer, cli_env, run_cli
-
-
-def _args(server: ThreadedServer) -> list[str]:
-    return ["--url", server.url, "--token", server.tokens["admin"]]
+from tests.cli.helpers import ThreadedServer, run_cli, server_args, start_cli
 
 
 def test_export_a_project_then_resume(
@@ -23,7 +17,7 @@ def test_export_a_project_then_resume(
     server = threaded_server.server
     args = ["export", "--project", str(annotated_project["project"]), "-o", str(tmp_path), "--json"]
 
-    result = run_cli(*args, *_args(threaded_server))
+    result = run_cli(*args, *server_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -36,7 +30,7 @@ def test_export_a_project_then_resume(
     # Not a terminal: plain progress lines on stderr, one per annotation.
     assert sum(" ok Task/" in line for line in result.stderr.splitlines()) == 12
 
-    again = run_cli(*args, *_args(threaded_server))
+    again = run_cli(*args, *server_args(threaded_server))
     assert again.returncode == 0
     assert json.loads(again.stdout)["skipped"] == 12
 
@@ -52,7 +46,7 @@ def test_export_by_project_name_finished_only_human_output(
         "-o",
         str(tmp_path),
         "--quiet",
-        *_args(threaded_server),
+        *server_args(threaded_server),
     )
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # --quiet
@@ -74,7 +68,7 @@ def test_export_with_a_failure_exits_1(
         "0" * 24,
         "-o",
         str(tmp_path),
-        *_args(threaded_server),
+        *server_args(threaded_server),
     )
     assert result.returncode == 1
     assert f"failed: Explorational/{'0' * 24}" in result.stdout
@@ -93,7 +87,7 @@ def test_export_compound(
         "-o",
         str(tmp_path),
         "--json",
-        *_args(threaded_server),
+        *server_args(threaded_server),
     )
     assert result.returncode == 0, result.stderr
     items = json.loads(result.stdout)["items"]
@@ -123,7 +117,7 @@ def test_tasks_create_from_csv(
     ]
     csv.write_text("\n".join(rows) + "\n")
 
-    result = run_cli("tasks", "create", str(csv), "--json", *_args(threaded_server))
+    result = run_cli("tasks", "create", str(csv), "--json", *server_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
@@ -147,7 +141,7 @@ def test_tasks_create_refuses_a_bad_file_before_sending(
     )
     before = len(server.requests)
 
-    result = run_cli("tasks", "create", str(csv), *_args(threaded_server))
+    result = run_cli("tasks", "create", str(csv), *server_args(threaded_server))
 
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error")]
@@ -172,7 +166,7 @@ def test_tasks_create_reports_refused_items(
     # Item 1 is on line 4: a blank line and a second blank line come before it.
     jsonl.write_text(json.dumps(good) + "\n\n\n" + json.dumps(bad) + "\n")
 
-    result = run_cli("tasks", "create", str(jsonl), *_args(threaded_server))
+    result = run_cli("tasks", "create", str(jsonl), *server_args(threaded_server))
 
     assert result.returncode == 1
     failures = [line for line in result.stdout.splitlines() if line.startswith("failed:")]
@@ -180,7 +174,7 @@ def test_tasks_create_reports_refused_items(
     assert failures[0].startswith("failed: line 4 (index 1, HTTP 404): ")
     assert "no_such_project" in failures[0]
 
-    as_json = run_cli("tasks", "create", str(jsonl), "--json", *_args(threaded_server))
+    as_json = run_cli("tasks", "create", str(jsonl), "--json", *server_args(threaded_server))
     assert as_json.returncode == 1
     items = json.loads(as_json.stdout)["items"]
     assert [(item["index"], item["line"], item["ok"]) for item in items] == [
@@ -198,15 +192,8 @@ def test_ctrl_c_during_an_export_then_resume(tmp_path: Path) -> None:
             for _ in range(300)
         ]
         args = ["export", "--user", owner, "-o", str(tmp_path), "--concurrency", "4"]
-        args += ["--url", slow.url, "--token", slow.tokens["admin"]]
-        process = subprocess.Popen(
-            [sys.executable, "-m", "wkapi.cli", *args, "--json"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=cli_env(),
-            cwd=REPO,
-        )
+        args += server_args(slow)
+        process = start_cli(*args, "--json")
         manifest = tmp_path / "manifest.jsonl"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -248,13 +235,13 @@ def test_tasks_create_prints_its_run_id_and_resumes_with_it(
     partial.write_text("\n".join(rows[:21]) + "\n")  # what an interrupted run got through
     full.write_text("\n".join(rows) + "\n")
 
-    first = run_cli("tasks", "create", str(partial), "--json", *_args(threaded_server))
+    first = run_cli("tasks", "create", str(partial), "--json", *server_args(threaded_server))
     assert first.returncode == 0, first.stderr
     run_id = json.loads(first.stdout)["run_id"]
     assert f"run id {run_id} (if interrupted, resume with --run-id {run_id})" in first.stderr
 
     second = run_cli(
-        "tasks", "create", str(full), "--run-id", run_id, "--json", *_args(threaded_server)
+        "tasks", "create", str(full), "--run-id", run_id, "--json", *server_args(threaded_server)
     )
 
     assert second.returncode == 0, second.stderr
@@ -273,7 +260,7 @@ def test_tasks_create_refuses_a_malformed_run_id(
         f"task_type_id,dataset,project_name,x,y,z\n{annotated_project['task_type']},d,p,1,2,3\n"
     )
 
-    result = run_cli("tasks", "create", str(csv), "--run-id", "nope", *_args(threaded_server))
+    result = run_cli("tasks", "create", str(csv), "--run-id", "nope", *server_args(threaded_server))
 
     assert result.returncode == 1
     assert "run_id must be 12 lowercase hex characters" in result.stderr

@@ -7,30 +7,19 @@ from __future__ import annotations
 import csv
 import json
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-from tests.cli.helpers import REPO, ThreadedServer, cli_env, run_cli
+from tests.cli.helpers import (
+    ThreadedServer,
+    run_cli,
+    server_args,
+    start_cli,
+    wait_while_running,
+)
 from wkapi.testing import FaultKind
 
 DOWNLOADS = "/annotations/*/download"
-
-
-def _args(server: ThreadedServer) -> list[str]:
-    return ["--url", server.url, "--token", server.tokens["admin"]]
-
-
-def _popen(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "wkapi.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env(),
-        cwd=REPO,
-    )
 
 
 def _task_file(path: Path, task_type: str, rows: list[tuple[object, object, object]]) -> Path:
@@ -51,7 +40,7 @@ def test_an_integer_past_the_servers_range_is_a_row_error_with_its_line(
     path = _task_file(tmp_path / "tasks.csv", task_type, rows)
     server.call(server.server.clear_requests)
 
-    result = run_cli("tasks", "create", str(path), *_args(server))
+    result = run_cli("tasks", "create", str(path), *server_args(server))
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
@@ -69,7 +58,7 @@ def test_tasks_create_gives_up_on_a_dead_server_with_one_error_line(
     task_type = server.call(server.server.add_task_type, "cli dead server")
     server.call(server.server.add_project, "cli_hardening")
     path = _task_file(tmp_path / "tasks.csv", task_type, [(i, 0, 0) for i in range(4000)])
-    process = _popen(
+    process = start_cli(
         "tasks",
         "create",
         str(path),
@@ -80,16 +69,15 @@ def test_tasks_create_gives_up_on_a_dead_server_with_one_error_line(
         "--give-up-after",
         "2",
         "--json",
-        *_args(server),
+        *server_args(server),
     )
+
+    def sent_a_batch() -> bool:
+        return any(r.route == "/tasks" for r in server.server.requests)
+
     try:
-        deadline = time.monotonic() + 60
-        while not server.call(
-            lambda: any(r.route == "/tasks" for r in server.server.requests)
-        ):  # the first batch went out: the server dies now
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        # the first batch went out: the server dies now
+        wait_while_running(process, lambda: server.call(sent_a_batch), interval=0.05)
         server.close()
         killed = time.monotonic()
         stdout, stderr = process.communicate(timeout=120)
@@ -131,7 +119,7 @@ def test_export_gives_up_on_a_dead_server_and_lists_every_annotation_found(
     ]
     server.call(server.server.faults.add, FaultKind.LATENCY, path=DOWNLOADS, delay=0.5)
     destination = tmp_path / "dexp"
-    process = _popen(
+    process = start_cli(
         "export",
         "--user",
         owner,
@@ -142,18 +130,15 @@ def test_export_gives_up_on_a_dead_server_and_lists_every_annotation_found(
         "--give-up-after",
         "2",
         "--json",
-        *_args(server),
+        *server_args(server),
     )
 
     def downloading() -> bool:
         return any(r.route.endswith("/download") for r in server.server.requests)
 
     try:
-        deadline = time.monotonic() + 60
-        while not server.call(downloading):  # the listing is done, downloads go out: it dies
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.05)
+        # the listing is done, downloads go out: it dies
+        wait_while_running(process, lambda: server.call(downloading), interval=0.05)
         time.sleep(0.1)
         server.close()
         stdout, stderr = process.communicate(timeout=120)
@@ -217,7 +202,7 @@ def test_export_prints_listing_progress_off_a_terminal(
         str(tmp_path),
         "--concurrency",
         "2",
-        *_args(server),
+        *server_args(server),
         timeout=120,
     )
 
@@ -249,13 +234,9 @@ def test_part_files_of_a_killed_export_are_removed_by_the_next(
         piece_size=64 << 10,
     )
     destination = tmp_path / "exports"
-    process = _popen("export", "--user", owner, "-o", str(destination), *_args(server))
+    process = start_cli("export", "--user", owner, "-o", str(destination), *server_args(server))
     try:
-        deadline = time.monotonic() + 60
-        while not list(destination.rglob("*.part")):
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
+        wait_while_running(process, lambda: bool(list(destination.rglob("*.part"))))
         process.send_signal(signal.SIGKILL)  # no cleanup at all: the part files stay
         process.communicate(timeout=30)
     finally:
@@ -266,7 +247,7 @@ def test_part_files_of_a_killed_export_are_removed_by_the_next(
     assert left, "the killed run left no part file to clean up"
     server.call(server.server.faults.remove, rule)
 
-    result = run_cli("export", "--user", owner, "-o", str(destination), *_args(server))
+    result = run_cli("export", "--user", owner, "-o", str(destination), *server_args(server))
 
     assert result.returncode == 0, result.stderr
     assert list(destination.rglob("*.part")) == []

@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.cli.helpers import REPO, ThreadedServer, cli_env, run_cli
+from tests.cli.helpers import ThreadedServer, run_cli, server_args, start_cli, wait_while_running
 from wkapi.testing import FaultKind
 
 EXIT_TERMINATED = 143
@@ -19,35 +17,15 @@ DOWNLOADS = "/annotations/*/download"
 
 
 def _start(server: ThreadedServer, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "wkapi.cli",
-            *args,
-            "--url",
-            server.url,
-            "--token",
-            server.tokens["admin"],
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=cli_env(),
-        cwd=REPO,
-    )
+    return start_cli(*args, *server_args(server))
 
 
 def _terminate_when(
     process: subprocess.Popen[str], ready: Callable[[], bool], timeout: float = 60
 ) -> tuple[str, str]:
     """Send SIGTERM once ``ready()`` holds; the process's stdout and stderr after it ended."""
-    deadline = time.monotonic() + timeout
     try:
-        while not ready():
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the job never reached the point to stop it at"
-            time.sleep(0.01)
+        wait_while_running(process, ready, timeout=timeout, interval=0.01)
         process.send_signal(signal.SIGTERM)
         return process.communicate(timeout=60)
     finally:
@@ -156,7 +134,7 @@ def test_sigterm_mid_export_keeps_whole_manifest_lines_and_the_next_run_resumes(
     assert raw.endswith(b"\n")
     done = {json.loads(line)["id"] for line in raw.splitlines()}
     assert 20 <= len(done) < 300
-    again = run_cli(*args, "--json", "--url", server.url, "--token", server.tokens["admin"])
+    again = run_cli(*args, "--json", *server_args(server))
     assert again.returncode == 0, again.stderr
     data = json.loads(again.stdout)
     assert (data["skipped"], data["succeeded"]) == (len(done), 300 - len(done))
@@ -199,10 +177,7 @@ def test_sigterm_mid_task_creation_then_resume_creates_each_task_once(
         "--run-id",
         run_id,
         "--json",
-        "--url",
-        server.url,
-        "--token",
-        server.tokens["admin"],
+        *server_args(server),
         timeout=120,
     )
     assert resumed.returncode == 0, resumed.stderr

@@ -9,11 +9,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.cli.helpers import ThreadedServer, run_cli
-
-
-def _server_args(server: ThreadedServer) -> list[str]:
-    return ["--url", server.url, "--token", server.tokens["admin"]]
+from tests.cli.helpers import ThreadedServer, run_cli, server_args
 
 
 def _finished_annotation(server: ThreadedServer, **options: object) -> str:
@@ -33,7 +29,7 @@ def test_download_to_a_new_directory_with_a_trailing_slash_saves_inside_it(
         "-o",
         f"{target}{os.sep}",
         "--json",
-        *_server_args(threaded_server),
+        *server_args(threaded_server),
     )
 
     assert result.returncode == 0, result.stderr
@@ -55,7 +51,7 @@ def test_a_refused_download_to_a_new_directory_creates_none(
         "0" * 24,
         "-o",
         f"{target}{os.sep}",
-        *_server_args(threaded_server),
+        *server_args(threaded_server),
     )
 
     assert result.returncode == 1, result.stderr
@@ -76,7 +72,7 @@ def test_download_with_a_trailing_slash_onto_a_file_is_one_error_line(
         annotation,
         "-o",
         f"{occupied}/",
-        *_server_args(threaded_server),
+        *server_args(threaded_server),
     )
 
     assert result.returncode == 1
@@ -93,7 +89,7 @@ def test_download_without_a_trailing_slash_still_names_the_file(
     target = tmp_path / "mine.nml"
 
     result = run_cli(
-        "download", "Explorational", annotation, "-o", str(target), *_server_args(threaded_server)
+        "download", "Explorational", annotation, "-o", str(target), *server_args(threaded_server)
     )
 
     assert result.returncode == 0, result.stderr
@@ -107,7 +103,7 @@ def test_export_into_a_new_directory_with_a_trailing_slash(
     target = tmp_path / "out"
 
     result = run_cli(
-        "export", "--annotation", annotation, "-o", f"{target}/", *_server_args(threaded_server)
+        "export", "--annotation", annotation, "-o", f"{target}/", *server_args(threaded_server)
     )
 
     assert result.returncode == 0, result.stderr
@@ -135,7 +131,7 @@ def test_download_passes_the_version_and_volume_options(
         "--volume-version",
         "4",
         "--json",
-        *_server_args(threaded_server),
+        *server_args(threaded_server),
     )
 
     assert result.returncode == 0, result.stderr
@@ -171,11 +167,11 @@ def test_upload_shows_its_bytes_on_plain_progress_lines(
         "-o",
         str(tmp_path),
         "--json",
-        *_server_args(threaded_server),
+        *server_args(threaded_server),
     )
     path = Path(json.loads(downloaded.stdout)["path"])
 
-    result = run_cli("upload", str(path), *_server_args(threaded_server))
+    result = run_cli("upload", str(path), *server_args(threaded_server))
 
     assert result.returncode == 0, result.stderr
     # Not a terminal: lines instead of a bar; the last one has the whole body's size.

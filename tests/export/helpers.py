@@ -1,5 +1,5 @@
 """Plain helpers of the export tests (fixtures live in the conftest): the retry policy their
-clients use, and reading an export's destination the way a user would."""
+clients use, annotations to export, and reading an export's destination the way a user would."""
 
 from __future__ import annotations
 
@@ -18,6 +18,15 @@ ClientFactory = Callable[..., Client]
 
 #: The test policy with many attempts and no budget, so injected faults never win.
 PATIENT_RETRY = attrs.evolve(RetryPolicy.for_tests(attempts=8), budget_ratio=None)
+
+#: The fake server's route pattern of annotation downloads, for fault rules.
+DOWNLOADS = "/annotations/*/download"
+
+
+def finished_annotations(server: FakeWebknossos, count: int) -> tuple[str, list[str]]:
+    """A new user owning ``count`` finished explorative annotations (generated NMLs)."""
+    owner = server.add_user(first_name="Export", last_name="Owner")
+    return owner, [server.add_annotation(owner_id=owner, state="Finished") for _ in range(count)]
 
 
 def manifest_lines(destination: Path) -> list[dict[str, Any]]:

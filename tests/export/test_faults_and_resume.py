@@ -9,30 +9,24 @@ import orjson
 import pytest
 
 from tests.export.helpers import (
+    DOWNLOADS,
     ClientFactory,
     download_requests,
     files_under,
+    finished_annotations,
     latest_entries,
     manifest_lines,
     sha256_of,
 )
 from wkapi import DestinationInUseError
 from wkapi.jobs import ExportItem, ExportReport, ExportStatus
-from wkapi.testing import FakeWebknossos, FaultKind
-
-DOWNLOADS = "/annotations/*/download"
-
-
-def _finished_annotations(server: FakeWebknossos, count: int) -> tuple[str, list[str]]:
-    """A new user owning ``count`` finished explorative annotations (generated NMLs)."""
-    owner = server.add_user(first_name="Export", last_name="Owner")
-    return owner, [server.add_annotation(owner_id=owner, state="Finished") for _ in range(count)]
+from wkapi.testing import FaultKind
 
 
 async def test_500_annotations_through_resets_503s_and_truncated_bodies(
     fake_wk, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    owner, annotations = _finished_annotations(fake_wk, 500)
+    owner, annotations = finished_annotations(fake_wk, 500)
     rules = [
         fake_wk.faults.add(FaultKind.DROP, method="GET", path=DOWNLOADS, probability=0.05, seed=1),
         fake_wk.faults.add(
@@ -71,7 +65,7 @@ async def test_cancelled_halfway_then_resumed_downloads_only_what_is_missing(
     fake_wk_factory, connect: ClientFactory, tmp_path: Path
 ) -> None:
     server = await fake_wk_factory(latency=0.002)
-    owner, annotations = _finished_annotations(server, 200)
+    owner, annotations = finished_annotations(server, 200)
     wk = connect(server)
     settled: list[ExportItem] = []
 
@@ -111,7 +105,7 @@ async def test_cancelled_halfway_then_resumed_downloads_only_what_is_missing(
 async def test_resume_checks_files_and_modifications(
     fake_wk, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    owner, annotations = _finished_annotations(fake_wk, 6)
+    owner, annotations = finished_annotations(fake_wk, 6)
     wk = connect(fake_wk)
     first = await wk.export.annotations(tmp_path, user_id=owner)
     paths = {item.id: item.path for item in first.items}
@@ -144,7 +138,7 @@ async def test_resume_checks_files_and_modifications(
 async def test_a_torn_manifest_line_is_ignored_and_followed_by_whole_lines(
     fake_wk, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    owner, annotations = _finished_annotations(fake_wk, 3)
+    owner, annotations = finished_annotations(fake_wk, 3)
     wk = connect(fake_wk)
     await wk.export.annotations(tmp_path, user_id=owner)
     manifest = tmp_path / "manifest.jsonl"
@@ -226,7 +220,7 @@ async def test_a_manifest_path_outside_a_relative_destination_is_never_touched(
 async def test_a_second_export_into_a_busy_destination_is_refused_before_sending(
     fake_wk, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    owner, annotations = _finished_annotations(fake_wk, 40)
+    owner, annotations = finished_annotations(fake_wk, 40)
     fake_wk.faults.add(FaultKind.LATENCY, method="GET", path=DOWNLOADS, delay=0.02)
     wk = connect(fake_wk)
     other = connect(fake_wk)

@@ -13,21 +13,16 @@ import orjson
 
 import wkapi
 from tests.export.helpers import (
+    DOWNLOADS,
     PATIENT_RETRY,
     ClientFactory,
     download_requests,
     files_under,
+    finished_annotations,
     latest_entries,
 )
 from wkapi.jobs import ExportItem, ExportStatus, ListingProgress
 from wkapi.testing import FakeWebknossos, FaultKind
-
-DOWNLOADS = "/annotations/*/download"
-
-
-def _owned(server: FakeWebknossos, count: int) -> tuple[str, list[str]]:
-    owner = server.add_user(first_name="Export", last_name="Owner")
-    return owner, [server.add_annotation(owner_id=owner, state="Finished") for _ in range(count)]
 
 
 def _part_files(root: Path) -> list[Path]:
@@ -40,7 +35,7 @@ def _part_files(root: Path) -> list[Path]:
 async def test_part_files_of_killed_runs_are_removed_and_nothing_else(
     fake_wk: FakeWebknossos, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    owner, annotations = _owned(fake_wk, 3)
+    owner, annotations = finished_annotations(fake_wk, 3)
     wk = connect(fake_wk)
     first = await wk.export.annotations(tmp_path, user_id=owner)
     assert first.ok
@@ -87,7 +82,7 @@ async def test_part_files_of_killed_runs_are_removed_and_nothing_else(
 async def test_no_part_file_remains_after_a_complete_run(
     fake_wk: FakeWebknossos, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    owner, annotations = _owned(fake_wk, 20)
+    owner, annotations = finished_annotations(fake_wk, 20)
     planted = tmp_path / "Explorational" / annotations[5] / "x.nml.00112233445566ff.part"
     planted.parent.mkdir(parents=True)
     planted.write_bytes(b"left by a killed run")
@@ -109,7 +104,7 @@ async def test_no_part_file_remains_after_a_complete_run(
 async def test_explicit_ids_detect_changes_on_the_server_like_the_lists(
     fake_wk: FakeWebknossos, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    owner, annotations = _owned(fake_wk, 4)
+    owner, annotations = finished_annotations(fake_wk, 4)
     wk = connect(fake_wk)
     first = await wk.export.annotations(tmp_path, annotation_ids=annotations)
     assert first.ok
@@ -140,7 +135,7 @@ async def test_explicit_ids_detect_changes_on_the_server_like_the_lists(
 async def test_an_entry_of_an_older_run_without_a_time_is_fetched_again(
     fake_wk: FakeWebknossos, connect: ClientFactory, tmp_path: Path
 ) -> None:
-    _, annotations = _owned(fake_wk, 2)
+    _, annotations = finished_annotations(fake_wk, 2)
     wk = connect(fake_wk)
     await wk.export.annotations(tmp_path, annotation_ids=annotations)
     manifest = tmp_path / "manifest.jsonl"
@@ -174,7 +169,7 @@ async def test_listing_progress_is_told_before_the_first_download_per_source(
     for index in range(30):
         server.add_task(project, task_type, dataset, edit_position=(index, 0, 0))
     project_annotations = server.simulate_annotators(project, finish_fraction=1.0, seed=1)
-    owner, own = _owned(server, 3)
+    owner, own = finished_annotations(server, 3)
     events: list[tuple[str, object]] = []
 
     def on_listing(progress: ListingProgress) -> None:
@@ -237,7 +232,7 @@ async def test_an_export_gives_up_on_a_dead_server_and_resumes_when_it_is_back(
     server = FakeWebknossos(port=port)
     await server.start()
     try:
-        owner, annotations = _owned(server, 40)
+        owner, annotations = finished_annotations(server, 40)
         server.faults.add(FaultKind.LATENCY, path=DOWNLOADS, delay=0.05)
         retry = attrs.evolve(PATIENT_RETRY, give_up_after=1.0)
         wk = connect(server, retry=retry, concurrency=2)
@@ -305,7 +300,7 @@ async def test_a_stopped_export_reports_every_annotation_found_and_resumes_exact
     server = FakeWebknossos(port=port)
     await server.start()
     try:
-        owner, annotations = _owned(server, 11)  # as in the report of issue 15
+        owner, annotations = finished_annotations(server, 11)  # as in the report of issue 15
         wk = connect(server, retry=attrs.evolve(PATIENT_RETRY, give_up_after=1.0), concurrency=8)
         server.faults.add(FaultKind.LATENCY, path=DOWNLOADS, delay=0.5)
         stopping: list[asyncio.Task[None]] = []

@@ -1,5 +1,5 @@
-"""Plain helpers of the transfer tests (fixtures live in the conftest): a scriptable origin that
-serves one download body and records uploads, and test bodies."""
+"""Plain helpers of the transfer tests (fixtures live in the conftest): a client of the fake
+server, a scriptable origin that serves one download body and records uploads, and test bodies."""
 
 from __future__ import annotations
 
@@ -8,12 +8,25 @@ import hashlib
 import re
 import socket
 import struct
+from typing import Any
 
 import attrs
 from aiohttp import web
 
+from wkapi import Client, RetryPolicy
+from wkapi.testing import FakeWebknossos
+
 DOWNLOAD_PATH = "/annotations/Explorational/5f0000000000000000000001/download"
 UPLOAD_PATH = "/annotations/upload"
+#: The fake server's route pattern of annotation downloads, for fault rules.
+DOWNLOADS = "/annotations/*/download"
+MIB = 1 << 20
+
+
+def client(server: FakeWebknossos, **options: Any) -> Client:
+    """An admin client of ``server`` with ``RetryPolicy.for_tests()`` unless told otherwise."""
+    options.setdefault("retry", RetryPolicy.for_tests())
+    return Client(server.url, server.tokens["admin"], **options)
 
 
 def sha256(data: bytes) -> str:

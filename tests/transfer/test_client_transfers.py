@@ -9,18 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.transfer.helpers import DOWNLOADS, MIB, client
 from wkapi import (
     APIConnectionError,
-    Client,
     IncompleteDownloadError,
-    RetryPolicy,
     UploadInputError,
 )
 from wkapi.nml import assert_same_content
 from wkapi.testing import FakeWebknossos, FaultKind
 
-DOWNLOADS = "/annotations/*/download"
-MIB = 1 << 20
 NML = (
     '<things><meta name="writer" content="test"/>'
     '<parameters><experiment name="l4_sample" organization="{org}"/>'
@@ -28,11 +25,6 @@ NML = (
     '<thing id="1" name="tree"><nodes><node id="1" x="1" y="2" z="3" radius="1"/></nodes>'
     "<edges/></thing></things>"
 )
-
-
-def client(server: FakeWebknossos, **options) -> Client:
-    options.setdefault("retry", RetryPolicy.for_tests())
-    return Client(server.url, server.tokens["admin"], **options)
 
 
 def listing(directory: Path) -> list[str]:

@@ -10,15 +10,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from wkapi import Client, IncompleteDownloadError, NotFoundError, RetryPolicy
+from tests.transfer.helpers import DOWNLOADS, MIB, client
+from wkapi import Client, IncompleteDownloadError, NotFoundError
 from wkapi.testing import FakeWebknossos, FaultKind
-
-DOWNLOADS = "/annotations/*/download"
-MIB = 1 << 20
-
-
-def client(server: FakeWebknossos) -> Client:
-    return Client(server.url, server.tokens["admin"], retry=RetryPolicy.for_tests())
 
 
 def tree(root: Path) -> list[str]:
