@@ -76,7 +76,7 @@ class _MergeInput:
     put its download at a path."""
 
     file_name: str
-    write: Callable[[Path], None]
+    write: Callable[[Path], object]
 
 
 def _merge_input(ctx: Context, source: Annotation) -> _MergeInput:
@@ -96,7 +96,7 @@ def _merge_input(ctx: Context, source: Annotation) -> _MergeInput:
     stored = source.stored
     if stored is not None:
         suffix = ".zip" if stored.volumes else ".nml"
-        return _MergeInput(stem + suffix, lambda dest: _write_stored(ctx, source, stored, dest))
+        return _MergeInput(stem + suffix, lambda dest: write_stored(ctx, source, stored, dest))
     data, content_type = render_download(content_of(state, source))
     suffix = ".zip" if content_type == "application/zip" else ".nml"
 
@@ -104,10 +104,6 @@ def _merge_input(ctx: Context, source: Annotation) -> _MergeInput:
         dest.write_bytes(data)
 
     return _MergeInput(stem + suffix, write_rendered)
-
-
-def _write_stored(ctx: Context, source: Annotation, stored: StoredContent, dest: Path) -> None:
-    write_stored(ctx, source, stored, dest)
 
 
 def _merge_files(

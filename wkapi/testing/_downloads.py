@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import itertools
 import os
 import unicodedata
 from collections.abc import Generator
@@ -40,7 +39,6 @@ from ._state import Annotation, State, SyntheticSpec
 
 _XML = "application/xml"
 _ZIP = "application/zip"
-_compound_counter = itertools.count()
 
 
 def _ascii(text: str) -> str:
@@ -166,12 +164,10 @@ def _written(
     ctx: Context, annotation: Annotation, stored: StoredContent, skip_volume_data: bool
 ) -> FileSource:
     header = download_header(ctx, annotation)
-    key = (annotation.id, stored.key, header, skip_volume_data)
+    key = (stored.key, header, skip_volume_data)  # the header names the annotation
     path = ctx.written.get(key)
     if path is None or not path.exists():
-        folder = ctx.temp_dir / "downloads"
-        folder.mkdir(exist_ok=True)
-        part = folder / f"{annotation.id}-{next(_written_counter)}.part"
+        part = ctx.work_path(f"download-{annotation.id}").with_suffix(".part")
         try:
             content_type = write_download(stored, header, part, skip_volume_data=skip_volume_data)
             path = part.with_suffix(".zip" if content_type == _ZIP else ".nml")
@@ -180,9 +176,6 @@ def _written(
             part.unlink(missing_ok=True)
         ctx.written[key] = path
     return FileSource(path, _ZIP if path.suffix == ".zip" else _XML)
-
-
-_written_counter = itertools.count()
 
 
 def skeleton_stats(annotation: Annotation) -> SkeletonStats:
@@ -233,7 +226,7 @@ def compound_members(state: State, typ: str, entity_id: str) -> list[Annotation]
 async def build_compound_zip(ctx: Context, members: list[Annotation]) -> FileSource:
     """Write the compound ZIP (one entry per member) to a temporary file. Rendering the members
     and writing happen off the event loop."""
-    dest = ctx.temp_dir / f"compound-{next(_compound_counter)}.zip"
+    dest = ctx.work_path("compound").with_suffix(".zip")
     await asyncio.to_thread(_write_compound, ctx, members, dest)
     return FileSource(dest, _ZIP, delete_when_opened=True)
 
@@ -241,13 +234,13 @@ async def build_compound_zip(ctx: Context, members: list[Annotation]) -> FileSou
 def _write_compound(ctx: Context, members: list[Annotation], dest: Path) -> None:
     with (
         dest.open("wb") as handle,
-        contextlib.closing(_compound_entries(ctx, members, dest)) as entries,
+        contextlib.closing(_compound_entries(ctx, members)) as entries,
     ):
         write_zip(entries, handle)
 
 
 def _compound_entries(
-    ctx: Context, members: list[Annotation], dest: Path
+    ctx: Context, members: list[Annotation]
 ) -> Generator[tuple[str, Path | bytes], None, None]:
     """The members' entries, made one at a time as the ZIP writer asks for them."""
     state = ctx.state
@@ -265,7 +258,7 @@ def _compound_entries(
         else:  # synthetic: spill to a file so the ZIP writer never holds it whole
             synthetic = _synthetic(state, annotation)
             assert synthetic is not None
-            spill = dest.with_name(f"spill-{next(_compound_counter)}-{annotation.id}")
+            spill = ctx.work_path(f"spill-{annotation.id}")
             try:
                 with spill.open("wb") as handle:
                     for chunk in synthetic.chunks():

@@ -214,6 +214,13 @@ def settings_json(
     }
 
 
+def task_type_settings_json(ctx: Context, task_type: TaskType) -> JsonDict:
+    """A task type's settings, which its Task annotations have too."""
+    return settings_json(
+        ctx, task_type.tracing_type, task_type.mag_restrictions, task_type.allowed_modes
+    )
+
+
 def task_type_json(ctx: Context, task_type: TaskType) -> JsonDict:
     team = ctx.state.teams.get(task_type.team_id)
     return {
@@ -222,9 +229,7 @@ def task_type_json(ctx: Context, task_type: TaskType) -> JsonDict:
         "description": task_type.description,
         "teamId": task_type.team_id,
         "teamName": team.name if team is not None else "",
-        "settings": settings_json(
-            ctx, task_type.tracing_type, task_type.mag_restrictions, task_type.allowed_modes
-        ),
+        "settings": task_type_settings_json(ctx, task_type),
         "recommendedConfiguration": None,
         "tracingType": task_type.tracing_type,
     }

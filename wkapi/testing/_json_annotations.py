@@ -19,6 +19,7 @@ from ._json import (
     compact_user_json,
     datastore_json,
     settings_json,
+    task_type_settings_json,
     team_json,
     tracingstore_json,
 )
@@ -189,12 +190,7 @@ class AnnotationRenderer:
         found = self._settings.get(key)
         if found is None:
             if task_type is not None:
-                found = settings_json(
-                    self._ctx,
-                    task_type.tracing_type,
-                    task_type.mag_restrictions,
-                    task_type.allowed_modes,
-                )
+                found = task_type_settings_json(self._ctx, task_type)
             else:
                 found = settings_json(
                     self._ctx, _tracing_type(annotation), annotation.mag_restrictions

@@ -112,14 +112,8 @@ def _is_ours(fixturedef: Any) -> bool:
     entry = _UNMARKED.get(fixturedef.argname)
     if entry is None:
         return False
-    func = fixturedef.func
-    for _ in range(3):  # a wrapper of a wrapper at most, in practice
-        if func is entry[0]:
-            return True
-        func = getattr(func, "__wrapped__", None)
-        if func is None:
-            return False
-    return False
+    marked = entry[0]
+    return inspect.unwrap(fixturedef.func, stop=lambda func: func is marked) is marked
 
 
 @_fixture

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -115,7 +115,7 @@ def inspect_zip_upload(path: Path) -> UploadSummary:
             summary = _scan_zip_entry(archive, info)
             summaries.append(summary)
             for location in summary.volume_locations:
-                if not _has_entry(names, info.filename, location):
+                if volume_entry(names, info.filename, location) is None:
                     raise NmlError(
                         f"{info.filename}: volume data {location!r} is missing from the ZIP archive"
                     )
@@ -231,7 +231,10 @@ def is_nml_entry(info: zipfile.ZipInfo) -> bool:
     )
 
 
-def _has_entry(names: set[str], nml_name: str, location: str) -> bool:
-    """Whether ``location`` names an entry, at the archive root or next to the NML."""
+def volume_entry(names: Collection[str], nml_name: str, location: str) -> str | None:
+    """The entry of the archive holding ``names`` that an NML's ``<volume location=...>``
+    names, at the archive's root or next to the NML; ``None`` when there is none."""
+    if location in names:
+        return location
     beside_nml = str(PurePosixPath(nml_name).parent / location)
-    return location in names or beside_nml in names
+    return beside_nml if beside_nml in names else None

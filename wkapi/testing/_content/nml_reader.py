@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 from xml.parsers import expat
 
-from .check import NmlError, is_nml_entry, parse_stream
+from .check import NmlError, is_nml_entry, parse_stream, volume_entry
 from .stats import SkeletonStats
 from .stored import (
     EDGE_RECORD,
@@ -142,12 +142,10 @@ def _repack_volume_data(source: _Source, location: str, dest: Path) -> bool:
     into ``dest``. An NML uploaded on its own has no data to go with it: False."""
     if source.archive is None:
         return False
-    beside = str(PurePosixPath(source.entry).parent / location)
     spill = dest.with_suffix(".upload")
     try:
         with zipfile.ZipFile(source.archive) as archive:
-            names = set(archive.namelist())
-            name = location if location in names else beside if beside in names else None
+            name = volume_entry(set(archive.namelist()), source.entry, location)
             if name is None:
                 raise NmlError(f"volume data {location!r} is missing from the ZIP archive")
             with archive.open(name) as entry, spill.open("wb") as out:

@@ -33,12 +33,11 @@ def write_zip(entries: Iterable[tuple[str, Path | bytes]], dest: BinaryIO) -> No
                 shutil.copyfileobj(src, out, COPY_CHUNK)
 
 
-def repack_zip(source: Path, dest: Path) -> int:
+def repack_zip(source: Path, dest: Path) -> None:
     """Copy every file entry of the ZIP archive ``source`` into a new archive at ``dest``,
     written as :func:`write_zip` writes (fixed timestamps and permissions, its compression
-    choice), in 1 MiB chunks. Returns the number of entries. Raises ``zipfile.BadZipFile`` (and
-    what a corrupt entry raises) for a source that is not a valid ZIP."""
-    count = 0
+    choice), in 1 MiB chunks. Raises ``zipfile.BadZipFile`` (and what a corrupt entry raises)
+    for a source that is not a valid ZIP."""
     with (
         zipfile.ZipFile(source) as archive,
         dest.open("wb") as handle,
@@ -52,8 +51,6 @@ def repack_zip(source: Path, dest: Path) -> int:
                 out.open(_zip_info(info.filename, info.file_size), "w") as dst,
             ):
                 shutil.copyfileobj(src, dst, COPY_CHUNK)
-            count += 1
-    return count
 
 
 def _zip_info(name: str, size: int) -> zipfile.ZipInfo:

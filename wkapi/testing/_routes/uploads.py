@@ -22,7 +22,6 @@ from .._content import (
     inspect_nml_file,
     inspect_zip_upload,
     read_uploads,
-    summarize,
 )
 from .._context import Context, context
 from .._errors import bad_request, html_error, json_response, play_map_error
@@ -62,7 +61,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     received = await receive_multipart(request, ctx.temp_dir, ctx.max_upload_bytes)
     try:
         files = _annotation_files(request, received)
-        summary = await _summary(ctx, files)
+        dataset = await _checked_dataset(ctx, files)
         group = received.fields["createGroupForEachFile"].strip().lower() == "true"
         stored = await _stored(ctx, files, group_per_file=group)
     finally:
@@ -70,7 +69,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
     annotation = new_annotation(
         ctx.state,
         owner_id=user.id,
-        dataset=summary.dataset,
+        dataset=dataset,
         name=Path(files[0].filename).stem,
         volume_layers=stored.volume_names,
         skeleton=stored.stats.tree_count > 0 or not stored.volumes,
@@ -114,8 +113,8 @@ def _annotation_files(request: web.Request, received: Received) -> list[Received
     return files
 
 
-async def _summary(ctx: Context, files: list[ReceivedFile]) -> UploadSummary:
-    """What all files hold together; 400 for a file that does not parse or files of different
+async def _checked_dataset(ctx: Context, files: list[ReceivedFile]) -> str:
+    """The dataset all files are of; 400 for a file that does not parse or files of different
     datasets, 404 for an unknown dataset."""
     summaries = []
     for received_file in files:
@@ -129,7 +128,7 @@ async def _summary(ctx: Context, files: list[ReceivedFile]) -> UploadSummary:
     dataset = datasets.pop()
     if dataset not in ctx.state.datasets:
         raise dataset_not_found(dataset)
-    return summarize(dataset, summaries)
+    return dataset
 
 
 async def create_from_files(request: web.Request) -> web.StreamResponse:
