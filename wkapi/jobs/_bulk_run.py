@@ -393,19 +393,16 @@ class BulkRun:
         """Fail the batch's unsettled items because the server is unreachable: "not sent" if
         no send of theirs may have reached it, else "outcome unknown"."""
         assert self._unreachable is not None
-        reason = f"the server is unreachable ({self._unreachable.message})"
-        pending = [item for item in batch if not item.done]
-        self._fail([i for i in pending if i.sends == 0], None, f"not sent: {reason}")
-        self._fail(
-            [i for i in pending if i.sends > 0],
-            None,
-            f"outcome unknown: {reason}; resume with run_id={self.run_id!r} to find out",
-        )
+        self._fail_pending(batch, f"the server is unreachable ({self._unreachable.message})")
 
     def _unexpected(self, batch: list[_Item], exc: Exception) -> None:
         """Fail the batch's unsettled items with an exception nothing expected (a bug)."""
         logger.exception("bulk task creation run %s: a batch failed unexpectedly", self.run_id)
-        reason = f"unexpected error: {_describe(exc)}"
+        self._fail_pending(batch, f"unexpected error: {_describe(exc)}")
+
+    def _fail_pending(self, batch: list[_Item], reason: str) -> None:
+        """Fail the batch's unsettled items for ``reason``: "not sent" if no send of theirs may
+        have reached the server, else "outcome unknown"."""
         pending = [item for item in batch if not item.done]
         self._fail([i for i in pending if i.sends == 0], None, f"not sent: {reason}")
         self._fail(

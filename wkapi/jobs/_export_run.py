@@ -147,7 +147,7 @@ class ExportRun:
         progress: ProgressFunction | None,
         byte_progress: ProgressFunction | None,
         on_item: ItemCallback | None,
-        patience: Patience | None = None,
+        patience: Patience,
     ) -> None:
         self._patience = patience
         self._annotations = annotations
@@ -161,9 +161,7 @@ class ExportRun:
         self._on_item = on_item
         self._bytes = _ByteCounter(byte_progress)
         self.items: list[ExportItem] = []
-        self.found = 0
         self._found: dict[tuple[str, str], ExportTarget] = {}  # in the order found
-        self._settled: set[tuple[str, str]] = set()
         #: Targets a download request may have reached the server for (see ``ExportItem.sent``).
         self._sent: set[tuple[str, str]] = set()
         self.listing_done = False
@@ -179,12 +177,12 @@ class ExportRun:
     # progress
 
     def found_one(self, target: ExportTarget) -> None:
-        self.found += 1
         self._found[target.key] = target
 
     def not_fetched(self, reason: str) -> list[ExportItem]:
         """An item for each target found but not settled (the run stopped), in the order
         found, with ``reason`` as its error."""
+        settled = {(item.typ, item.id) for item in self.items}
         return [
             ExportItem(
                 target.typ,
@@ -194,7 +192,7 @@ class ExportRun:
                 sent=key in self._sent,
             )
             for key, target in self._found.items()
-            if key not in self._settled
+            if key not in settled
         ]
 
     def listing_finished(self) -> None:
@@ -203,10 +201,9 @@ class ExportRun:
 
     def _report_items(self) -> None:
         if self._progress is not None:
-            self._progress(len(self.items), self.found if self.listing_done else None)
+            self._progress(len(self.items), len(self._found) if self.listing_done else None)
 
     def _settle(self, item: ExportItem) -> None:
-        self._settled.add((item.typ, item.id))
         self.items.append(item)
         if self._on_item is not None:
             self._on_item(item)
@@ -255,32 +252,28 @@ class ExportRun:
     async def _fetch(self, target: ExportTarget, directory: Path) -> DownloadResult:
         """The download of ``target``, made again after refused connections until the client
         gives up on the server (:class:`Patience`): a restarting server fails no file."""
-        refused = 0
         reached = False  # an attempt may have reached the server
-        while True:
-            try:
-                async with self._limiter:
-                    # From here a request may reach the server (also if the run is cancelled).
-                    self._sent.add(target.key)
-                    result = await self._annotations.download(
+
+        async def attempt() -> DownloadResult:
+            nonlocal reached
+            async with self._limiter:
+                # From here a request may reach the server (also if the run is cancelled).
+                self._sent.add(target.key)
+                try:
+                    return await self._annotations.download(
                         target.typ,
                         target.id,
                         directory,
                         overwrite=True,
                         progress=self._bytes.callback(target.key),
                     )
-            except WebknossosError as exc:
-                reached = reached or _may_have_reached_the_server(exc)
-                if not reached:
-                    self._sent.discard(target.key)
-                if self._patience is None or not self._patience.waits_for(exc):
+                except WebknossosError as exc:
+                    reached = reached or _may_have_reached_the_server(exc)
+                    if not reached:
+                        self._sent.discard(target.key)
                     raise
-            else:
-                if self._patience is not None:
-                    self._patience.answered = True
-                return result
-            refused += 1
-            await self._patience.wait(refused)
+
+        return await self._patience.call(attempt)
 
     async def _download(
         self, target: ExportTarget, previous: ManifestEntry | None

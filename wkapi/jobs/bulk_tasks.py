@@ -131,7 +131,7 @@ class BulkTasksResource(TasksResource):
             volume_task_types = {check_id("volume task type id", t) for t in listed}
         if resume is not None:
             check_bool("resume", resume)
-        progress_function(progress)  # a progress of the wrong kind is refused before anything
+        report_progress = progress_function(progress)  # refused before anything if wrong
         if run_id is not None:
             check_run_id(run_id)
         elif resume:
@@ -144,7 +144,7 @@ class BulkTasksResource(TasksResource):
             volume_task_types=volume_task_types,
             backoff=config.retry.backoff,
             sleep=lambda seconds: self._session.sleep(seconds),  # the session's test seam
-            progress=progress_function(progress),
+            progress=report_progress,
             liveness=self._session.liveness,
             give_up_after=config.retry.give_up_after,
         )

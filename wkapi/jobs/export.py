@@ -406,8 +406,8 @@ class ExportJobs:
         source: TargetSource,
         limiter: anyio.CapacityLimiter,
         log: ListingLog,
-        on_listing: ListingCallback | None = None,
-        patience: Patience | None = None,
+        on_listing: ListingCallback | None,
+        patience: Patience,
     ) -> bool:
         """List ``source`` into a stream and settle each target on as many workers as the
         limiter has tokens. Whether the run stopped early because the server became
@@ -455,10 +455,10 @@ class ExportJobs:
         if unreachable is None:
             return False
         reason = f"not fetched: the server became unreachable ({unreachable.message})"
-        run.items.extend(run.not_fetched(reason))
-        not_fetched = sum(1 for item in run.items if item.status is ExportStatus.NOT_FETCHED)
+        not_fetched = run.not_fetched(reason)
+        run.items.extend(not_fetched)
         note = (
-            f"the server became unreachable, so the export stopped: {not_fetched} annotations "
+            f"the server became unreachable, so the export stopped: {len(not_fetched)} annotations "
             f"found were not fetched; run the same export again once the server is back to "
             f"fetch them (the manifest keeps what is done) ({unreachable.message})"
         )
@@ -502,7 +502,7 @@ def _report(
     started: float,
     manifest_path: Path,
     log: ListingLog,
-    unreachable: bool = False,
+    unreachable: bool,
 ) -> ExportReport:
     counts = dict.fromkeys(ExportStatus, 0)
     for item in items:
