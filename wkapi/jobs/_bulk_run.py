@@ -58,7 +58,7 @@ from wkapi._errors import (
     InvalidResponseError,
     ServerUnreachableError,
 )
-from wkapi._liveness import Liveness
+from wkapi._liveness import Liveness, found_no_server
 from wkapi._progress import ProgressFunction
 from wkapi._records import record_builder
 from wkapi.models import Task, TaskCreationReport, TaskSpec
@@ -512,7 +512,7 @@ class BulkRun:
             except ServerUnreachableError:
                 raise
             except APIError as exc:
-                if self._found_no_server(exc) and self._resend_refused(refused + 1, 0):
+                if found_no_server(exc) and self._resend_refused(refused + 1, 0):
                     refused += 1
                     await self._settings.sleep(self._refused_wait(refused))
                     continue
@@ -520,10 +520,6 @@ class BulkRun:
                     raise
             await self._settings.sleep(self._settings.backoff(attempt))
             attempt += 1
-
-    @staticmethod
-    def _found_no_server(exc: APIError) -> bool:
-        return isinstance(exc, APIConnectionError) and not exc.request_sent and exc.transient
 
     def _apply_found(self, found: dict[int, list[Task]], settle: Collection[int]) -> None:
         """Record found tasks: items of ``settle`` (or sent and already finished without a task)

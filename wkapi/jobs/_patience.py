@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from wkapi._errors import APIConnectionError
+from wkapi._liveness import found_no_server
 from wkapi._session import Session
 
 __all__ = ["Patience"]
@@ -41,9 +42,7 @@ class Patience:
         (so the call is worth making again after a wait)."""
         return (
             self.answered
-            and isinstance(error, APIConnectionError)
-            and not error.request_sent
-            and error.transient
+            and found_no_server(error)
             and self._liveness.time_left(self._policy.give_up_after) is not None
         )
 
